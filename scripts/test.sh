@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The README test command: installs what is missing, builds, runs every test (unit, MPI
+# integration, fault-injection and the real single-node Slurm tests) and exits non-zero on failure.
+#   scripts/test.sh [PRESET] [extra ctest args, e.g. -L ft]
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+preset=default
+if [[ $# -gt 0 && "$1" != -* ]]; then preset=$1; shift; fi
+"$here/scripts/setup.sh" "$preset"
+# Two cores: integration tests start several MPI ranks each, so they run one at a time.
+cd "$here/build/$preset"
+exec ctest --output-on-failure --no-tests=error -j1 "$@"
