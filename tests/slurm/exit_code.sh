@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The healthcheck job script with a stand-in job (tests/launcher/fake_job as app, server and
+# dm program): mpirun --enable-recovery runs inside the allocation through pfs-run, and the
+# job's own exit code (0, then 3) comes out of Slurm's ExitCode.
+source "$(dirname "$0")/lib.sh"
+F=${1:?usage: exit_code.sh FAKE_JOB}
+for code in 0 3; do
+    submit "fake$code" env PFS_APP="$F" PFS_SERVER="$F" PFS_DM_APP="$F" PFS_APP_ARGS="--exit-code $code"
+    [[ $RC == "$code" ]] && pass "job exit $code through pfs-run and Slurm" || fail "want $code, got $RC"
+    [[ $(grep -c '^fake_job: rank .* layout meta:1,data:2,dm:1,compute:2 ' "$OUT") == 6 ]] && pass "6 ranks in role layout" \
+        || fail "expected 6 ranks in the job output"
+    json_ok "$JSON" "$code" && pass "JSON exit_code $code" || fail "bad JSON: $(cat "$JSON" 2>&1)"
+done
+finish
