@@ -1,0 +1,93 @@
+// Every tunable of the PFS storage engines (meta, data, proto, striping) in one place, each with
+// the reason for its value (GekkoFS config.hpp style). Runtime choices (stripe layout per file
+// system, quotas) start from these defaults and are recorded in the superblock.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace pfs::config {
+
+// ---- Layout -----------------------------------------------------------------------------------
+// 1 MiB matches IOR's default transfer size and Lustre's default stripe: one request per server.
+inline constexpr std::uint64_t kDefaultStripeSize = 1ull << 20;
+// 0 means "all data servers": wide striping is what parallel bandwidth benchmarks expect.
+inline constexpr std::uint32_t kDefaultStripeCount = 0;
+// Stripe units are page multiples so map_range() of a unit never straddles a partial page.
+inline constexpr std::uint64_t kStripeAlign = 4096;
+// Smaller units make every request fan out into tiny messages; 4 KiB is one page.
+inline constexpr std::uint64_t kMinStripeSize = 4096;
+// A unit larger than this defeats striping and bloats per-request buffers.
+inline constexpr std::uint64_t kMaxStripeSize = 1ull << 30;
+// Bounds the per-file fan-out (and the layout field width on the wire).
+inline constexpr std::uint32_t kMaxStripeCount = 4096;
+// One job rarely has more volumes than ranks; bounds superblock parsing and validation work.
+inline constexpr std::uint32_t kMaxVolumes = 4096;
+
+// ---- Namespace limits (Linux values, so applications see familiar errnos) ---------------------
+// Linux NAME_MAX: longest single path component, in bytes.
+inline constexpr std::size_t kNameMax = 255;
+// Linux PATH_MAX includes the terminating NUL, so the longest path is kPathMax - 1 bytes.
+inline constexpr std::size_t kPathMax = 4096;
+// Linux MAXSYMLINKS: symlinks followed during one resolution before ELOOP.
+inline constexpr int kSymlinkLoopLimit = 40;
+// ext4's EXT4_LINK_MAX: hard links (and subdirectories) per inode before EMLINK.
+inline constexpr std::uint32_t kLinkMax = 65000;
+// off_t is signed 64-bit: sizes and offsets beyond this cannot be expressed by POSIX callers.
+inline constexpr std::uint64_t kMaxFileSize = (1ull << 63) - 1;
+// Root directory inode number (ext4 uses 2; we have no bad-blocks inode, so 1).
+inline constexpr std::uint64_t kRootIno = 1;
+// Default permissions of the root directory created by format.
+inline constexpr std::uint32_t kRootMode = 0755;
+
+// ---- Metadata store (LMDB) --------------------------------------------------------------------
+// LMDB reserves (not allocates) the map up front; 4 GiB holds tens of millions of inodes and
+// MDB_MAP_FULL surfaces as ENOSPC if it is ever reached.
+inline constexpr std::size_t kLmdbMapSize = 4ull << 30;
+// One reader slot per concurrent read transaction; server threads are few, but tools may attach.
+inline constexpr unsigned kLmdbMaxReaders = 126;
+// Named databases in the env: inodes, dirents, dirslots, sys (+ headroom for later layers).
+inline constexpr unsigned kLmdbMaxDbs = 8;
+// Default entries per readdir page: one page fits comfortably in a 64 KiB message.
+inline constexpr std::uint32_t kReaddirPageEntries = 256;
+// Hard cap on a requested page so a client cannot make the server build a huge reply.
+inline constexpr std::uint32_t kReaddirMaxEntries = 4096;
+
+// ---- DMAPI slots (XDSM) -----------------------------------------------------------------------
+// XDSM DM_ATTR_NAME_SIZE: attribute names are 8 bytes, NUL padded.
+inline constexpr std::size_t kDmAttrNameSize = 8;
+// Largest single DM attribute value (GPFS allows small values; HSM stubs need < 1 KiB).
+inline constexpr std::size_t kDmAttrMaxValue = 16 * 1024;
+// Total bytes of all DM attribute values of one file: keeps an inode record well under a page
+// multiple and bounds the size of a getall reply.
+inline constexpr std::size_t kDmAttrMaxTotal = 64 * 1024;
+// Maximum number of DM attributes on one file (bounds decode loops).
+inline constexpr std::size_t kDmAttrMaxCount = 256;
+// Managed regions per file; XDSM lets implementations cap this, HSMs use a handful.
+inline constexpr std::size_t kDmMaxRegions = 64;
+
+// ---- Object store -----------------------------------------------------------------------------
+// Open object fds kept per volume; large enough for the working set of an IOR run on one server,
+// small against the default RLIMIT_NOFILE of 1024 shared with MPI's own descriptors.
+inline constexpr std::size_t kObjectFdCacheSize = 256;
+// Permissions of object files: only the server processes touch them.
+inline constexpr unsigned kObjectFileMode = 0600;
+// Per-volume byte quota; 0 = unlimited (the real device's ENOSPC still applies).
+inline constexpr std::uint64_t kDefaultVolumeQuota = 0;
+
+// ---- Wire protocol ----------------------------------------------------------------------------
+// Largest data payload in one read/write message; larger transfers are split by the client.
+// 64 MiB keeps server receive buffers bounded while amortising per-message latency.
+inline constexpr std::uint64_t kMaxIoSize = 64ull << 20;
+// Extents in one allocation-map reply before the client must ask again from the last offset.
+inline constexpr std::uint32_t kMaxAllocExtents = 65536;
+// Any single encoded message larger than this is rejected before decoding (payload excluded).
+inline constexpr std::size_t kMaxMessageSize = 16ull << 20;
+
+// ---- On-disk versions -------------------------------------------------------------------------
+// Bumped on incompatible changes to superblock.json.
+inline constexpr int kSuperblockVersion = 1;
+// Bumped on incompatible changes to the LMDB record layout.
+inline constexpr std::uint32_t kMetaFormatVersion = 1;
+
+}  // namespace pfs::config

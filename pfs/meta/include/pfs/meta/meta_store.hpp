@@ -1,0 +1,157 @@
+// MetaStore: the PFS namespace and inode table in one LMDB environment on a metadata volume.
+//
+// Every mutating call is ONE LMDB write transaction: it either commits completely (and is then
+// durable: LMDB fsyncs on commit, so a SIGKILL or crash after the call returns loses nothing) or
+// leaves no trace. Errnos follow Linux for the equivalent system call. The store never touches
+// data objects: calls that free an inode return its identity and layout, and the caller deletes
+// the objects on the data servers.
+//
+// Thread-safe: LMDB serialises writers and readers run concurrently (MDB_NOTLS).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pfs/common/config.hpp"
+#include "pfs/common/result.hpp"
+#include "pfs/common/types.hpp"
+
+namespace pfs::meta {
+
+// The full persistent state of one inode.
+struct Inode {
+    Attr attr;
+    Ino parent = 0;               // directories: the one directory holding them (".." / loops)
+    std::uint64_t next_slot = 1;  // directories: next readdir position to hand out
+    std::string symlink_target;   // symlinks only
+    DmSlots dm;
+    friend bool operator==(const Inode&, const Inode&) = default;
+};
+
+struct FormatOptions {
+    std::uint64_t fsid = 0;  // must be non-zero
+    std::uint32_t data_servers = 1;
+    std::uint64_t stripe_size = config::kDefaultStripeSize;
+    std::uint32_t stripe_count = config::kDefaultStripeCount;  // 0 = all data servers
+    std::uint32_t root_uid = 0;
+    std::uint32_t root_gid = 0;
+};
+
+struct OpenOptions {
+    std::size_t map_size = config::kLmdbMapSize;
+};
+
+struct CreateArgs {
+    std::uint32_t mode = 0644;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    LayoutHint layout;  // regular files only
+};
+
+// Result of removing a name. `inode` is the state after the removal (nlink already
+// decremented); when `freed`, the inode record is gone and the caller must delete objects
+// (inode.attr.ino, inode.attr.gen) on the servers of inode.attr.layout.
+struct Unlinked {
+    Inode inode;
+    bool freed = false;
+};
+
+// Result of rename: `replaced` is set when an existing target name was overwritten.
+struct Renamed {
+    std::optional<Unlinked> replaced;
+};
+
+struct DirPage {
+    std::vector<DirEntry> entries;  // never contains "." or ".."; the client synthesises them
+    std::uint64_t next_cookie = 0;  // pass back to continue
+    bool eof = false;
+};
+
+struct ParentAndName {
+    Attr parent;
+    std::string name;  // empty when the path is "/"
+};
+
+class MetaStore {
+  public:
+    // Creates the environment in `dir` (created if missing) with the root directory.
+    // EEXIST if `dir` already holds a formatted store; EINVAL for bad options.
+    static Result<void> format(const std::filesystem::path& dir, const FormatOptions& opt);
+    // ENOENT: no such directory; ENODATA: not formatted; EUCLEAN: unknown version / corrupt.
+    static Result<std::unique_ptr<MetaStore>> open(const std::filesystem::path& dir,
+                                                   const OpenOptions& opt = {});
+    ~MetaStore();
+    MetaStore(const MetaStore&) = delete;
+    MetaStore& operator=(const MetaStore&) = delete;
+
+    std::uint64_t fsid() const noexcept;
+    std::uint32_t data_servers() const noexcept;
+    // Default layout of new files (stripe_count resolved against data_servers; first_server 0).
+    Layout default_layout() const noexcept;
+    static constexpr Ino root() noexcept { return config::kRootIno; }
+
+    // ---- lookups (read transactions) ----------------------------------------------------------
+    Result<Attr> stat(Ino ino) const;
+    Result<Inode> get_inode(Ino ino) const;
+    // "." is the directory itself, ".." its parent (the root is its own parent).
+    Result<Attr> lookup(Ino parent, std::string_view name) const;
+    // Absolute path; symlinks in intermediate components are followed (ELOOP after
+    // kSymlinkLoopLimit); the final one only if `follow_final` or the path ends in '/'.
+    Result<Attr> resolve(std::string_view path, bool follow_final = false) const;
+    // The directory holding the final component (resolved as above) and that component.
+    Result<ParentAndName> resolve_parent(std::string_view path) const;
+    Result<std::string> readlink(Ino ino) const;  // EINVAL if not a symlink
+    // Entries after `cookie` (0 = start), at most max_entries (0 = default page, capped).
+    Result<DirPage> readdir(Ino dir, std::uint64_t cookie,
+                            std::uint32_t max_entries = config::kReaddirPageEntries) const;
+
+    // ---- namespace changes --------------------------------------------------------------------
+    Result<Attr> create(Ino parent, std::string_view name, const CreateArgs& args);
+    Result<Attr> mkdir(Ino parent, std::string_view name, std::uint32_t mode, std::uint32_t uid,
+                       std::uint32_t gid);
+    Result<Attr> symlink(Ino parent, std::string_view name, std::string_view target,
+                         std::uint32_t uid, std::uint32_t gid);
+    Result<Attr> link(Ino ino, Ino new_parent, std::string_view name);  // EPERM for dirs
+    Result<Unlinked> unlink(Ino parent, std::string_view name);         // EISDIR for dirs
+    Result<void> rmdir(Ino parent, std::string_view name);
+    Result<Renamed> rename(Ino src_parent, std::string_view src_name, Ino dst_parent,
+                           std::string_view dst_name);
+
+    // ---- attributes ---------------------------------------------------------------------------
+    // chmod / chown / utimens / truncate. A size change only updates metadata: the caller
+    // truncates the objects (see pfs::client::object_size_for).
+    Result<Attr> setattr(Ino ino, const SetAttr& changes);
+    // size = max(size, end), mtime/ctime = now: called when a write up to `end` completes, so
+    // concurrent extending writers never shrink the file.
+    Result<Attr> extend_size(Ino ino, std::uint64_t end);
+
+    // ---- DMAPI slots (persisted; semantics belong to the DMAPI layer) -------------------------
+    Result<DmSlots> get_dm(Ino ino) const;
+    // ENOENT if absent. Names are 1..8 bytes; trailing NULs are ignored (XDSM padding).
+    Result<std::string> get_dm_attr(Ino ino, std::string_view name) const;
+    // E2BIG if the value or the file's total exceeds kDmAttrMaxValue / kDmAttrMaxTotal /
+    // kDmAttrMaxCount. `set_dtime` also stamps dtime (XDSM dm_set_dmattr's setdtime).
+    Result<void> set_dm_attr(Ino ino, std::string_view name, std::string_view value,
+                             bool set_dtime = false);
+    Result<void> remove_dm_attr(Ino ino, std::string_view name, bool set_dtime = false);
+    Result<void> set_event_set(Ino ino, std::uint64_t events);
+    // Replaces all regions; E2BIG above kDmMaxRegions, EINVAL if offset + size overflows.
+    Result<void> set_regions(Ino ino, const std::vector<ManagedRegion>& regions);
+    Result<void> set_dtime(Ino ino, std::int64_t dtime_ns);
+
+    struct Impl;
+
+  private:
+    explicit MetaStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// Canonical DM attribute name (trailing NULs dropped), or EINVAL if empty / longer than 8.
+Result<std::string> canonical_dm_name(std::string_view name);
+
+}  // namespace pfs::meta

@@ -1,0 +1,71 @@
+// Thin RAII over the LMDB C API: environment, transaction, and byte-view helpers. Internal to
+// pfs_meta; nothing outside this library sees an MDB_* type.
+#pragma once
+
+#include <lmdb.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "pfs/common/result.hpp"
+
+namespace pfs::meta::lmdb {
+
+// LMDB returns positive errnos for OS failures and negative MDB_* codes for its own.
+int to_errno(int rc) noexcept;
+
+class Env {
+  public:
+    Env() = default;
+    Env(const Env&) = delete;
+    Env& operator=(const Env&) = delete;
+    ~Env();
+
+    // Opens (creating the files if needed) an environment in existing directory `dir`.
+    Result<void> open(const std::filesystem::path& dir, std::size_t map_size);
+    MDB_env* get() const noexcept { return env_; }
+
+  private:
+    MDB_env* env_ = nullptr;
+};
+
+class Txn {
+  public:
+    static Result<Txn> begin(MDB_env* env, bool write);
+    Txn(Txn&& o) noexcept : t_(o.t_) { o.t_ = nullptr; }
+    Txn& operator=(Txn&&) = delete;
+    Txn(const Txn&) = delete;
+    ~Txn() {
+        if (t_ != nullptr) mdb_txn_abort(t_);
+    }
+    // Durable on return (the env is opened with full sync): the "acknowledged" point.
+    Result<void> commit();
+    MDB_txn* get() const noexcept { return t_; }
+
+  private:
+    explicit Txn(MDB_txn* t) noexcept : t_(t) {}
+    MDB_txn* t_ = nullptr;
+};
+
+using Bytes = std::span<const std::byte>;
+
+inline MDB_val val(Bytes b) noexcept {
+    return MDB_val{b.size(), const_cast<std::byte*>(b.data())};
+}
+inline Bytes bytes(const MDB_val& v) noexcept {
+    return {static_cast<const std::byte*>(v.mv_data), v.mv_size};
+}
+inline Bytes bytes(std::string_view s) noexcept {
+    return std::as_bytes(std::span<const char>(s.data(), s.size()));
+}
+
+// The value is a view into the map, valid until the transaction ends.
+Result<std::optional<Bytes>> get(const Txn& t, MDB_dbi db, Bytes key);
+Result<void> put(const Txn& t, MDB_dbi db, Bytes key, Bytes value);
+// ENOENT if the key is absent.
+Result<void> del(const Txn& t, MDB_dbi db, Bytes key);
+
+}  // namespace pfs::meta::lmdb

@@ -1,0 +1,711 @@
+// Every PFS wire message, in ONE header (GekkoFS rpc_defs style). A frame is
+//   u16 MsgType | fields of the struct in declaration order (little-endian)
+// and, for WriteReq and ReadResp only, `length` raw payload bytes after the header.
+// Values < 1000 are reserved for mpi_tools control messages; numbers are part of the wire
+// format, so never renumber, only append.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "pfs/common/config.hpp"
+#include "pfs/common/result.hpp"
+#include "pfs/common/types.hpp"
+#include "pfs/proto/codec.hpp"
+#include "pfs/proto/serialize.hpp"
+
+namespace pfs::proto {
+
+enum class MsgType : std::uint16_t {
+    // metadata requests
+    lookup_req = 1000,
+    resolve_req = 1001,
+    create_req = 1002,
+    mkdir_req = 1003,
+    unlink_req = 1004,
+    rmdir_req = 1005,
+    rename_req = 1006,
+    link_req = 1007,
+    symlink_req = 1008,
+    readlink_req = 1009,
+    readdir_req = 1010,
+    stat_req = 1011,
+    setattr_req = 1012,
+    extend_size_req = 1013,
+    get_dm_req = 1014,
+    set_dm_attr_req = 1015,
+    remove_dm_attr_req = 1016,
+    set_event_set_req = 1017,
+    set_regions_req = 1018,
+    set_dtime_req = 1019,
+    // metadata responses
+    status_resp = 1100,
+    attr_resp = 1101,
+    unlink_resp = 1102,
+    rename_resp = 1103,
+    readlink_resp = 1104,
+    readdir_resp = 1105,
+    get_dm_resp = 1106,
+    // data requests (offsets are OBJECT offsets: the client has already striped)
+    read_req = 1200,
+    write_req = 1201,
+    punch_req = 1202,
+    truncate_req = 1203,
+    remove_req = 1204,
+    alloc_map_req = 1205,
+    fsync_req = 1206,
+    statfs_req = 1207,
+    // data responses
+    read_resp = 1300,
+    write_resp = 1301,
+    alloc_map_resp = 1302,
+    statfs_resp = 1303,
+};
+
+bool valid_msg_type(std::uint16_t v) noexcept;
+const char* msg_type_name(MsgType t) noexcept;
+
+// ---- Metadata requests ------------------------------------------------------------------------
+
+struct LookupReq {
+    static constexpr MsgType kType = MsgType::lookup_req;
+    Ino parent = 0;
+    std::string name;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent);
+        f(s.name, config::kNameMax);
+    }
+    friend bool operator==(const LookupReq&, const LookupReq&) = default;
+};
+
+struct ResolveReq {
+    static constexpr MsgType kType = MsgType::resolve_req;
+    std::string path;
+    bool follow_final = false;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.path, config::kPathMax);
+        f(s.follow_final);
+    }
+    friend bool operator==(const ResolveReq&, const ResolveReq&) = default;
+};
+
+struct CreateReq {
+    static constexpr MsgType kType = MsgType::create_req;
+    Ino parent = 0;
+    std::string name;
+    std::uint32_t mode = 0;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    LayoutHint layout;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent);
+        f(s.name, config::kNameMax);
+        f(s.mode);
+        f(s.uid);
+        f(s.gid);
+        f(s.layout);
+    }
+    friend bool operator==(const CreateReq&, const CreateReq&) = default;
+};
+
+struct MkdirReq {
+    static constexpr MsgType kType = MsgType::mkdir_req;
+    Ino parent = 0;
+    std::string name;
+    std::uint32_t mode = 0;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent);
+        f(s.name, config::kNameMax);
+        f(s.mode);
+        f(s.uid);
+        f(s.gid);
+    }
+    friend bool operator==(const MkdirReq&, const MkdirReq&) = default;
+};
+
+struct UnlinkReq {
+    static constexpr MsgType kType = MsgType::unlink_req;
+    Ino parent = 0;
+    std::string name;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent);
+        f(s.name, config::kNameMax);
+    }
+    friend bool operator==(const UnlinkReq&, const UnlinkReq&) = default;
+};
+
+struct RmdirReq {
+    static constexpr MsgType kType = MsgType::rmdir_req;
+    Ino parent = 0;
+    std::string name;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent);
+        f(s.name, config::kNameMax);
+    }
+    friend bool operator==(const RmdirReq&, const RmdirReq&) = default;
+};
+
+struct RenameReq {
+    static constexpr MsgType kType = MsgType::rename_req;
+    Ino src_parent = 0;
+    std::string src_name;
+    Ino dst_parent = 0;
+    std::string dst_name;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.src_parent);
+        f(s.src_name, config::kNameMax);
+        f(s.dst_parent);
+        f(s.dst_name, config::kNameMax);
+    }
+    friend bool operator==(const RenameReq&, const RenameReq&) = default;
+};
+
+struct LinkReq {
+    static constexpr MsgType kType = MsgType::link_req;
+    Ino ino = 0;
+    Ino new_parent = 0;
+    std::string name;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.new_parent);
+        f(s.name, config::kNameMax);
+    }
+    friend bool operator==(const LinkReq&, const LinkReq&) = default;
+};
+
+struct SymlinkReq {
+    static constexpr MsgType kType = MsgType::symlink_req;
+    Ino parent = 0;
+    std::string name;
+    std::string target;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent);
+        f(s.name, config::kNameMax);
+        f(s.target, config::kPathMax);
+        f(s.uid);
+        f(s.gid);
+    }
+    friend bool operator==(const SymlinkReq&, const SymlinkReq&) = default;
+};
+
+struct ReadlinkReq {
+    static constexpr MsgType kType = MsgType::readlink_req;
+    Ino ino = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+    }
+    friend bool operator==(const ReadlinkReq&, const ReadlinkReq&) = default;
+};
+
+struct ReaddirReq {
+    static constexpr MsgType kType = MsgType::readdir_req;
+    Ino dir = 0;
+    std::uint64_t cookie = 0;
+    std::uint32_t max_entries = config::kReaddirPageEntries;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.dir);
+        f(s.cookie);
+        f(s.max_entries, config::kReaddirMaxEntries);
+    }
+    friend bool operator==(const ReaddirReq&, const ReaddirReq&) = default;
+};
+
+struct StatReq {
+    static constexpr MsgType kType = MsgType::stat_req;
+    Ino ino = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+    }
+    friend bool operator==(const StatReq&, const StatReq&) = default;
+};
+
+struct SetattrReq {
+    static constexpr MsgType kType = MsgType::setattr_req;
+    Ino ino = 0;
+    SetAttr changes;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.changes);
+    }
+    friend bool operator==(const SetattrReq&, const SetattrReq&) = default;
+};
+
+struct ExtendSizeReq {
+    static constexpr MsgType kType = MsgType::extend_size_req;
+    Ino ino = 0;
+    std::uint64_t end = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.end, config::kMaxFileSize);
+    }
+    friend bool operator==(const ExtendSizeReq&, const ExtendSizeReq&) = default;
+};
+
+struct GetDmReq {
+    static constexpr MsgType kType = MsgType::get_dm_req;
+    Ino ino = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+    }
+    friend bool operator==(const GetDmReq&, const GetDmReq&) = default;
+};
+
+struct SetDmAttrReq {
+    static constexpr MsgType kType = MsgType::set_dm_attr_req;
+    Ino ino = 0;
+    std::string name;
+    std::string value;
+    bool set_dtime = false;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.name, config::kDmAttrNameSize);
+        f(s.value, config::kDmAttrMaxValue);
+        f(s.set_dtime);
+    }
+    friend bool operator==(const SetDmAttrReq&, const SetDmAttrReq&) = default;
+};
+
+struct RemoveDmAttrReq {
+    static constexpr MsgType kType = MsgType::remove_dm_attr_req;
+    Ino ino = 0;
+    std::string name;
+    bool set_dtime = false;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.name, config::kDmAttrNameSize);
+        f(s.set_dtime);
+    }
+    friend bool operator==(const RemoveDmAttrReq&, const RemoveDmAttrReq&) = default;
+};
+
+struct SetEventSetReq {
+    static constexpr MsgType kType = MsgType::set_event_set_req;
+    Ino ino = 0;
+    std::uint64_t event_set = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.event_set);
+    }
+    friend bool operator==(const SetEventSetReq&, const SetEventSetReq&) = default;
+};
+
+struct SetRegionsReq {
+    static constexpr MsgType kType = MsgType::set_regions_req;
+    Ino ino = 0;
+    std::vector<ManagedRegion> regions;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.regions, config::kDmMaxRegions);
+    }
+    friend bool operator==(const SetRegionsReq&, const SetRegionsReq&) = default;
+};
+
+struct SetDtimeReq {
+    static constexpr MsgType kType = MsgType::set_dtime_req;
+    Ino ino = 0;
+    std::int64_t dtime_ns = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.dtime_ns);
+    }
+    friend bool operator==(const SetDtimeReq&, const SetDtimeReq&) = default;
+};
+
+// ---- Metadata responses -----------------------------------------------------------------------
+// `err` is 0 or a positive errno; other fields are meaningful only when err == 0.
+
+// rmdir and the DM setters; also punch/truncate/remove/fsync on the data side.
+struct StatusResp {
+    static constexpr MsgType kType = MsgType::status_resp;
+    std::int32_t err = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+    }
+    friend bool operator==(const StatusResp&, const StatusResp&) = default;
+};
+
+// lookup, resolve, create, mkdir, link, symlink, stat, setattr, extend_size.
+struct AttrResp {
+    static constexpr MsgType kType = MsgType::attr_resp;
+    std::int32_t err = 0;
+    Attr attr;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.attr);
+    }
+    friend bool operator==(const AttrResp&, const AttrResp&) = default;
+};
+
+// `freed`: the last link went away; the client deletes objects (attr.ino, attr.gen) on the
+// servers of attr.layout. `dm` carries the freed inode's DM slots for the destroy event.
+struct UnlinkResp {
+    static constexpr MsgType kType = MsgType::unlink_resp;
+    std::int32_t err = 0;
+    Attr attr;
+    bool freed = false;
+    DmSlots dm;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.attr);
+        f(s.freed);
+        f(s.dm);
+    }
+    friend bool operator==(const UnlinkResp&, const UnlinkResp&) = default;
+};
+
+// `replaced_freed`: the rename dropped the last link of the target it replaced.
+struct RenameResp {
+    static constexpr MsgType kType = MsgType::rename_resp;
+    std::int32_t err = 0;
+    bool replaced_freed = false;
+    Attr replaced;
+    DmSlots replaced_dm;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.replaced_freed);
+        f(s.replaced);
+        f(s.replaced_dm);
+    }
+    friend bool operator==(const RenameResp&, const RenameResp&) = default;
+};
+
+struct ReadlinkResp {
+    static constexpr MsgType kType = MsgType::readlink_resp;
+    std::int32_t err = 0;
+    std::string target;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.target, config::kPathMax);
+    }
+    friend bool operator==(const ReadlinkResp&, const ReadlinkResp&) = default;
+};
+
+struct ReaddirResp {
+    static constexpr MsgType kType = MsgType::readdir_resp;
+    std::int32_t err = 0;
+    std::vector<DirEntry> entries;
+    std::uint64_t next_cookie = 0;
+    bool eof = false;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.entries, config::kReaddirMaxEntries);
+        f(s.next_cookie);
+        f(s.eof);
+    }
+    friend bool operator==(const ReaddirResp&, const ReaddirResp&) = default;
+};
+
+struct GetDmResp {
+    static constexpr MsgType kType = MsgType::get_dm_resp;
+    std::int32_t err = 0;
+    DmSlots dm;
+    std::uint64_t change = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.dm);
+        f(s.change);
+    }
+    friend bool operator==(const GetDmResp&, const GetDmResp&) = default;
+};
+
+// ---- Data requests ----------------------------------------------------------------------------
+
+struct ReadReq {
+    static constexpr MsgType kType = MsgType::read_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.offset, config::kMaxFileSize);
+        f(s.length, config::kMaxIoSize);
+    }
+    friend bool operator==(const ReadReq&, const ReadReq&) = default;
+};
+
+// Header only: exactly `length` payload bytes follow (encode_with_payload / decode_with_payload,
+// or a separate transfer straight into a mapped object range).
+struct WriteReq {
+    static constexpr MsgType kType = MsgType::write_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.offset, config::kMaxFileSize);
+        f(s.length, config::kMaxIoSize);
+    }
+    friend bool operator==(const WriteReq&, const WriteReq&) = default;
+};
+
+struct PunchReq {
+    static constexpr MsgType kType = MsgType::punch_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.offset, config::kMaxFileSize);
+        f(s.length, config::kMaxFileSize);
+    }
+    friend bool operator==(const PunchReq&, const PunchReq&) = default;
+};
+
+struct TruncateReq {
+    static constexpr MsgType kType = MsgType::truncate_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    std::uint64_t size = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.size, config::kMaxFileSize);
+    }
+    friend bool operator==(const TruncateReq&, const TruncateReq&) = default;
+};
+
+struct RemoveReq {
+    static constexpr MsgType kType = MsgType::remove_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+    }
+    friend bool operator==(const RemoveReq&, const RemoveReq&) = default;
+};
+
+struct AllocMapReq {
+    static constexpr MsgType kType = MsgType::alloc_map_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.offset, config::kMaxFileSize);
+        f(s.length, config::kMaxFileSize);
+    }
+    friend bool operator==(const AllocMapReq&, const AllocMapReq&) = default;
+};
+
+struct FsyncReq {
+    static constexpr MsgType kType = MsgType::fsync_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+    }
+    friend bool operator==(const FsyncReq&, const FsyncReq&) = default;
+};
+
+struct StatfsReq {
+    static constexpr MsgType kType = MsgType::statfs_req;
+    template <class S, class F>
+    static void fields(S&, F&) {}
+    friend bool operator==(const StatfsReq&, const StatfsReq&) = default;
+};
+
+// ---- Data responses ---------------------------------------------------------------------------
+
+// Header only: `length` payload bytes follow; length < requested means object EOF.
+struct ReadResp {
+    static constexpr MsgType kType = MsgType::read_resp;
+    std::int32_t err = 0;
+    std::uint64_t length = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.length, config::kMaxIoSize);
+    }
+    friend bool operator==(const ReadResp&, const ReadResp&) = default;
+};
+
+struct WriteResp {
+    static constexpr MsgType kType = MsgType::write_resp;
+    std::int32_t err = 0;
+    std::uint64_t written = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.written, config::kMaxIoSize);
+    }
+    friend bool operator==(const WriteResp&, const WriteResp&) = default;
+};
+
+// `complete` is false when the map was cut at kMaxAllocExtents; ask again from the last end.
+struct AllocMapResp {
+    static constexpr MsgType kType = MsgType::alloc_map_resp;
+    std::int32_t err = 0;
+    std::vector<Extent> extents;
+    bool complete = true;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.extents, config::kMaxAllocExtents);
+        f(s.complete);
+    }
+    friend bool operator==(const AllocMapResp&, const AllocMapResp&) = default;
+};
+
+struct StatfsResp {
+    static constexpr MsgType kType = MsgType::statfs_resp;
+    std::int32_t err = 0;
+    VolumeStat stat;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.stat);
+    }
+    friend bool operator==(const StatfsResp&, const StatfsResp&) = default;
+};
+
+// Every message type, for dispatch tables and exhaustive tests.
+using AllMessages =
+    std::tuple<LookupReq, ResolveReq, CreateReq, MkdirReq, UnlinkReq, RmdirReq, RenameReq, LinkReq,
+               SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
+               SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
+               StatusResp, AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp,
+               ReadReq, WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq,
+               StatfsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp>;
+
+// ---- Framing ----------------------------------------------------------------------------------
+
+// Appends the frame of `m` to `out`.
+template <class M>
+void encode_into(const M& m, std::vector<std::byte>& out) {
+    Writer w(out);
+    w.u16(static_cast<std::uint16_t>(M::kType));
+    Encoder e(w);
+    e(m);
+}
+
+template <class M>
+std::vector<std::byte> encode(const M& m) {
+    std::vector<std::byte> out;
+    encode_into(m, out);
+    return out;
+}
+
+// Encodes into a caller buffer; returns the frame size, or EMSGSIZE if it does not fit.
+template <class M>
+Result<std::size_t> encode_to(const M& m, std::span<std::byte> buf) {
+    Writer w(buf);
+    w.u16(static_cast<std::uint16_t>(M::kType));
+    Encoder e(w);
+    e(m);
+    if (!w.ok()) return Errno{to_errno(w.error())};
+    return w.size();
+}
+
+// The type of a frame, or EBADMSG if it is too short or not a PFS message.
+Result<MsgType> peek_type(std::span<const std::byte> frame) noexcept;
+
+namespace detail {
+template <class M>
+CodecError decode_header(Reader& r, M& m, std::size_t frame_size) {
+    if (frame_size > config::kMaxMessageSize + config::kMaxIoSize) return CodecError::too_long;
+    if (r.u16() != static_cast<std::uint16_t>(M::kType)) r.fail(CodecError::bad_type);
+    Decoder d(r);
+    d(m);
+    return r.error();
+}
+}  // namespace detail
+
+// Decodes a complete frame of type M; trailing bytes are an error. On failure `why` (if given)
+// receives the codec's reason and the result carries EBADMSG or EMSGSIZE.
+template <class M>
+Result<M> decode(std::span<const std::byte> frame, CodecError* why = nullptr) {
+    M m{};
+    Reader r(frame);
+    auto e = detail::decode_header(r, m, frame.size());
+    if (e == CodecError::none && r.remaining() != 0) e = CodecError::trailing;
+    if (why != nullptr) *why = e;
+    if (e != CodecError::none) return Errno{to_errno(e)};
+    return m;
+}
+
+template <class M>
+struct WithPayload {
+    M header;
+    std::span<const std::byte> payload;  // a view into the decoded frame
+};
+
+// For WriteReq / ReadResp: header followed by exactly header.length payload bytes.
+template <class M>
+Result<WithPayload<M>> decode_with_payload(std::span<const std::byte> frame,
+                                           CodecError* why = nullptr) {
+    M m{};
+    Reader r(frame);
+    auto e = detail::decode_header(r, m, frame.size());
+    if (e == CodecError::none && r.remaining() < m.length) e = CodecError::truncated;
+    if (e == CodecError::none && r.remaining() > m.length) e = CodecError::trailing;
+    if (why != nullptr) *why = e;
+    if (e != CodecError::none) return Errno{to_errno(e)};
+    return WithPayload<M>{m, r.rest()};
+}
+
+// Header + payload in one buffer; header.length must equal payload.size() (else EINVAL).
+template <class M>
+Result<std::vector<std::byte>> encode_with_payload(const M& header,
+                                                   std::span<const std::byte> payload) {
+    if (header.length != payload.size()) return Errno{EINVAL};
+    if (payload.size() > config::kMaxIoSize) return Errno{EMSGSIZE};
+    std::vector<std::byte> out;
+    out.reserve(64 + payload.size());
+    encode_into(header, out);
+    out.insert(out.end(), payload.begin(), payload.end());
+    return out;
+}
+
+}  // namespace pfs::proto
