@@ -63,4 +63,11 @@ run_pfs "$WORK/o7" "$WORK/e7" --plain 4 --fake-nodes 2 --verbose -- "$FAKE_JOB" 
     || { fail "--fake-nodes: rc=$RC"; cat "$WORK/o7" "$WORK/e7"; }
 grep -q 'plm_rsh_agent .*/fakessh.sh -host localhost:2,127.0.0.2:2' "$WORK/e7" || fail "fake-nodes line"
 
+# 7. a rank is SIGKILLed: mpirun --enable-recovery exits 0, pfs-run reports the job's code.
+run_pfs "$WORK/o8" "$WORK/e8" --plain 3 -- "$FAKE_JOB" --kill-rank 1 --exit-code 137 \
+    --fail-rank 1 --reason "compute rank 1 failed"
+[[ $RC == 137 ]] && pass "rank death: job code 137 (mpirun itself exits 0)" \
+    || { fail "rank death: rc=$RC"; cat "$WORK/e8"; }
+grep -qx 'pfs-run: rank 1 (compute) failed' "$WORK/e8" || fail "rank death: no failed-rank line"
+
 finish

@@ -2,12 +2,14 @@
 // project libraries. It honours the launch contract by itself: the highest world rank writes
 // $PFS_STATUS_FILE atomically (tmp + rename), then all ranks MPI_Finalize.
 //   fake_job [--exit-code N] [--no-status] [--sleep-forever] [--hang-after-status]
-//            [--marker DIR] [--reason TEXT] [--fail-rank R]
+//            [--marker DIR] [--reason TEXT] [--fail-rank R] [--kill-rank R]
 //   --no-status          nobody writes a status file (pfs-run must exit 1)
 //   --sleep-forever      compute ranks never finish (timeout / signal tests)
 //   --hang-after-status  the writer never finalizes after writing (bounded shutdown test)
 //   --marker DIR         every rank creates DIR/rank.<world rank>.pid holding its pid
 //   --fail-rank R        list world rank R as failed in the status file
+//   --kill-rank R        world rank R SIGKILLs itself after start-up; the others wait 1 s and
+//                        carry on (mpirun --enable-recovery keeps them alive on one node)
 // Without arguments (as --server / --dm-app) a rank just prints its role line and finalizes.
 #include <mpi.h>
 #include <unistd.h>
@@ -23,7 +25,7 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     bool no_status = false, sleep_forever = false, hang_after = false;
     std::string marker, reason = "completed";
-    int fail_rank = -1;
+    int fail_rank = -1, kill_rank = -1;
     for (int i = 1; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> std::string {
@@ -47,6 +49,8 @@ int main(int argc, char** argv) {
             reason = next();
         else if (a == "--fail-rank")
             fail_rank = std::atoi(next().c_str());
+        else if (a == "--kill-rank")
+            kill_rank = std::atoi(next().c_str());
         else {
             std::fprintf(stderr, "fake_job: unknown argument %s\n", a.c_str());
             return 64;
@@ -76,6 +80,10 @@ int main(int argc, char** argv) {
         }
     }
     const bool is_app = argc > 1;  // server / dm ranks get no arguments
+    if (kill_rank >= 0) {
+        if (rank == kill_rank) std::raise(SIGKILL);
+        sleep(1);
+    }
     if (sleep_forever && is_app)
         for (;;) pause();
 
