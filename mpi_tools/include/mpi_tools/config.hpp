@@ -1,0 +1,50 @@
+// Every tunable of mpi_tools in one place, each with its default and why. A tunable can be
+// overridden per job by the environment variable named beside it (pfs-run -x VAR=VALUE).
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace mpi_tools {
+
+using Millis = std::chrono::milliseconds;
+
+struct Config {
+    // PFS_FT_HEARTBEAT_PERIOD_MS: a rank sends one heartbeat to its ring successor per period.
+    // 100 ms keeps the ring's cost at 10 small messages per second per rank.
+    Millis heartbeat_period{100};
+    // PFS_FT_HEARTBEAT_TIMEOUT_MS: silence after which the ring successor declares its
+    // predecessor failed. 5 periods tolerates scheduling hiccups on oversubscribed nodes; the
+    // measured heartbeat-only detection is then ~timeout (target <= 600 ms).
+    Millis heartbeat_timeout{500};
+    // PFS_FT_PMIX_POLL_MS: period of the PMIx process-table poll (0 disables it). One query costs
+    // ~0.3 ms; 10 ms gives ~3-12 ms detection of a dead local process.
+    Millis pmix_poll_period{10};
+    // PFS_FT_AGREE_TIMEOUT_MS: an agreement that has not decided by then means the protocol's
+    // fail-stop assumption was violated; the rank exits rather than hang.
+    Millis agree_timeout{60000};
+    // PFS_FT_CREATE_GROUP_WATCHDOG_MS: MPI_Comm_create_group hangs if a member dies inside its
+    // ~1 ms window; past this the rank exits instead of hanging forever.
+    Millis create_group_watchdog{10000};
+    // PFS_STARTUP_TIMEOUT_MS: MPI_Init plus the startup exchange must finish within this.
+    Millis startup_timeout{60000};
+    // PFS_SHUTDOWN_TIMEOUT_MS: how long the leader waits for shutdown acknowledgements.
+    Millis shutdown_timeout{10000};
+    // PFS_FINALIZE_TIMEOUT_MS: MPI_Finalize ends in a PMIx fence; if a peer is stuck it never
+    // returns, so a watchdog exits the rank with its status after this.
+    Millis finalize_timeout{10000};
+    // PFS_PROGRESS_SPIN_US: the progress thread polls without sleeping for this long after the
+    // last message, then backs off (up to PFS_PROGRESS_MAX_SLEEP_US) so idle ranks leave the
+    // cores to busy ones on oversubscribed nodes.
+    int progress_spin_us = 200;
+    int progress_max_sleep_us = 1000;
+    // PFS_FT_FENCE: kill (SIGKILL) a rank declared failed when it runs on this host, so a false
+    // suspicion (a hung or stopped process) is made true: fail-stop is what agreement relies on.
+    bool fence_same_host = true;
+    // PFS_FT_BACKEND: auto | portable | ulfm.
+    std::string ft_backend = "auto";
+
+    static Config from_environment();
+};
+
+}  // namespace mpi_tools

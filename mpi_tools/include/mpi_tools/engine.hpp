@@ -1,0 +1,146 @@
+// The progress engine: one thread per rank that receives every message of the layer's own
+// communicators (never the application's), dispatches it to a registered handler, completes
+// sends and runs periodic pollers (heartbeats, the job leader's checks). Application threads
+// never block in MPI; they send through the engine and wait on condition variables that are
+// woken by handlers or by the failure detector.
+//
+// Rules enforced here (shared/reference/fault-tolerance.md, section 8): no blocking MPI call
+// that involves a peer; a send or receive whose peer has failed is abandoned and its heap
+// buffer kept alive forever (the MPI library may still touch it); receives are matched with
+// MPI_Improbe and completed with MPI_Imrecv + test, so a sender dying mid-transfer cannot hang
+// the thread.
+#pragma once
+
+#include <mpi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <span>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "mpi_tools/config.hpp"
+#include "mpi_tools/wire.hpp"
+
+namespace mpi_tools {
+
+// Two communicators, both dups of MPI_COMM_WORLD (world ranks are used on both):
+//   ctrl: failure detection, agreement, collectives of the recovery path, job lifecycle;
+//   rpc:  request/response traffic of the PFS and DMAPI (epoch-filtered).
+enum class Channel : int { ctrl = 0, rpc = 1 };
+inline constexpr int kChannels = 2;
+
+struct Incoming {
+    Channel channel;
+    wire::Header header;
+    std::vector<std::byte> buffer;  // header + payload
+    std::span<const std::byte> payload() const {
+        return std::span<const std::byte>(buffer).subspan(sizeof(wire::Header));
+    }
+};
+
+using Handler = std::function<void(Incoming&)>;
+
+struct EngineStats {
+    std::atomic<std::uint64_t> sent{0}, received{0}, dropped_malformed{0}, dropped_stale{0},
+        abandoned_sends{0}, abandoned_recvs{0}, unhandled{0};
+    // Per control-message type (index < 1000): how many this rank sent and received.
+    std::array<std::atomic<std::uint64_t>, 1000> sent_by_type{}, received_by_type{};
+};
+
+class Engine {
+public:
+    Engine(const Config& cfg, int world_rank, int world_size);
+    ~Engine();
+    Engine(const Engine&) = delete;
+    Engine& operator=(const Engine&) = delete;
+
+    // Dups MPI_COMM_WORLD twice (collective: call while every rank is alive, at startup).
+    void create_communicators();
+    void start();
+    void stop();  // joins the thread; safe to call twice
+
+    void on(std::uint16_t type, Handler h);
+    void on(wire::MsgType type, Handler h) { on(static_cast<std::uint16_t>(type), std::move(h)); }
+    // Pollers run on the progress thread every iteration; they rate-limit themselves.
+    void add_poller(std::function<void()> p);
+    // Every message flagged kResponse goes here instead of to a type handler (Transport).
+    void set_response_sink(Handler h);
+    // Answers "has this world rank failed?"; set by the FT backend.
+    void set_failure_oracle(std::function<bool(int)> oracle);
+
+    // Thread-safe, never blocks: the message is copied to a heap buffer and posted.
+    // h.src and h.magic are filled in here.
+    void send(Channel ch, int dest_world, wire::Header h, std::span<const std::byte> payload);
+    void send(Channel ch, int dest_world, wire::MsgType type, std::span<const std::byte> payload,
+              std::uint32_t epoch = 0) {
+        wire::Header h;
+        h.type = static_cast<std::uint16_t>(type);
+        h.epoch = epoch;
+        send(ch, dest_world, h, payload);
+    }
+
+    // rpc messages older than this epoch are dropped, newer ones are held until it advances.
+    void set_epoch(std::uint32_t e);
+    std::uint32_t epoch() const { return epoch_.load(); }
+
+    // True while posted sends have not completed (used to flush before finalizing).
+    bool sends_pending();
+    std::uint64_t next_id() { return next_id_.fetch_add(1) + 1; }
+    int rank() const { return rank_; }
+    int size() const { return size_; }
+    MPI_Comm comm(Channel ch) const { return comms_[static_cast<int>(ch)]; }
+    const EngineStats& stats() const { return stats_; }
+    bool on_progress_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+
+private:
+    struct PendingSend {
+        MPI_Request req;
+        int dest;
+        std::unique_ptr<std::vector<std::byte>> buf;
+    };
+    struct PendingRecv {
+        MPI_Request req;
+        int src;
+        Channel ch;
+        std::unique_ptr<std::vector<std::byte>> buf;
+    };
+
+    void loop();
+    bool poll_channel(Channel ch);
+    bool progress_recvs();
+    bool progress_sends();
+    void deliver(Channel ch, int src, std::unique_ptr<std::vector<std::byte>> buf);
+    void dispatch(Incoming& in);
+    void release_held();
+    bool peer_failed(int r) const;
+
+    const Config cfg_;
+    const int rank_, size_;
+    MPI_Comm comms_[kChannels] = {MPI_COMM_NULL, MPI_COMM_NULL};
+    std::thread thread_;
+    std::atomic<bool> running_{false};
+    std::atomic<std::uint32_t> epoch_{0};
+    std::atomic<std::uint64_t> next_id_{0};
+
+    mutable std::shared_mutex handlers_mu_;
+    std::unordered_map<std::uint16_t, Handler> handlers_;
+    std::vector<std::function<void()>> pollers_;  // guarded by handlers_mu_
+    std::function<bool(int)> failure_oracle_;     // guarded by handlers_mu_
+    Handler response_sink_;                       // guarded by handlers_mu_
+
+    std::mutex send_mu_;
+    std::vector<PendingSend> sends_;
+    std::vector<PendingRecv> recvs_;  // progress thread only
+    std::vector<Incoming> held_;      // future-epoch rpc messages; progress thread only
+    // Buffers of abandoned operations: the MPI library may still write into them.
+    std::vector<std::unique_ptr<std::vector<std::byte>>> graveyard_;
+    EngineStats stats_;
+};
+
+}  // namespace mpi_tools

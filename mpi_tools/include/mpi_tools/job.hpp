@@ -1,0 +1,98 @@
+// The rank's runtime: MPI start-up the way fault tolerance needs it, the rank's role and the
+// layout, the progress engine, the FT backend, the transport, and the end of the job: the
+// leader (lowest live world rank) collects the application ranks' exit codes, shuts the job
+// down, writes the status file pfs-run reads, and every survivor finalizes under a watchdog.
+#pragma once
+
+#include <mpi.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "mpi_tools/config.hpp"
+#include "mpi_tools/engine.hpp"
+#include "mpi_tools/ft.hpp"
+#include "mpi_tools/layout.hpp"
+#include "mpi_tools/transport.hpp"
+
+namespace mpi_tools {
+
+// What the job does when an application rank (compute, or any rank of a plain job) fails.
+enum class FailurePolicy {
+    abort_job,     // default: the leader aborts the job with launch::kExitRankFailed
+    continue_job,  // the application handles it (FT-aware programs, the FT tests)
+};
+
+class Job {
+public:
+    // Call instead of MPI_Init. Ignores SIGPIPE, MPI_Init_thread(MPI_THREAD_MULTIPLE),
+    // MPI_ERRORS_RETURN, role from PFS_LAYOUT (plain:<size> when run without pfs-run).
+    static Job& init(int* argc, char*** argv);
+    static Job& get();
+
+    int rank() const { return rank_; }
+    int size() const { return size_; }
+    Role role() const { return role_; }
+    const Layout& layout() const { return layout_; }
+    bool is_app_rank() const { return layout_.role_of(rank_) == Role::compute; }
+    // The application's communicator: the compute ranks (every rank in a plain job).
+    MPI_Comm app_comm() const { return app_comm_; }
+    const Config& config() const { return cfg_; }
+    Engine& engine() { return *engine_; }
+    ft::FaultTolerance& ft() { return *ft_; }
+    Transport& transport() { return *transport_; }
+    const std::string& root() const { return root_; }
+    const std::string& run_dir() const { return run_dir_; }
+    int leader() const;  // lowest live world rank
+
+    void set_failure_policy(FailurePolicy p) { policy_ = p; }
+
+    // Service ranks (meta, data, dm) block here until the leader shuts the job down.
+    [[noreturn]] void serve_until_shutdown();
+    // Application ranks end here with their exit code; returns only through process exit.
+    [[noreturn]] void finish(int exit_code);
+    // Ends the whole job now with this code (status file written first).
+    [[noreturn]] void abort(int code, const std::string& reason);
+
+    // Health check: a ping round trip to world rank r; returns the RTT in microseconds or -errno.
+    double ping(int r, ft::Deadline dl);
+
+private:
+    Job() = default;
+    void setup(int* argc, char*** argv);
+    void on_rank_failure(int r, const std::string& how);
+    void leader_tick();
+    void write_status(int code, const std::vector<int>& failed, const std::string& reason);
+    [[noreturn]] void await_shutdown_and_exit(int my_code);
+    [[noreturn]] void finalize_and_exit(int code);
+
+    Config cfg_;
+    Layout layout_;
+    int rank_ = -1, size_ = 0;
+    Role role_ = Role::compute;
+    MPI_Comm app_comm_ = MPI_COMM_NULL;
+    std::string root_, run_dir_, status_file_;
+    std::unique_ptr<Engine> engine_;
+    std::unique_ptr<ft::FaultTolerance> ft_;
+    std::unique_ptr<Transport> transport_;
+    std::atomic<FailurePolicy> policy_{FailurePolicy::abort_job};
+
+    // Shutdown state (guarded by mu_).
+    mutable std::mutex mu_;
+    std::map<int, int> done_;  // leader: app rank -> exit code
+    bool shutdown_started_ = false;  // leader: SHUTDOWN sent
+    std::map<int, bool> acked_;
+    ft::Clock::time_point shutdown_deadline_{};
+    bool shutdown_received_ = false;  // SHUTDOWN known (sent or received)
+    int shutdown_code_ = 0;
+    std::vector<int> shutdown_failed_;
+    std::string shutdown_reason_;
+    int shutdown_from_ = -1;
+    std::atomic<bool> final_{false};  // status written: finalize now
+    std::atomic<bool> aborting_{false};
+};
+
+}  // namespace mpi_tools

@@ -1,0 +1,251 @@
+#include "mpi_tools/engine.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+namespace mpi_tools {
+
+using Clock = std::chrono::steady_clock;
+
+Engine::Engine(const Config& cfg, int world_rank, int world_size)
+    : cfg_(cfg), rank_(world_rank), size_(world_size) {}
+
+Engine::~Engine() { stop(); }
+
+void Engine::create_communicators() {
+    for (auto& c : comms_) {
+        MPI_Comm_dup(MPI_COMM_WORLD, &c);
+        MPI_Comm_set_errhandler(c, MPI_ERRORS_RETURN);
+    }
+}
+
+void Engine::start() {
+    running_ = true;
+    thread_ = std::thread([this] { loop(); });
+}
+
+void Engine::stop() {
+    if (!running_.exchange(false)) return;
+    if (thread_.joinable()) thread_.join();
+}
+
+void Engine::on(std::uint16_t type, Handler h) {
+    std::unique_lock lk(handlers_mu_);
+    handlers_[type] = std::move(h);
+}
+
+void Engine::add_poller(std::function<void()> p) {
+    std::unique_lock lk(handlers_mu_);
+    pollers_.push_back(std::move(p));
+}
+
+void Engine::set_response_sink(Handler h) {
+    std::unique_lock lk(handlers_mu_);
+    response_sink_ = std::move(h);
+}
+
+void Engine::set_failure_oracle(std::function<bool(int)> oracle) {
+    std::unique_lock lk(handlers_mu_);
+    failure_oracle_ = std::move(oracle);
+}
+
+bool Engine::peer_failed(int r) const {
+    std::shared_lock lk(handlers_mu_);
+    return failure_oracle_ && failure_oracle_(r);
+}
+
+bool Engine::sends_pending() {
+    std::lock_guard lk(send_mu_);
+    return !sends_.empty();
+}
+
+void Engine::set_epoch(std::uint32_t e) {
+    std::uint32_t cur = epoch_.load();
+    while (e > cur && !epoch_.compare_exchange_weak(cur, e)) {
+    }
+}
+
+void Engine::send(Channel ch, int dest, wire::Header h, std::span<const std::byte> payload) {
+    if (dest < 0 || dest >= size_) return;
+    h.src = rank_;
+    auto buf = std::make_unique<std::vector<std::byte>>(wire::encode(h, payload));
+    if (h.type < 1000) stats_.sent_by_type[h.type]++;
+    stats_.sent++;
+    if (peer_failed(dest)) {
+        stats_.abandoned_sends++;
+        return;  // never post to a dead peer (tcp: SIGPIPE/hang on connect)
+    }
+    PendingSend ps{MPI_REQUEST_NULL, dest, std::move(buf)};
+    int rc = MPI_Isend(ps.buf->data(), static_cast<int>(ps.buf->size()), MPI_BYTE, dest,
+                       static_cast<int>(h.type), comms_[static_cast<int>(ch)], &ps.req);
+    if (rc != MPI_SUCCESS) {
+        stats_.abandoned_sends++;
+        return;
+    }
+    std::lock_guard lk(send_mu_);
+    sends_.push_back(std::move(ps));
+}
+
+bool Engine::progress_sends() {
+    std::lock_guard lk(send_mu_);
+    bool any = false;
+    for (std::size_t i = 0; i < sends_.size();) {
+        int flag = 0;
+        MPI_Test(&sends_[i].req, &flag, MPI_STATUS_IGNORE);
+        if (flag) {
+            any = true;
+            sends_[i] = std::move(sends_.back());
+            sends_.pop_back();
+        } else if (peer_failed(sends_[i].dest)) {
+            // Abandon: no MPI_Wait, no free; keep the buffer forever.
+            stats_.abandoned_sends++;
+            graveyard_.push_back(std::move(sends_[i].buf));
+            sends_[i] = std::move(sends_.back());
+            sends_.pop_back();
+        } else {
+            ++i;
+        }
+    }
+    return any;
+}
+
+bool Engine::poll_channel(Channel ch) {
+    bool any = false;
+    // Bounded per iteration so one chatty channel cannot starve the other or the pollers.
+    for (int n = 0; n < 64; ++n) {
+        int flag = 0;
+        MPI_Message msg;
+        MPI_Status st;
+        if (MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comms_[static_cast<int>(ch)], &flag, &msg,
+                        &st) != MPI_SUCCESS ||
+            !flag)
+            break;
+        any = true;
+        int count = 0;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        PendingRecv pr{MPI_REQUEST_NULL, st.MPI_SOURCE, ch,
+                       std::make_unique<std::vector<std::byte>>(static_cast<std::size_t>(count))};
+        MPI_Imrecv(pr.buf->data(), count, MPI_BYTE, &msg, &pr.req);
+        int done = 0;
+        MPI_Test(&pr.req, &done, MPI_STATUS_IGNORE);
+        if (done)
+            deliver(ch, pr.src, std::move(pr.buf));
+        else
+            recvs_.push_back(std::move(pr));
+    }
+    return any;
+}
+
+bool Engine::progress_recvs() {
+    bool any = false;
+    for (std::size_t i = 0; i < recvs_.size();) {
+        int done = 0;
+        MPI_Test(&recvs_[i].req, &done, MPI_STATUS_IGNORE);
+        if (done) {
+            any = true;
+            auto pr = std::move(recvs_[i]);
+            recvs_[i] = std::move(recvs_.back());
+            recvs_.pop_back();
+            deliver(pr.ch, pr.src, std::move(pr.buf));
+        } else if (peer_failed(recvs_[i].src)) {
+            stats_.abandoned_recvs++;
+            graveyard_.push_back(std::move(recvs_[i].buf));
+            recvs_[i] = std::move(recvs_.back());
+            recvs_.pop_back();
+        } else {
+            ++i;
+        }
+    }
+    return any;
+}
+
+void Engine::deliver(Channel ch, int src, std::unique_ptr<std::vector<std::byte>> buf) {
+    Incoming in{ch, {}, std::move(*buf)};
+    auto err = wire::decode_header(in.buffer, src, &in.header);
+    if (err != wire::DecodeError::ok) {
+        stats_.dropped_malformed++;
+        std::fprintf(stderr, "mpi_tools[%d]: dropped malformed message from rank %d: %s\n", rank_,
+                     src, wire::to_string(err));
+        return;
+    }
+    stats_.received++;
+    if (in.header.type < 1000) stats_.received_by_type[in.header.type]++;
+    if (ch == Channel::rpc) {
+        std::uint32_t e = epoch_.load();
+        if (in.header.epoch < e) {
+            stats_.dropped_stale++;
+            return;
+        }
+        if (in.header.epoch > e) {
+            held_.push_back(std::move(in));
+            return;
+        }
+    }
+    dispatch(in);
+}
+
+void Engine::dispatch(Incoming& in) {
+    Handler h;
+    {
+        std::shared_lock lk(handlers_mu_);
+        if (in.header.flags & wire::kResponse) {
+            h = response_sink_;
+        } else {
+            auto it = handlers_.find(in.header.type);
+            if (it != handlers_.end()) h = it->second;
+        }
+    }
+    if (!h) {
+        stats_.unhandled++;
+        return;
+    }
+    h(in);
+}
+
+void Engine::release_held() {
+    if (held_.empty()) return;
+    std::uint32_t e = epoch_.load();
+    for (std::size_t i = 0; i < held_.size();) {
+        if (held_[i].header.epoch <= e) {
+            Incoming in = std::move(held_[i]);
+            held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
+            if (in.header.epoch == e) dispatch(in);
+            else stats_.dropped_stale++;
+        } else {
+            ++i;
+        }
+    }
+}
+
+void Engine::loop() {
+    auto last_activity = Clock::now();
+    int sleep_us = 1;
+    while (running_.load(std::memory_order_relaxed)) {
+        bool any = false;
+        any |= poll_channel(Channel::ctrl);
+        any |= poll_channel(Channel::rpc);
+        any |= progress_recvs();
+        any |= progress_sends();
+        release_held();
+        std::vector<std::function<void()>> pollers;
+        {
+            std::shared_lock lk(handlers_mu_);
+            pollers = pollers_;
+        }
+        for (auto& p : pollers) p();
+        auto now = Clock::now();
+        if (any) {
+            last_activity = now;
+            sleep_us = 1;
+            continue;
+        }
+        if (now - last_activity < std::chrono::microseconds(cfg_.progress_spin_us)) {
+            std::this_thread::yield();
+            continue;
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(sleep_us));
+        sleep_us = std::min(cfg_.progress_max_sleep_us, sleep_us * 2 + 1);
+    }
+}
+
+}  // namespace mpi_tools

@@ -1,0 +1,76 @@
+#include "mpi_tools/transport.hpp"
+
+#include <cerrno>
+
+namespace mpi_tools {
+
+void Responder::reply(std::span<const std::byte> payload) const {
+    wire::Header h;
+    h.type = type_;
+    h.flags = wire::kResponse;
+    h.id = id_;
+    h.epoch = epoch_;
+    engine_->send(Channel::rpc, dest_, h, payload);
+}
+
+Transport::Transport(Engine& engine, ft::FaultTolerance& ft) : engine_(engine), ft_(ft) {
+    engine_.set_response_sink([this](Incoming& in) { on_response(in); });
+}
+
+void Transport::serve(std::uint16_t type, Service s) {
+    engine_.on(type, [this, s = std::move(s)](Incoming& in) {
+        if (!(in.header.flags & wire::kRequest)) return;
+        s(in, Responder(&engine_, in.header.src, in.header.type, in.header.id, in.header.epoch));
+    });
+}
+
+void Transport::on_response(Incoming& in) {
+    std::lock_guard lk(mu_);
+    auto it = pending_.find(in.header.id);
+    if (it == pending_.end()) return;  // the caller gave up (deadline, failure)
+    it->second->done = true;
+    it->second->reply.payload.assign(in.payload().begin(), in.payload().end());
+    cv_.notify_all();
+}
+
+Reply Transport::call(int dest, std::uint16_t type, std::span<const std::byte> payload,
+                      ft::Deadline dl) {
+    if (dest < 0 || dest >= engine_.size()) return Reply{EINVAL, {}};
+    if (ft_.is_failed(dest)) return Reply{EHOSTDOWN, {}};
+    auto slot = std::make_shared<Slot>();
+    wire::Header h;
+    h.type = type;
+    h.flags = wire::kRequest;
+    h.id = engine_.next_id();
+    h.epoch = engine_.epoch();
+    {
+        std::lock_guard lk(mu_);
+        pending_[h.id] = slot;
+    }
+    engine_.send(Channel::rpc, dest, h, payload);
+    std::unique_lock lk(mu_);
+    Reply r;
+    for (;;) {
+        if (slot->done) {
+            r = std::move(slot->reply);
+            break;
+        }
+        if (ft_.is_failed(dest)) {
+            r.err = EHOSTDOWN;
+            break;
+        }
+        if (engine_.epoch() != h.epoch) {
+            r.err = ECANCELED;
+            break;
+        }
+        if (ft::Clock::now() > dl) {
+            r.err = ETIMEDOUT;
+            break;
+        }
+        cv_.wait_for(lk, std::chrono::milliseconds(1));
+    }
+    pending_.erase(h.id);
+    return r;
+}
+
+}  // namespace mpi_tools
