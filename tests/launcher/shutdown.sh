@@ -32,7 +32,16 @@ else fail "shutdown grace: rc=$RC after ${ELAPSED}s"; cat "$WORK/e2"; fi
 grep -q 'still running 1 s after the job ended' "$WORK/e2" || fail "no grace message"
 [[ -z "$(ranks_left "$WORK/m2")" ]] && pass "no rank left after grace kill" || fail "ranks left: $(ranks_left "$WORK/m2")"
 
-# 3. SIGTERM and SIGINT to pfs-run.
+# 3. fake nodes + a rank death under the second daemon: mpirun --enable-recovery never exits
+#    (fault-tolerance.md 1.6); pfs-run ends it after the grace with the job's code.
+mkdir -p "$WORK/m3"
+run_pfs "$WORK/o3" "$WORK/e3" --plain 4 --fake-nodes 2 --shutdown-grace 1 --timeout 30 -- \
+    "$FAKE_JOB" --kill-rank 2 --fail-rank 2 --exit-code 137 --marker "$WORK/m3"
+if [[ $RC == 137 ]] && lt "$ELAPSED" 10; then pass "fake nodes, rank 2 killed: rc 137 in ${ELAPSED}s"
+else fail "fake nodes rank death: rc=$RC after ${ELAPSED}s"; cat "$WORK/e3"; fi
+[[ -z "$(ranks_left "$WORK/m3")" ]] && pass "no rank left (fake nodes)" || fail "ranks left: $(ranks_left "$WORK/m3")"
+
+# 4. SIGTERM and SIGINT to pfs-run.
 for sig in TERM INT; do
     mkdir -p "$WORK/m-$sig"
     "$PFS_RUN" --plain 2 -- "$FAKE_JOB" --sleep-forever --marker "$WORK/m-$sig" \
