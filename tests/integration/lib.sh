@@ -1,0 +1,15 @@
+set -uo pipefail
+BIN=${PFS_BIN_DIR:?PFS_BIN_DIR not set (run through ctest)}
+WORK=$(mktemp -d /tmp/pfs-job-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+OUT=$WORK/out.txt
+fail() { echo "FAIL: $*"; echo "----- output -----"; cat "$OUT"; exit 1; }
+# run_hc <pfs-run layout and options...> -- <healthcheck options...>; sets RC and ELAPSED (s).
+run_hc() {
+    local opts=() ; while [[ $1 != -- ]]; do opts+=("$1"); shift; done; shift
+    local t0; t0=$(date +%s.%N)
+    timeout -s KILL 75 "$BIN/pfs-run" --oversubscribe --root "$WORK/root" --run-dir "$WORK/run" \
+        "${opts[@]}" -- "$BIN/pfs-healthcheck" "$@" > "$OUT" 2>&1
+    RC=$?
+    ELAPSED=$(echo "$(date +%s.%N) - $t0" | bc)
+}
