@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Helpers for the pfs-run end-to-end tests (sourced). $1 of each test = the fake_job binary.
 set -uo pipefail
 : "${PFS_BIN_DIR:?PFS_BIN_DIR must be set (ctest sets it)}"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Helpers for the Slurm tests (sourced). The harness must be up (ctest fixture pfs_slurm).
 set -uo pipefail
 : "${PFS_BIN_DIR:?PFS_BIN_DIR must be set (ctest sets it)}"
