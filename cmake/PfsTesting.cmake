@@ -11,8 +11,11 @@ function(pfs_unit_test)
     add_executable(${T_NAME} ${T_SOURCES})
     target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main pfs_warnings)
     include(GoogleTest)
-    gtest_discover_tests(${T_NAME} PROPERTIES LABELS "unit;${T_LABELS}" TIMEOUT ${T_TIMEOUT}
-                         DISCOVERY_TIMEOUT 30)
+    # Tests are registered at configure time (from the TEST/TEST_F macros in the sources) so
+    # that list-valued properties work: gtest_discover_tests in CMake 3.25 splits a LABELS
+    # list apart and silently drops TIMEOUT.
+    gtest_add_tests(TARGET ${T_NAME} SOURCES ${T_SOURCES} TEST_LIST added)
+    set_tests_properties(${added} PROPERTIES LABELS "unit;${T_LABELS}" TIMEOUT ${T_TIMEOUT})
 endfunction()
 
 # pfs_script_test(NAME <n> COMMAND <cmd...> LABELS <...> [TIMEOUT s] [RUN_SERIAL])

@@ -36,12 +36,15 @@ int main(int argc, char** argv) {
     auto& job = Job::init(&argc, &argv);
     job.set_failure_policy(FailurePolicy::continue_job);
     std::vector<int> victims, expect;
-    int kill_at_ms = 500, settle_ms = 300, timeout_ms = 30000, barrier_reps = 50;
+    int kill_at_ms = 500, settle_iters = 40, timeout_ms = 30000, barrier_reps = 50;
     CLI::App cli{"ft-scenario"};
     cli.add_option("--victims", victims, "world ranks that SIGKILL themselves")->delimiter(',');
     cli.add_option("--kill-at-ms", kill_at_ms, "when victims die (ms after start)");
     cli.add_option("--expect-failed", expect, "failed set the survivors must agree on")->delimiter(',');
-    cli.add_option("--settle-ms", settle_ms, "keep working this long after the last recovery");
+    // Counted in barriers, not time: barriers and recoveries are collective, so every survivor
+    // counts the same number and all leave the loop together (a time-based exit lets one rank
+    // leave while the others' next barrier waits for it).
+    cli.add_option("--settle-iters", settle_iters, "barriers after the last recovery before ending");
     cli.add_option("--timeout-ms", timeout_ms, "give up (exit 1) after this long");
     cli.add_option("--barrier-reps", barrier_reps, "MPI_Barrier repetitions for the baseline");
     try {
@@ -64,7 +67,8 @@ int main(int argc, char** argv) {
     const bool victim = std::find(victims.begin(), victims.end(), me) != victims.end();
     const auto start = Clock::now();
     std::set<int> agreed;
-    auto last_recovery = start;
+    int since_recovery = 0;
+    const int min_iters = (kill_at_ms + 5) / 5;  // without victims: run about kill_at_ms
     for (;;) {
         auto now = Clock::now();
         if (victim && now - start >= std::chrono::milliseconds(kill_at_ms)) {
@@ -100,13 +104,13 @@ int main(int argc, char** argv) {
             if (sum != static_cast<int>(members.size()) && c != MPI_COMM_NULL) {
                 std::printf("SCENARIO error rank=%d allreduce gave %d, expected %zu\n", me, sum, members.size());
             }
-            last_recovery = Clock::now();
+            since_recovery = 0;
             continue;
         }
+        ++since_recovery;
         bool all_seen = std::includes(agreed.begin(), agreed.end(), expect.begin(), expect.end());
-        if (victims.empty() && expect.empty() && now - start > std::chrono::milliseconds(kill_at_ms)) all_seen = true;
-        if (all_seen && !expect.empty() && now - last_recovery > std::chrono::milliseconds(settle_ms)) break;
-        if (all_seen && expect.empty() && now - start > std::chrono::milliseconds(kill_at_ms + settle_ms)) break;
+        if (all_seen && !expect.empty() && since_recovery >= settle_iters) break;
+        if (expect.empty() && since_recovery >= min_iters + settle_iters) break;
         if (now - start > std::chrono::milliseconds(timeout_ms)) {
             std::printf("SCENARIO timeout rank=%d agreed=%s\n", me,
                         list(std::vector<int>(agreed.begin(), agreed.end())).c_str());
