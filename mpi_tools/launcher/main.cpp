@@ -190,6 +190,9 @@ int run(pfs_run::Options& o) {
     ::setenv(launch::kEnvRunDir, o.run_dir.c_str(), 1);
     ::setenv(launch::kEnvStatusFile, o.status_file.c_str(), 1);
     ::setenv(launch::kEnvFtBackend, o.ft_backend.c_str(), 1);
+    for (const auto& x : o.exports)  // -x VAR=VAL: the value reaches every MPMD block this way
+        if (auto eq = x.find('='); eq != std::string::npos)
+            ::setenv(x.substr(0, eq).c_str(), x.substr(eq + 1).c_str(), 1);
 
     std::vector<std::string> argv = pfs_run::build_mpirun_argv(o);
     if (o.verbose) {

@@ -277,7 +277,10 @@ std::vector<std::string> build_mpirun_argv(const Options& o) {
     for (const char* var : {launch::kEnvLayout, launch::kEnvRoot, launch::kEnvRunDir,
                             launch::kEnvStatusFile, launch::kEnvFtBackend})
         a.insert(a.end(), {"-x", var});
-    for (const auto& x : o.exports) a.insert(a.end(), {"-x", x});
+    // Open MPI 4.1.4 applies "-x VAR=VAL" to the first MPMD block only, while "-x VAR" exports
+    // the launcher's own value to every block: so pfs-run sets VAR itself (main.cpp) and passes
+    // only the name.
+    for (const auto& x : o.exports) a.insert(a.end(), {"-x", x.substr(0, x.find('='))});
 
     bool first = true;
     auto block = [&](int n, const std::vector<std::string>& prog) {
