@@ -124,6 +124,21 @@ int main(int argc, char** argv) {
         std::printf("SCENARIO detect rank=%d failed=%d how=%s unix=%.6f\n", me, f.world_rank,
                     f.how.c_str(), f.detected_unix);
 
+    {
+        // Message counts of the control plane, for the FT benchmark (per rank; the coordinator
+        // of the recovery is the lowest survivor).
+        const auto& st = job.engine().stats();
+        auto by = [&](wire::MsgType t) { return static_cast<unsigned long long>(st.sent_by_type[static_cast<int>(t)].load()); };
+        auto rby = [&](wire::MsgType t) { return static_cast<unsigned long long>(st.received_by_type[static_cast<int>(t)].load()); };
+        std::printf(
+            "SCENARIO msgs rank=%d sent=%llu received=%llu heartbeat=%llu fail_notice=%llu "
+            "revoke=%llu propose_sent=%llu propose_recv=%llu decide=%llu coord=%llu barrier=%llu\n",
+            me, static_cast<unsigned long long>(st.sent.load()),
+            static_cast<unsigned long long>(st.received.load()), by(wire::MsgType::heartbeat),
+            by(wire::MsgType::fail_notice), by(wire::MsgType::revoke), by(wire::MsgType::propose),
+            rby(wire::MsgType::propose), by(wire::MsgType::decide), by(wire::MsgType::coord),
+            by(wire::MsgType::barrier_arrive) + by(wire::MsgType::barrier_release));
+    }
     // Verdict: every survivor's (epoch, members, agreed set) must be identical.
     std::ostringstream view;
     view << ft.epoch() << "|" << list(ft.members()) << "|"
