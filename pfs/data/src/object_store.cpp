@@ -90,6 +90,8 @@ std::filesystem::path ObjectStore::Impl::path_of(ObjectId id) const {
 }
 
 Result<FdRef> ObjectStore::Impl::acquire(ObjectId id, bool create) {
+    // open() runs under the cache lock so that one object never has two cached fds (and a
+    // concurrent remove() cannot interleave); misses are rare next to cached I/O.
     std::lock_guard g(cache_mu);
     if (auto it = index.find(id); it != index.end()) {
         lru.splice(lru.begin(), lru, it->second);

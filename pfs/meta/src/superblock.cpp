@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -83,11 +84,14 @@ Result<void> Superblock::validate(std::string* why) const {
 
 Result<Superblock> Superblock::load(const std::filesystem::path& root, std::string* why) {
     const auto p = path_in(root);
-    std::ifstream in(p);
-    if (!in) {
-        const int err = errno != 0 ? errno : ENOENT;
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0) {
+        const int err = errno;
         return fail(why, err, "cannot read " + p.string() + ": " + std::strerror(err));
     }
+    if (!S_ISREG(st.st_mode)) return fail(why, EUCLEAN, p.string() + " is not a regular file");
+    std::ifstream in(p);
+    if (!in) return fail(why, EIO, "cannot open " + p.string());
     Superblock sb;
     try {
         const json j = json::parse(in);

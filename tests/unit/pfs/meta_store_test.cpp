@@ -1,5 +1,7 @@
 // MetaStore: namespace operations, attributes, layouts and errnos (Linux semantics).
 #include <algorithm>
+#include <atomic>
+#include <set>
 #include <thread>
 
 #include "meta_test_fixture.hpp"
@@ -314,6 +316,30 @@ TEST_F(MetaTest, ExtendSizeNeverShrinksUnderConcurrentWriters) {
     EXPECT_ERRNO(m().extend_size(root(), 10), EISDIR);
     EXPECT_ERRNO(m().extend_size(f.ino, config::kMaxFileSize + 1), EFBIG);
     EXPECT_ERRNO(m().extend_size(4242, 1), ENOENT);
+}
+
+TEST_F(MetaTest, ConcurrentCreatesAndLookupsFromManyThreads) {
+    const auto d = dir(root(), "shared");
+    std::vector<std::thread> ts;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 4; ++t) {
+        ts.emplace_back([&, t] {
+            for (int i = 0; i < 15; ++i) {
+                const auto name = "t" + std::to_string(t) + "-" + std::to_string(i);
+                auto a = m().create(d.ino, name, {});
+                if (!a) ++failures;
+                auto p = m().resolve("/shared/" + name);
+                if (!p || p->ino != a.value_or(Attr{}).ino) ++failures;
+                // A name another thread may be creating right now: either state is fine.
+                auto other =
+                    m().lookup(d.ino, "t" + std::to_string((t + 1) % 4) + "-" + std::to_string(i));
+                if (!other && other.error() != ENOENT) ++failures;
+            }
+        });
+    }
+    for (auto& t : ts) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(names(d.ino).size(), 60u);
 }
 
 TEST_F(MetaTest, DmSlotsPersistWithLimits) {
