@@ -53,7 +53,7 @@ Result<Mapping> ObjectStore::map_range(ObjectId id, std::uint64_t off, std::uint
     if (len == 0 || off > config::kMaxFileSize || len > config::kMaxFileSize - off)
         return Errno{EINVAL};
     if (len > SIZE_MAX / 2) return Errno{ENOMEM};
-    auto e = impl_->acquire(id, writable);
+    auto e = writable ? impl_->acquire_for_write(id, len) : impl_->acquire(id, false);
     if (!e) return e.error() == ENOENT ? Result<Mapping>(Mapping{}) : Errno{e.error()};
     const int fd = (*e)->fd;
 

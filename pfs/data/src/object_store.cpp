@@ -120,6 +120,15 @@ Result<FdRef> ObjectStore::Impl::acquire(ObjectId id, bool create) {
     return e;
 }
 
+Result<FdRef> ObjectStore::Impl::acquire_for_write(ObjectId id, std::uint64_t len) {
+    if (opt.quota_bytes == 0) return acquire(id, true);
+    auto e = acquire(id, false);
+    if (e || e.error() != ENOENT) return e;
+    const std::uint64_t blocks = (len + kBlock - 1) / kBlock * kBlock;
+    if (blocks > opt.quota_bytes || used.load() > opt.quota_bytes - blocks) return Errno{ENOSPC};
+    return acquire(id, true);
+}
+
 void ObjectStore::Impl::forget_locked(ObjectId id) {
     if (auto it = index.find(id); it != index.end()) {
         lru.erase(it->second);
@@ -198,7 +207,7 @@ Result<std::size_t> ObjectStore::pwrite(ObjectId id, std::span<const std::byte> 
                                         std::uint64_t off) {
     PFS_TRY(check_range(off, buf.size(), EFBIG));
     if (buf.empty()) return std::size_t{0};
-    auto e = impl_->acquire(id, true);
+    auto e = impl_->acquire_for_write(id, buf.size());
     if (!e) return Errno{e.error()};
     return with_usage(*impl_, **e, off, buf.size(),
                       [&] { return full_io(::pwrite, (*e)->fd, buf.data(), buf.size(), off); });
@@ -263,7 +272,7 @@ Result<std::size_t> ObjectStore::pwritev(ObjectId id,
     if (!total) return Errno{total.error()};
     PFS_TRY(check_range(off, *total, EFBIG));
     if (*total == 0) return std::size_t{0};
-    auto e = impl_->acquire(id, true);
+    auto e = impl_->acquire_for_write(id, *total);
     if (!e) return Errno{e.error()};
     return with_usage(*impl_, **e, off, *total, [&] { return vec_io(true, (*e)->fd, iov, off); });
 }

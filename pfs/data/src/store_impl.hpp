@@ -47,6 +47,9 @@ struct ObjectStore::Impl {
     std::filesystem::path path_of(ObjectId id) const;
     // The object's fd; with !create a missing object is ENOENT.
     Result<FdRef> acquire(ObjectId id, bool create);
+    // acquire(id, true), except that over quota a missing object is not even created: a write
+    // of `len` bytes to a new object needs about that much space.
+    Result<FdRef> acquire_for_write(ObjectId id, std::uint64_t len);
     // Drops the cache's reference (the fd closes when in-flight users finish).
     void forget_locked(ObjectId id);
 

@@ -188,9 +188,9 @@ TEST_F(ObjectStoreTest, QuotaReturnsEnospcBeforeWriting) {
     EXPECT_EQ(st->used_bytes, 256u * 1024);
     EXPECT_EQ(st->free_bytes, 0u);
     EXPECT_ERRNO(s().pwrite(ObjectId{2, 1}, std::span(blk).first(1), 0), ENOSPC);
-    EXPECT_EQ(*s().size(ObjectId{2, 1}), 0u);
-    EXPECT_ERRNO(s().pwrite(ObjectId{1, 1}, blk, 256 * 1024), ENOSPC);  // extension
-    EXPECT_EQ(*s().size(ObjectId{1, 1}), 256u * 1024);                  // nothing written
+    EXPECT_FALSE(std::filesystem::exists(s().object_path(ObjectId{2, 1})));  // not created
+    EXPECT_ERRNO(s().pwrite(ObjectId{1, 1}, blk, 256 * 1024), ENOSPC);       // extension
+    EXPECT_EQ(*s().size(ObjectId{1, 1}), 256u * 1024);                       // nothing written
     // Overwriting allocated blocks needs no new space.
     ASSERT_OK(s().pwrite(ObjectId{1, 1}, blk, 0));
     // Punching frees space again, and the accounting sees it.
@@ -204,6 +204,8 @@ TEST_F(ObjectStoreTest, QuotaReturnsEnospcBeforeWriting) {
     EXPECT_EQ(s().statfs()->used_bytes, 64u * 1024);
     // Writable maps are charged up front too.
     EXPECT_ERRNO(s().map_range(ObjectId{3, 1}, 0, 512 * 1024, true), ENOSPC);
+    EXPECT_ERRNO(s().map_range(ObjectId{2, 1}, 64 * 1024, 512 * 1024, true), ENOSPC);
+    EXPECT_EQ(*s().size(ObjectId{2, 1}), 64u * 1024);  // a failed writable map does not extend
 }
 
 TEST_F(ObjectStoreTest, StatfsWithoutQuotaReportsTheVolume) {
