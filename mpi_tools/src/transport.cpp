@@ -33,33 +33,48 @@ void Transport::on_response(Incoming& in) {
     cv_.notify_all();
 }
 
-Reply Transport::call(int dest, std::uint16_t type, std::span<const std::byte> payload,
-                      ft::Deadline dl) {
-    if (dest < 0 || dest >= engine_.size()) return Reply{EINVAL, {}};
-    if (ft_.is_failed(dest)) return Reply{EHOSTDOWN, {}};
-    auto slot = std::make_shared<Slot>();
+std::shared_ptr<PendingCall> Transport::post(int dest, std::uint16_t type,
+                                             std::span<const std::byte> payload) {
+    auto pc = std::make_shared<PendingCall>();
+    pc->dest_ = dest;
+    if (dest < 0 || dest >= engine_.size()) {
+        pc->done = true;
+        pc->reply.err = EINVAL;
+        return pc;
+    }
+    if (ft_.is_failed(dest)) {
+        pc->done = true;
+        pc->reply.err = EHOSTDOWN;
+        return pc;
+    }
     wire::Header h;
     h.type = type;
     h.flags = wire::kRequest;
     h.id = engine_.next_id();
     h.epoch = engine_.epoch();
+    pc->id = h.id;
+    pc->epoch = h.epoch;
     {
         std::lock_guard lk(mu_);
-        pending_[h.id] = slot;
+        pending_[h.id] = pc;
     }
     engine_.send(Channel::rpc, dest, h, payload);
+    return pc;
+}
+
+Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl) {
     std::unique_lock lk(mu_);
     Reply r;
     for (;;) {
-        if (slot->done) {
-            r = std::move(slot->reply);
+        if (pc->done) {
+            r = std::move(pc->reply);
             break;
         }
-        if (ft_.is_failed(dest)) {
+        if (ft_.is_failed(pc->dest_)) {
             r.err = EHOSTDOWN;
             break;
         }
-        if (engine_.epoch() != h.epoch) {
+        if (engine_.epoch() != pc->epoch) {
             r.err = ECANCELED;
             break;
         }
@@ -69,8 +84,13 @@ Reply Transport::call(int dest, std::uint16_t type, std::span<const std::byte> p
         }
         cv_.wait_for(lk, std::chrono::milliseconds(1));
     }
-    pending_.erase(h.id);
+    pending_.erase(pc->id);
     return r;
+}
+
+Reply Transport::call(int dest, std::uint16_t type, std::span<const std::byte> payload,
+                      ft::Deadline dl) {
+    return await(post(dest, type, payload), dl);
 }
 
 }  // namespace mpi_tools

@@ -39,6 +39,23 @@ private:
     std::uint32_t epoch_;
 };
 
+class Transport;
+
+// A request in flight (Transport::post). Several can be outstanding at once, e.g. one per
+// storage server of a striped write, and are then awaited in any order.
+class PendingCall {
+public:
+    int dest() const { return dest_; }
+
+private:
+    friend class Transport;
+    int dest_ = -1;
+    std::uint64_t id = 0;
+    std::uint32_t epoch = 0;
+    bool done = false;  // guarded by Transport::mu_
+    Reply reply;
+};
+
 class Transport {
 public:
     using Service = std::function<void(Incoming& request, Responder responder)>;
@@ -47,22 +64,23 @@ public:
     // Blocks the calling thread (never the progress thread) until the reply or a failure.
     Reply call(int dest_world, std::uint16_t type, std::span<const std::byte> payload,
                ft::Deadline dl);
+    // Sends the request and returns at once; await() collects the reply (exactly once).
+    std::shared_ptr<PendingCall> post(int dest_world, std::uint16_t type,
+                                      std::span<const std::byte> payload);
+    // Same outcomes as call(): the reply, EHOSTDOWN, ETIMEDOUT or ECANCELED.
+    Reply await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl);
     // Registers the handler for requests of this type. It runs on the progress thread: it must
     // not block; long work takes the Responder to another thread.
     void serve(std::uint16_t type, Service s);
 
 private:
-    struct Slot {
-        bool done = false;
-        Reply reply;
-    };
     void on_response(Incoming& in);
 
     Engine& engine_;
     ft::FaultTolerance& ft_;
     std::mutex mu_;
     std::condition_variable cv_;
-    std::map<std::uint64_t, std::shared_ptr<Slot>> pending_;
+    std::map<std::uint64_t, std::shared_ptr<PendingCall>> pending_;
 };
 
 }  // namespace mpi_tools
