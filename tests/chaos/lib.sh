@@ -12,7 +12,9 @@ fail() { echo "FAIL: $*"; echo "----- job output -----"; cat "$OUT"; exit 1; }
 # run_job <pfs-run options...> -- <ft-scenario options...>; sets RC. A watchdog bounds the job.
 run_job() {
     local opts=() ; while [[ $1 != -- ]]; do opts+=("$1"); shift; done; shift
-    timeout -s KILL 75 "$BIN/pfs-run" --oversubscribe --root "$WORK/root" --run-dir "$WORK/run" \
+    # Watchdog: SIGTERM first, so pfs-run kills mpirun's whole process tree (a SIGKILLed pfs-run
+    # would leave mpirun and the ranks running); SIGKILL 10 s later as a last resort.
+    timeout -k 10 75 "$BIN/pfs-run" --oversubscribe --root "$WORK/root" --run-dir "$WORK/run" \
         "${opts[@]}" -- "$BIN/ft-scenario" "$@" > "$OUT" 2>&1
     RC=$?
 }
