@@ -20,7 +20,8 @@ run_pfs() {
     local out=$1 err=$2; shift 2
     local t0 t1
     t0=$(date +%s.%N)
-    timeout -s KILL 50 "$PFS_RUN" "$@" >"$out" 2>"$err"
+    # SIGTERM first: pfs-run then kills the whole job tree; SIGKILL only as a last resort.
+    timeout -k 10 50 "$PFS_RUN" "$@" >"$out" 2>"$err"
     RC=$?
     t1=$(date +%s.%N)
     ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
