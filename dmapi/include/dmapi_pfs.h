@@ -1,0 +1,78 @@
+/*
+ * dmapi_pfs.h: pfs-dmapi extensions to the SGI-compatible dmapi.h. Nothing here is part of XDSM
+ * or of SGI's header; portable DM applications do not need it. Usable from C99 and C++.
+ *
+ * Contents:
+ *   - the handle lengths this implementation produces;
+ *   - the event set pfs-dmapi supports (what dm_get_config_events reports);
+ *   - the PROPOSED token encoding (docs/dmapi.md "Tokens"): a token names its source rank and a
+ *     per-rank sequence number in 31 bits. The session/event layer that allocates tokens does not
+ *     exist yet; until it does, these macros only fix the encoding.
+ */
+#ifndef PFS_DMAPI_PFS_H
+#define PFS_DMAPI_PFS_H
+
+#include "dmapi.h"
+
+/* ---- Handles -------------------------------------------------------------------------------- */
+
+/* A file (object) handle: a whole dm_handle_t. */
+#define DM_PFS_HANDLE_LEN ((size_t)sizeof(dm_handle_t)) /* 24 */
+/* A file-system handle: the fsid only. */
+#define DM_PFS_FSHANDLE_LEN ((size_t)sizeof(dm_fsid_t)) /* 8 */
+/* dm_fid_len of a file handle: the bytes of dm_fid_t after the length field. */
+#define DM_PFS_FID_LEN ((uint16_t)(sizeof(dm_fid_t) - sizeof(uint16_t))) /* 14 */
+
+/* ---- Events --------------------------------------------------------------------------------- */
+
+#define DM_PFS_EVENT_BIT(ev) ((dm_eventset_t)1 << (ev))
+
+/* Every event number XDSM defines (bits 0 .. DM_EVENT_MAX-1). */
+#define DM_PFS_EVENTSET_ALL (DM_PFS_EVENT_BIT(DM_EVENT_MAX) - 1)
+
+/* The events pfs-dmapi will generate: GPFS's implemented list (everything but CANCEL and DEBUT).
+ * This is what dm_get_config_events() reports, before the event layer exists. */
+#define DM_PFS_EVENTSET_SUPPORTED                                                  \
+    (DM_PFS_EVENT_BIT(DM_EVENT_MOUNT) | DM_PFS_EVENT_BIT(DM_EVENT_PREUNMOUNT) |    \
+     DM_PFS_EVENT_BIT(DM_EVENT_UNMOUNT) | DM_PFS_EVENT_BIT(DM_EVENT_CREATE) |      \
+     DM_PFS_EVENT_BIT(DM_EVENT_CLOSE) | DM_PFS_EVENT_BIT(DM_EVENT_POSTCREATE) |    \
+     DM_PFS_EVENT_BIT(DM_EVENT_REMOVE) | DM_PFS_EVENT_BIT(DM_EVENT_POSTREMOVE) |   \
+     DM_PFS_EVENT_BIT(DM_EVENT_RENAME) | DM_PFS_EVENT_BIT(DM_EVENT_POSTRENAME) |   \
+     DM_PFS_EVENT_BIT(DM_EVENT_LINK) | DM_PFS_EVENT_BIT(DM_EVENT_POSTLINK) |       \
+     DM_PFS_EVENT_BIT(DM_EVENT_SYMLINK) | DM_PFS_EVENT_BIT(DM_EVENT_POSTSYMLINK) | \
+     DM_PFS_EVENT_BIT(DM_EVENT_READ) | DM_PFS_EVENT_BIT(DM_EVENT_WRITE) |          \
+     DM_PFS_EVENT_BIT(DM_EVENT_TRUNCATE) | DM_PFS_EVENT_BIT(DM_EVENT_ATTRIBUTE) |  \
+     DM_PFS_EVENT_BIT(DM_EVENT_DESTROY) | DM_PFS_EVENT_BIT(DM_EVENT_NOSPACE) |     \
+     DM_PFS_EVENT_BIT(DM_EVENT_USER))
+
+/* ---- Tokens (PROPOSED encoding) --------------------------------------------------------------
+ * dm_token_t is an int. Tokens of events are always > 0, so they can never equal
+ * DM_INVALID_TOKEN (0) or DM_NO_TOKEN (-1); all values <= 0 other than those two are never
+ * issued.
+ *
+ *     bit 31      bits 30..19             bits 18..0
+ *     0 (sign)    source rank (12 bits)   sequence (19 bits), 1 .. 524287, never 0
+ *
+ * The source rank is the MPI world rank where the event was generated (its original rank, even
+ * after a ULFM shrink renumbers the communicator). The sequence is per source rank; 0 is skipped
+ * so that rank 0's first token is 1, not 0. Limits: 4096 source ranks, 524287 tokens per rank
+ * before the sequence wraps; on wrap the source must skip every sequence number that is still
+ * pending (it holds them all: pending synchronous events are kept at the source until their final
+ * response), so live tokens are unique in the job; a stale token from before the wrap can alias
+ * a newer one. */
+
+#define DM_PFS_TOKEN_RANK_BITS 12
+#define DM_PFS_TOKEN_SEQ_BITS 19
+#define DM_PFS_TOKEN_MAX_RANK ((1 << DM_PFS_TOKEN_RANK_BITS) - 1) /* 4095 */
+#define DM_PFS_TOKEN_MAX_SEQ ((1 << DM_PFS_TOKEN_SEQ_BITS) - 1)   /* 524287 */
+
+/* rank in [0, DM_PFS_TOKEN_MAX_RANK], seq in [1, DM_PFS_TOKEN_MAX_SEQ]; no range check. */
+#define DM_PFS_TOKEN_MAKE(rank, seq) \
+    ((dm_token_t)(((unsigned int)(rank) << DM_PFS_TOKEN_SEQ_BITS) | (unsigned int)(seq)))
+#define DM_PFS_TOKEN_RANK(token) \
+    ((int)(((unsigned int)(token) >> DM_PFS_TOKEN_SEQ_BITS) & DM_PFS_TOKEN_MAX_RANK))
+#define DM_PFS_TOKEN_SEQ(token) ((unsigned int)(token) & (unsigned int)DM_PFS_TOKEN_MAX_SEQ)
+/* True for a token that can name an event: > 0 and a non-zero sequence. */
+#define DM_PFS_TOKEN_IS_EVENT(token) ((token) > 0 && DM_PFS_TOKEN_SEQ(token) != 0)
+
+#endif /* PFS_DMAPI_PFS_H */
