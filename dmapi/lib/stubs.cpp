@@ -1,0 +1,223 @@
+// Every XDSM function that needs a session, an event queue or the file system: NOT IMPLEMENTED
+// YET. Each returns -1 with errno ENOSYS, which is also what XDSM requires of an optional
+// function an implementation does not support ("it must still be implemented as a stub function
+// that returns -1 and sets errno to ENOSYS"). Nothing here pretends to work: no argument is
+// inspected, no output is written.
+//
+// Two groups (docs/dmapi.md has the full table):
+//   planned      - will be implemented by the session/event and file-system layers;
+//   not planned  - optional functions pfs-dmapi, like GPFS, does not support (inheritance,
+//                  *_by_handle creation, object references, dm_pending) and SGI's non-standard
+//                  dm_open_by_handle / dm_get_dioinfo; they stay ENOSYS stubs.
+#include "dmapi.h"
+#include "internal.hpp"
+
+namespace {
+
+int not_implemented() noexcept {
+    return pfs::dmapi::fail(ENOSYS);
+}
+dm_ssize_t not_implemented_ssize() noexcept {
+    return pfs::dmapi::fail(ENOSYS);
+}
+
+}  // namespace
+
+extern "C" {
+
+// ---- Planned: sessions and events ---------------------------------------------------------
+
+int dm_create_session(dm_sessid_t, char*, dm_sessid_t*) {
+    return not_implemented();
+}
+int dm_destroy_session(dm_sessid_t) {
+    return not_implemented();
+}
+int dm_getall_sessions(unsigned int, dm_sessid_t*, unsigned int*) {
+    return not_implemented();
+}
+int dm_query_session(dm_sessid_t, size_t, void*, size_t*) {
+    return not_implemented();
+}
+int dm_get_events(dm_sessid_t, unsigned int, unsigned int, size_t, void*, size_t*) {
+    return not_implemented();
+}
+int dm_respond_event(dm_sessid_t, dm_token_t, dm_response_t, int, size_t, void*) {
+    return not_implemented();
+}
+int dm_find_eventmsg(dm_sessid_t, dm_token_t, size_t, void*, size_t*) {
+    return not_implemented();
+}
+int dm_getall_tokens(dm_sessid_t, unsigned int, dm_token_t*, unsigned int*) {
+    return not_implemented();
+}
+int dm_move_event(dm_sessid_t, dm_token_t, dm_sessid_t, dm_token_t*) {
+    return not_implemented();
+}
+int dm_create_userevent(dm_sessid_t, size_t, void*, dm_token_t*) {
+    return not_implemented();
+}
+int dm_send_msg(dm_sessid_t, dm_msgtype_t, size_t, void*) {
+    return not_implemented();
+}
+int dm_set_disp(dm_sessid_t, void*, size_t, dm_token_t, dm_eventset_t*, unsigned int) {
+    return not_implemented();
+}
+int dm_getall_disp(dm_sessid_t, size_t, void*, size_t*) {
+    return not_implemented();
+}
+int dm_set_eventlist(dm_sessid_t, void*, size_t, dm_token_t, dm_eventset_t*, unsigned int) {
+    return not_implemented();
+}
+int dm_get_eventlist(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_eventset_t*,
+                     unsigned int*) {
+    return not_implemented();
+}
+int dm_set_return_on_destroy(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*, dm_boolean_t) {
+    return not_implemented();
+}
+
+// ---- Planned: access rights ----------------------------------------------------------------
+
+int dm_request_right(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_right_t) {
+    return not_implemented();
+}
+int dm_release_right(dm_sessid_t, void*, size_t, dm_token_t) {
+    return not_implemented();
+}
+int dm_query_right(dm_sessid_t, void*, size_t, dm_token_t, dm_right_t*) {
+    return not_implemented();
+}
+int dm_upgrade_right(dm_sessid_t, void*, size_t, dm_token_t) {
+    return not_implemented();
+}
+int dm_downgrade_right(dm_sessid_t, void*, size_t, dm_token_t) {
+    return not_implemented();
+}
+
+// ---- Planned: handles of file-system objects -------------------------------------------------
+
+int dm_path_to_handle(char*, void**, size_t*) {
+    return not_implemented();
+}
+int dm_path_to_fshandle(char*, void**, size_t*) {
+    return not_implemented();
+}
+int dm_fd_to_handle(int, void**, size_t*) {
+    return not_implemented();
+}
+int dm_handle_to_path(void*, size_t, void*, size_t, size_t, char*, size_t*) {
+    return not_implemented();
+}
+
+// ---- Planned: attributes, DM attributes, mount info -------------------------------------------
+
+int dm_get_fileattr(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_stat_t*) {
+    return not_implemented();
+}
+int dm_set_fileattr(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_fileattr_t*) {
+    return not_implemented();
+}
+int dm_init_attrloc(dm_sessid_t, void*, size_t, dm_token_t, dm_attrloc_t*) {
+    return not_implemented();
+}
+int dm_get_bulkattr(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_attrloc_t*, size_t,
+                    void*, size_t*) {
+    return not_implemented();
+}
+int dm_get_bulkall(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_attrname_t*,
+                   dm_attrloc_t*, size_t, void*, size_t*) {
+    return not_implemented();
+}
+int dm_get_dirattrs(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_attrloc_t*, size_t,
+                    void*, size_t*) {
+    return not_implemented();
+}
+int dm_get_dmattr(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*, size_t, void*, size_t*) {
+    return not_implemented();
+}
+int dm_set_dmattr(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*, int, size_t, void*) {
+    return not_implemented();
+}
+int dm_remove_dmattr(dm_sessid_t, void*, size_t, dm_token_t, int, dm_attrname_t*) {
+    return not_implemented();
+}
+int dm_getall_dmattr(dm_sessid_t, void*, size_t, dm_token_t, size_t, void*, size_t*) {
+    return not_implemented();
+}
+int dm_get_mountinfo(dm_sessid_t, void*, size_t, dm_token_t, size_t, void*, size_t*) {
+    return not_implemented();
+}
+
+// ---- Planned: managed regions and data ------------------------------------------------------
+
+int dm_set_region(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_region_t*,
+                  dm_boolean_t*) {
+    return not_implemented();
+}
+int dm_get_region(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_region_t*,
+                  unsigned int*) {
+    return not_implemented();
+}
+dm_ssize_t dm_read_invis(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t, void*) {
+    return not_implemented_ssize();
+}
+dm_ssize_t dm_write_invis(dm_sessid_t, void*, size_t, dm_token_t, int, dm_off_t, dm_size_t, void*) {
+    return not_implemented_ssize();
+}
+int dm_probe_hole(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t, dm_off_t*,
+                  dm_size_t*) {
+    return not_implemented();
+}
+int dm_punch_hole(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t) {
+    return not_implemented();
+}
+int dm_get_allocinfo(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t*, unsigned int, dm_extent_t*,
+                     unsigned int*) {
+    return not_implemented();
+}
+int dm_sync_by_handle(dm_sessid_t, void*, size_t, dm_token_t) {
+    return not_implemented();
+}
+
+// ---- Not planned: optional XDSM functions (DM_CONFIG_* says so) and SGI additions -------------
+
+int dm_clear_inherit(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*) {
+    return not_implemented();
+}
+int dm_set_inherit(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*, mode_t) {
+    return not_implemented();
+}
+int dm_getall_inherit(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_inherit_t*,
+                      unsigned int*) {
+    return not_implemented();
+}
+int dm_create_by_handle(dm_sessid_t, void*, size_t, dm_token_t, void*, size_t, char*) {
+    return not_implemented();
+}
+int dm_mkdir_by_handle(dm_sessid_t, void*, size_t, dm_token_t, void*, size_t, char*) {
+    return not_implemented();
+}
+int dm_symlink_by_handle(dm_sessid_t, void*, size_t, dm_token_t, void*, size_t, char*, char*) {
+    return not_implemented();
+}
+int dm_obj_ref_hold(dm_sessid_t, dm_token_t, void*, size_t) {
+    return not_implemented();
+}
+int dm_obj_ref_query(dm_sessid_t, dm_token_t, void*, size_t) {
+    return not_implemented();
+}
+int dm_obj_ref_rele(dm_sessid_t, dm_token_t, void*, size_t) {
+    return not_implemented();
+}
+int dm_pending(dm_sessid_t, dm_token_t, dm_timestruct_t*) {
+    return not_implemented();
+}
+int dm_open_by_handle(void*, size_t, int) {
+    return not_implemented();
+}
+int dm_get_dioinfo(dm_sessid_t, void*, size_t, dm_token_t, dm_dioinfo_t*) {
+    return not_implemented();
+}
+
+}  // extern "C"
