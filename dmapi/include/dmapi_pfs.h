@@ -5,9 +5,8 @@
  * Contents:
  *   - the handle lengths this implementation produces;
  *   - the event set pfs-dmapi supports (what dm_get_config_events reports);
- *   - the PROPOSED token encoding (docs/dmapi.md "Tokens"): a token names its source rank and a
- *     per-rank sequence number in 31 bits. The session/event layer that allocates tokens does not
- *     exist yet; until it does, these macros only fix the encoding.
+ *   - the token encoding (docs/dmapi.md "Tokens"): a token names its source rank and a per-rank
+ *     sequence number in 31 bits, as the session layer (dmapi/session) allocates them.
  */
 #ifndef PFS_DMAPI_PFS_H
 #define PFS_DMAPI_PFS_H
@@ -45,34 +44,38 @@
      DM_PFS_EVENT_BIT(DM_EVENT_DESTROY) | DM_PFS_EVENT_BIT(DM_EVENT_NOSPACE) |     \
      DM_PFS_EVENT_BIT(DM_EVENT_USER))
 
-/* ---- Tokens (PROPOSED encoding) --------------------------------------------------------------
+/* ---- Tokens -------------------------------------------------------------------------------------
  * dm_token_t is an int. Tokens of events are always > 0, so they can never equal
- * DM_INVALID_TOKEN (0) or DM_NO_TOKEN (-1); all values <= 0 other than those two are never
- * issued.
+ * DM_INVALID_TOKEN (0) or DM_NO_TOKEN (-1); no value <= 0 is ever issued.
  *
- *     bit 31      bits 30..19             bits 18..0
- *     0 (sign)    source rank (12 bits)   sequence (19 bits), 1 .. 524287, never 0
+ *     bit 31      bits 30..19                     bits 18..0
+ *     0 (sign)    source world rank + 1 (12 bits)  sequence (19 bits), 1 .. 524287, never 0
  *
- * The source rank is the MPI world rank where the event was generated (its original rank, even
- * after a ULFM shrink renumbers the communicator). The sequence is per source rank; 0 is skipped
- * so that rank 0's first token is 1, not 0. Limits: 4096 source ranks, 524287 tokens per rank
- * before the sequence wraps; on wrap the source must skip every sequence number that is still
- * pending (it holds them all: pending synchronous events are kept at the source until their final
- * response), so live tokens are unique in the job; a stale token from before the wrap can alias
- * a newer one. */
+ * The rank field is the MPI world rank where the event was generated, plus one (its original
+ * rank, even after a ULFM shrink renumbers the communicator), so a rank field of 0 (the small
+ * integers 1 .. 524287, e.g. a made-up or SGI-style token) never names an event: EINVAL rather
+ * than ESRCH. The sequence is per source rank; 0 is skipped. Limits: 4095 source ranks (world
+ * ranks 0 .. 4094), 524287 tokens per rank before the sequence wraps; on wrap the source must skip
+ * every sequence number that is still pending (it holds them all: pending synchronous events are
+ * kept at the source until their final response), so live tokens are unique in the job; a stale
+ * token from before the wrap can alias a newer one. The session layer (dmapi/session, token.hpp)
+ * allocates tokens with this encoding. */
 
 #define DM_PFS_TOKEN_RANK_BITS 12
 #define DM_PFS_TOKEN_SEQ_BITS 19
-#define DM_PFS_TOKEN_MAX_RANK ((1 << DM_PFS_TOKEN_RANK_BITS) - 1) /* 4095 */
+#define DM_PFS_TOKEN_MAX_RANK ((1 << DM_PFS_TOKEN_RANK_BITS) - 2) /* 4094 */
 #define DM_PFS_TOKEN_MAX_SEQ ((1 << DM_PFS_TOKEN_SEQ_BITS) - 1)   /* 524287 */
 
 /* rank in [0, DM_PFS_TOKEN_MAX_RANK], seq in [1, DM_PFS_TOKEN_MAX_SEQ]; no range check. */
-#define DM_PFS_TOKEN_MAKE(rank, seq) \
-    ((dm_token_t)(((unsigned int)(rank) << DM_PFS_TOKEN_SEQ_BITS) | (unsigned int)(seq)))
-#define DM_PFS_TOKEN_RANK(token) \
-    ((int)(((unsigned int)(token) >> DM_PFS_TOKEN_SEQ_BITS) & DM_PFS_TOKEN_MAX_RANK))
+#define DM_PFS_TOKEN_MAKE(rank, seq)                                      \
+    ((dm_token_t)(((unsigned int)((rank) + 1) << DM_PFS_TOKEN_SEQ_BITS) | \
+                  ((unsigned int)(seq) & (unsigned int)DM_PFS_TOKEN_MAX_SEQ)))
+/* The source world rank of an event token (-1 for a rank field of 0). */
+#define DM_PFS_TOKEN_RANK(token) ((int)((unsigned int)(token) >> DM_PFS_TOKEN_SEQ_BITS) - 1)
 #define DM_PFS_TOKEN_SEQ(token) ((unsigned int)(token) & (unsigned int)DM_PFS_TOKEN_MAX_SEQ)
-/* True for a token that can name an event: > 0 and a non-zero sequence. */
-#define DM_PFS_TOKEN_IS_EVENT(token) ((token) > 0 && DM_PFS_TOKEN_SEQ(token) != 0)
+/* True for a value that can name an event: > 0, a rank field >= 1 and a non-zero sequence. */
+#define DM_PFS_TOKEN_IS_EVENT(token)                                          \
+    ((token) > 0 && ((unsigned int)(token) >> DM_PFS_TOKEN_SEQ_BITS) >= 1u && \
+     DM_PFS_TOKEN_SEQ(token) != 0)
 
 #endif /* PFS_DMAPI_PFS_H */

@@ -1,6 +1,7 @@
 // The SGI ABI: constants, event numbering, and (on x86_64) the struct sizes and field offsets
 // that SGI's dmapi.h implies, checked at compile time. Plus the macros: DMEV_*, DM_GET_VALUE &
-// co., DM_TOKEN_*, and the proposed token encoding of dmapi_pfs.h.
+// co., DM_TOKEN_*, and the token encoding of dmapi_pfs.h.
+#include <climits>
 #include <cstddef>
 #include <string>
 #include <type_traits>
@@ -121,8 +122,9 @@ static_assert(sizeof(dm_xstat_t) == 192 && offsetof(dm_xstat_t, dx_attrdata) == 
 
 // ---- Proposed token encoding ------------------------------------------------------------------
 static_assert(DM_PFS_TOKEN_RANK_BITS + DM_PFS_TOKEN_SEQ_BITS == 31);
-static_assert(DM_PFS_TOKEN_MAKE(0, 1) == 1);
+static_assert(DM_PFS_TOKEN_MAKE(0, 1) == (1 << 19) + 1);
 static_assert(DM_PFS_TOKEN_MAKE(DM_PFS_TOKEN_MAX_RANK, DM_PFS_TOKEN_MAX_SEQ) == 0x7fffffff);
+static_assert(DM_PFS_TOKEN_MAX_RANK == 4094 && DM_PFS_TOKEN_MAX_SEQ == 524287);
 
 TEST(DmapiLayout, StaticChecksCompiled) {
     SUCCEED() << "the static_asserts above hold";
@@ -194,7 +196,13 @@ TEST(DmapiPfsToken, EncodingRoundTripsAndAvoidsReservedValues) {
     }
     EXPECT_FALSE(DM_PFS_TOKEN_IS_EVENT(DM_INVALID_TOKEN));
     EXPECT_FALSE(DM_PFS_TOKEN_IS_EVENT(DM_NO_TOKEN));
-    EXPECT_FALSE(DM_PFS_TOKEN_IS_EVENT(1 << DM_PFS_TOKEN_SEQ_BITS));  // rank 1, sequence 0
+    EXPECT_FALSE(DM_PFS_TOKEN_IS_EVENT(2 << DM_PFS_TOKEN_SEQ_BITS));  // rank 1, sequence 0
+    // Small integers (rank field 0), e.g. SGI-style or made-up tokens, never name an event.
+    for (dm_token_t small : {1, 2, 42, DM_PFS_TOKEN_MAX_SEQ}) {
+        EXPECT_FALSE(DM_PFS_TOKEN_IS_EVENT(small)) << small;
+        EXPECT_EQ(DM_PFS_TOKEN_RANK(small), -1) << small;
+    }
+    for (dm_token_t negative : {-2, -1000, INT_MIN}) EXPECT_FALSE(DM_PFS_TOKEN_IS_EVENT(negative));
     // Tokens of different ranks never collide.
     EXPECT_NE(DM_PFS_TOKEN_MAKE(1, 5), DM_PFS_TOKEN_MAKE(2, 5));
 }
