@@ -15,7 +15,7 @@ rm -rf "$root"; mkdir -p "$root"
 quiet() { grep -v "PMIX ERROR: BAD-PARAM" || true; }   # Open MPI 4.1.4 prints this on every death
 
 echo "== 1. health check: every role, round trips, layout, clean shutdown"
-"$bin/pfs-run" --oversubscribe --timeout 60 --root "$root" --run-dir "$root/run-healthcheck" \
+"$bin/pfs-run" --oversubscribe --mkfs --timeout 60 --root "$root" --run-dir "$root/run-healthcheck" \
     --meta 1 --data 2 --dm 1 --compute 2 -- "$bin/pfs-healthcheck" 2>&1 | quiet
 echo "   exit status: ${PIPESTATUS[0]} (status file: $root/run-healthcheck/status)"
 

@@ -168,6 +168,26 @@ int report_status(const std::string& text, const pfs_run::Options& o) {
     return st->exit_code;
 }
 
+// Runs a helper program to completion with inherited stdout/stderr; returns its exit code
+// (128 + signal if it was killed, 127 if it could not be started).
+static int run_and_wait(const std::vector<std::string>& cmd) {
+    pid_t pid = ::fork();
+    if (pid < 0) return 127;
+    if (pid == 0) {
+        std::vector<char*> av;
+        for (const auto& a : cmd) av.push_back(const_cast<char*>(a.c_str()));
+        av.push_back(nullptr);
+        ::execv(av[0], av.data());
+        _exit(127);
+    }
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    if (WIFEXITED(st)) return WEXITSTATUS(st);
+    if (WIFSIGNALED(st)) return 128 + WTERMSIG(st);
+    return 127;
+}
+
 int run(pfs_run::Options& o) {
     std::error_code ec;
     fs::create_directories(o.root, ec);
@@ -184,6 +204,23 @@ int run(pfs_run::Options& o) {
     }
     // A stale status from an earlier job in the same run dir would end this one at once.
     fs::remove(o.status_file, ec);
+
+    if (o.mkfs && !o.layout.plain && !fs::exists(fs::path(o.root) / "superblock.json")) {
+        // pfs-mkfs sits next to pfs-run; it refuses an existing file system, which we checked.
+        std::string mkfs = (fs::path(pfs_run::current_environment().self_dir) / "pfs-mkfs").string();
+        std::vector<std::string> cmd{mkfs,
+                                     "--root",
+                                     o.root,
+                                     "--meta",
+                                     std::to_string(o.layout.count_of(mpi_tools::Role::meta)),
+                                     "--data",
+                                     std::to_string(o.layout.count_of(mpi_tools::Role::data))};
+        if (int rc = run_and_wait(cmd); rc != 0) {
+            std::cerr << "pfs-run: error: pfs-mkfs failed (exit " << rc << ") for root '" << o.root
+                      << "'\n";
+            return launch::kExitUsage;
+        }
+    }
 
     ::setenv(launch::kEnvLayout, o.layout.to_string().c_str(), 1);
     ::setenv(launch::kEnvRoot, o.root.c_str(), 1);

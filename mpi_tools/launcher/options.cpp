@@ -103,6 +103,8 @@ ParseResult parse_args(int argc, const char* const* argv, Options* opts) {
                    "seconds mpirun may take to exit after the status file appears (default 3)")
         ->check(non_negative);
     cli.add_flag("--dry-run", opts->dry_run, "print the mpirun command line and exit 0");
+    cli.add_flag("--mkfs", opts->mkfs,
+                 "format the root with this layout (pfs-mkfs) if it has no file system yet");
     cli.add_flag("--verbose", opts->verbose, "print what pfs-run does");
 
     try {

@@ -35,6 +35,9 @@ struct Options {
     double shutdown_grace = 3;
     bool dry_run = false;
     bool verbose = false;
+    // --mkfs: format the root with this layout (pfs-mkfs) when it holds no file system yet. An
+    // existing file system is used as it is, never reformatted.
+    bool mkfs = false;
     std::vector<std::string> app;  // APP ARGS...
 
     // Filled by finalize(): everything build_mpirun_argv() needs, already resolved.

@@ -202,6 +202,11 @@ void Job::on_rank_failure(int r, const std::string& how) {
 
 void Job::leader_tick() {
     if (aborting_ || final_) return;
+    // Runs on every progress-loop iteration: keep the hot path to one clock read.
+    static thread_local ft::Clock::time_point next_check{};
+    auto t = ft::Clock::now();
+    if (t < next_check) return;
+    next_check = t + std::chrono::milliseconds(1);
     if (leader() != rank_) return;
     std::unique_lock lk(mu_);
     auto now = ft::Clock::now();

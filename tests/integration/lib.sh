@@ -10,7 +10,7 @@ run_hc() {
     local t0; t0=$(date +%s.%N)
     # Watchdog: SIGTERM first, so pfs-run kills mpirun's whole process tree (a SIGKILLed pfs-run
     # would leave mpirun and the ranks running); SIGKILL 10 s later as a last resort.
-    timeout -k 10 75 "$BIN/pfs-run" --oversubscribe --root "$WORK/root" --run-dir "$WORK/run" \
+    timeout -k 10 75 "$BIN/pfs-run" --oversubscribe --mkfs --root "$WORK/root" --run-dir "$WORK/run" \
         "${opts[@]}" -- "$BIN/pfs-healthcheck" "$@" > "$OUT" 2>&1
     RC=$?
     ELAPSED=$(echo "$(date +%s.%N) - $t0" | bc)
