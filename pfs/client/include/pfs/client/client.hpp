@@ -1,0 +1,168 @@
+// pfs::client::Client: the native API of the PFS for compute ranks (POSIX-like, over the job's
+// transport). One Client per process; every method is thread-safe.
+//
+// Errors: every call returns pfs::Result<T>; on failure .error() is a positive POSIX errno with
+// Linux semantics (docs/pfs.md has the table). Nothing throws on the I/O paths.
+//
+// Paths are absolute PFS paths ("/dir/file"); they never touch the local file system.
+//
+// Data path: a pread/pwrite is split with pfs::client::map_range_by_server into one contiguous
+// object range per data server, cut into chunks of at most ClientOptions::chunk_bytes, and all
+// chunks are posted at once (at most max_inflight outstanding) and then awaited: the servers
+// work in parallel. Holes and bytes past an object's end read as zeros up to the file size;
+// reads stop at the file size; a write extends the size on the metadata server (size =
+// max(size, end)) after all its data is on the servers.
+//
+// Failures: every request has a deadline (timeout); a request cancelled by a fault-tolerance
+// epoch change (ECANCELED) is sent once more; a server that failed (EHOSTDOWN) or a deadline
+// that passed (ETIMEDOUT) is reported to the caller as EIO. A busy or not-yet-ready server
+// (EAGAIN) is retried with back-off until the deadline.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "pfs/common/result.hpp"
+#include "pfs/common/types.hpp"
+
+namespace mpi_tools {
+class Job;
+class Transport;
+}  // namespace mpi_tools
+
+namespace pfs::client {
+
+struct ClientOptions {
+    // Largest data payload of one read/write message. Below the wire's 64 MiB kMaxPayload; 4 MiB
+    // keeps several messages per server in flight for 1 MiB stripes without large buffers.
+    // Environment: PFS_CLIENT_CHUNK_KIB.
+    std::uint64_t chunk_bytes = 4ull << 20;
+    // Data messages outstanding at once per call (all servers together). PFS_CLIENT_MAX_INFLIGHT.
+    unsigned max_inflight = 16;
+    // Deadline of every request (and of the EAGAIN retries of one request). PFS_CLIENT_TIMEOUT_MS.
+    std::chrono::milliseconds timeout{60000};
+    // Defaults overridden by the environment variables named above.
+    static ClientOptions from_env();
+};
+
+// File-system facts known to the client (from the superblock, when it could be read).
+struct FsInfo {
+    std::uint64_t fsid = 0;
+    std::uint64_t default_stripe_size = 0;
+    std::uint32_t default_stripe_count = 0;  // 0 = all data servers
+    std::uint64_t quota_per_volume = 0;      // 0 = none
+    std::uint32_t data_servers = 0;
+};
+
+// One data volume's capacity (statfs / df).
+struct VolumeInfo {
+    std::uint32_t index = 0;  // data server index
+    int world_rank = -1;
+    VolumeStat stat;
+};
+
+class Client {
+  public:
+    // Connects to the job's servers: meta = the first meta rank, data server i = world rank
+    // layout.first_rank(data) + i. Must run on a compute rank. Waits (up to the timeout) until
+    // the metadata server and every data server answer, so the first call does not race the
+    // servers' start-up.
+    explicit Client(mpi_tools::Job& job, ClientOptions opt = ClientOptions::from_env());
+    ~Client();
+    Client(const Client&) = delete;
+    Client& operator=(const Client&) = delete;
+
+    // 0 when every server answered at construction, else the errno of the first that did not.
+    int connect_error() const { return connect_err_; }
+    const FsInfo& fs_info() const { return info_; }
+    const ClientOptions& options() const { return opt_; }
+
+    // ---- files ----------------------------------------------------------------------------------
+    // flags: O_RDONLY/O_WRONLY/O_RDWR | O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_DIRECTORY,
+    // O_NOFOLLOW, O_SYNC/O_DSYNC (fsync after each write), O_CLOEXEC/O_LARGEFILE/O_NOCTTY/
+    // O_NONBLOCK (ignored). Other bits: EINVAL. `layout` applies to a file this call creates.
+    Result<int> open(std::string_view path, int flags, std::uint32_t mode = 0644,
+                     const LayoutHint& layout = {});
+    Result<void> close(int fd);
+    // Offsets are signed like off_t: negative -> EINVAL. pwrite ignores O_APPEND (POSIX).
+    Result<std::size_t> pread(int fd, void* buf, std::size_t count, std::int64_t offset);
+    Result<std::size_t> pwrite(int fd, const void* buf, std::size_t count, std::int64_t offset);
+    // At the descriptor's position; write() with O_APPEND writes at the current size.
+    Result<std::size_t> read(int fd, void* buf, std::size_t count);
+    Result<std::size_t> write(int fd, const void* buf, std::size_t count);
+    Result<std::int64_t> lseek(int fd, std::int64_t offset, int whence);  // SEEK_SET/CUR/END
+    // Data of the file durable on every data server of its layout (metadata is always durable).
+    Result<void> fsync(int fd);
+    Result<void> ftruncate(int fd, std::int64_t size);
+    Result<void> truncate(std::string_view path, std::int64_t size);
+    Result<Attr> fstat(int fd);
+
+    // ---- namespace --------------------------------------------------------------------------
+    Result<Attr> stat(std::string_view path);   // follows a final symlink
+    Result<Attr> lstat(std::string_view path);  // does not
+    // All entries, "." and ".." first, then in creation order.
+    Result<std::vector<DirEntry>> readdir(std::string_view path);
+    Result<void> mkdir(std::string_view path, std::uint32_t mode = 0755);
+    Result<void> rmdir(std::string_view path);
+    Result<void> unlink(std::string_view path);
+    Result<void> rename(std::string_view from, std::string_view to);
+    Result<void> link(std::string_view existing, std::string_view new_path);
+    Result<void> symlink(std::string_view target, std::string_view link_path);
+    Result<std::string> readlink(std::string_view path);
+    Result<void> chmod(std::string_view path, std::uint32_t mode);
+    Result<void> chown(std::string_view path, std::uint32_t uid, std::uint32_t gid);
+    // Nanoseconds since the epoch; SetAttr::kTimeNow = the server's current time.
+    Result<void> utimes(std::string_view path, std::int64_t atime_ns, std::int64_t mtime_ns);
+
+    // ---- volumes ----------------------------------------------------------------------------
+    Result<std::vector<VolumeInfo>> statfs();  // one entry per data volume
+    Result<VolumeStat> statfs_total();         // sums over all data volumes
+
+    // For tests and tools: the world ranks of the servers and the raw transport.
+    int meta_rank() const { return meta_rank_; }
+    int data_rank(std::uint32_t server) const {
+        return first_data_rank_ + static_cast<int>(server);
+    }
+    std::uint32_t data_servers() const { return num_servers_; }
+    mpi_tools::Transport& transport();
+
+    struct Impl;
+
+  private:
+    struct OpenFile {
+        Attr attr;  // ino, gen, type, layout at open time
+        int flags = 0;
+        std::int64_t pos = 0;
+    };
+    Result<OpenFile> get_fd(int fd) const;
+    Result<std::size_t> do_pwrite(const OpenFile& f, const void* buf, std::size_t count,
+                                  std::int64_t offset);
+    // Data servers holding stripes of a file with this layout.
+    std::vector<std::uint32_t> stripe_servers(const Layout& l) const;
+    // Sets the size of a regular file: objects first when it shrinks, then the metadata.
+    Result<void> truncate_file(const Attr& a, std::uint64_t size);
+    // Deletes a freed file's objects on its servers (best effort: see docs/pfs.md).
+    void remove_objects(const Attr& a);
+
+    mpi_tools::Job& job_;
+    ClientOptions opt_;
+    FsInfo info_;
+    int meta_rank_ = -1, first_data_rank_ = -1;
+    std::uint32_t num_servers_ = 0;
+    int connect_err_ = 0;
+    std::unique_ptr<Impl> impl_;
+
+    mutable std::mutex fd_mu_;
+    std::map<int, OpenFile> fds_;
+};
+
+}  // namespace pfs::client

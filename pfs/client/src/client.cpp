@@ -1,0 +1,410 @@
+// pfs::client::Client: set-up, descriptors and the namespace operations. Every namespace call
+// is one or two requests to the metadata server: the parent directory is resolved by path
+// (ResolveReq), then the operation names (parent inode, final component), as the MetaStore API
+// does. The data path is in io.cpp.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "internal.hpp"
+#include "mpi_tools/job.hpp"
+#include "pfs/common/config.hpp"
+#include "pfs/meta/names.hpp"
+#include "pfs/meta/superblock.hpp"
+
+namespace pfs::client {
+
+using namespace pfs::proto;
+
+namespace {
+
+std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return fallback;
+    char* end = nullptr;
+    const unsigned long long x = std::strtoull(v, &end, 10);
+    return (end != nullptr && *end == '\0' && x > 0) ? x : fallback;
+}
+
+// The result of splitting a path for a create/remove-style call.
+struct Split {
+    bool is_root = false;  // the path names "/" itself
+    std::string parent;    // absolute path of the directory holding the final component
+    std::string name;      // the final component
+    bool trailing_slash = false;
+};
+
+Result<Split> split(std::string_view path) {
+    auto sp = meta::split_path(path);
+    if (!sp) return Errno{sp.error()};
+    Split out;
+    out.trailing_slash = sp->trailing_slash;
+    if (sp->components.empty()) {
+        out.is_root = true;
+        return out;
+    }
+    out.parent = "/";
+    for (std::size_t i = 0; i + 1 < sp->components.size(); ++i) {
+        if (i > 0) out.parent += '/';
+        out.parent += sp->components[i];
+    }
+    out.name = std::string(sp->components.back());
+    return out;
+}
+
+Result<Attr> attr_of(const AttrResp& r) {
+    if (r.err != 0) return Errno{r.err};
+    return r.attr;
+}
+
+}  // namespace
+
+ClientOptions ClientOptions::from_env() {
+    ClientOptions o;
+    o.chunk_bytes = std::min<std::uint64_t>(
+        env_u64("PFS_CLIENT_CHUNK_KIB", o.chunk_bytes >> 10) << 10, config::kMaxIoSize);
+    o.max_inflight = static_cast<unsigned>(
+        std::min<std::uint64_t>(env_u64("PFS_CLIENT_MAX_INFLIGHT", o.max_inflight), 1024));
+    o.timeout = std::chrono::milliseconds(
+        env_u64("PFS_CLIENT_TIMEOUT_MS", static_cast<std::uint64_t>(o.timeout.count())));
+    return o;
+}
+
+Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
+    if (opt_.chunk_bytes == 0 || opt_.chunk_bytes > config::kMaxIoSize)
+        opt_.chunk_bytes = config::kMaxIoSize;
+    const auto& L = job.layout();
+    meta_rank_ = L.first_rank(mpi_tools::Role::meta);
+    first_data_rank_ = L.first_rank(mpi_tools::Role::data);
+    num_servers_ = static_cast<std::uint32_t>(L.count_of(mpi_tools::Role::data));
+    impl_ = std::make_unique<Impl>(job.transport(), opt_);
+    info_.data_servers = num_servers_;
+    if (auto sb = meta::Superblock::load(job.root())) {
+        info_.fsid = sb->fsid;
+        info_.default_stripe_size = sb->stripe_size;
+        info_.default_stripe_count = sb->stripe_count;
+        info_.quota_per_volume = sb->quota_per_volume;
+    }
+
+    // Wait for every server's service: a request that reaches a server before its handlers
+    // exist is dropped (the short per-try deadline covers that), one that arrives while it
+    // opens its store is answered EAGAIN (retried here).
+    const auto until = Clock::now() + opt_.timeout;
+    auto probe = [&](int dest, const Bytes& frame, std::uint16_t type) {
+        int err = ETIMEDOUT;
+        while (Clock::now() < until) {
+            auto dl = std::min(until, Clock::now() + std::chrono::milliseconds(250));
+            auto r = impl_->t.call(dest, type, frame, dl);
+            if (r.err == ETIMEDOUT || r.err == ECANCELED) continue;
+            if (r.err != 0) return user_errno(r.err);
+            err = peek_err(r.payload);
+            if (err != EAGAIN) return err;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return user_errno(err);
+    };
+    connect_err_ = probe(meta_rank_, encode(StatReq{config::kRootIno}),
+                         static_cast<std::uint16_t>(MsgType::stat_req));
+    for (std::uint32_t s = 0; s < num_servers_ && connect_err_ == 0; ++s)
+        connect_err_ = probe(data_rank(s), encode(StatfsReq{}),
+                             static_cast<std::uint16_t>(MsgType::statfs_req));
+}
+
+Client::~Client() = default;
+
+mpi_tools::Transport& Client::transport() {
+    return impl_->t;
+}
+
+Result<Client::OpenFile> Client::get_fd(int fd) const {
+    std::lock_guard lk(fd_mu_);
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Errno{EBADF};
+    return it->second;
+}
+
+// ---- lookups ------------------------------------------------------------------------------------
+
+namespace {
+
+Result<Attr> resolve(Client::Impl& c, int meta, std::string_view path, bool follow) {
+    auto sp = meta::split_path(path);  // fail fast, identically to the server
+    if (!sp) return Errno{sp.error()};
+    return attr_of(c.rpc<AttrResp>(meta, ResolveReq{std::string(path), follow}));
+}
+
+// The directory holding the final component, which must be a directory.
+Result<Attr> parent_dir(Client::Impl& c, int meta, const Split& s) {
+    auto a = resolve(c, meta, s.parent, true);
+    if (!a) return a;
+    if (a->type != FileType::dir) return Errno{ENOTDIR};
+    return a;
+}
+
+}  // namespace
+
+Result<Attr> Client::stat(std::string_view path) {
+    return resolve(*impl_, meta_rank_, path, true);
+}
+
+Result<Attr> Client::lstat(std::string_view path) {
+    return resolve(*impl_, meta_rank_, path, false);
+}
+
+Result<Attr> Client::fstat(int fd) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    auto a = attr_of(impl_->rpc<AttrResp>(meta_rank_, StatReq{f->attr.ino}));
+    if (!a) return Errno{a.error() == ENOENT ? ESTALE : a.error()};
+    if (a->gen != f->attr.gen) return Errno{ESTALE};
+    return a;
+}
+
+Result<std::vector<DirEntry>> Client::readdir(std::string_view path) {
+    auto d = stat(path);
+    if (!d) return Errno{d.error()};
+    if (d->type != FileType::dir) return Errno{ENOTDIR};
+    auto up = attr_of(impl_->rpc<AttrResp>(meta_rank_, LookupReq{d->ino, ".."}));
+    if (!up) return Errno{up.error()};
+    std::vector<DirEntry> out{{".", d->ino, FileType::dir}, {"..", up->ino, FileType::dir}};
+    std::uint64_t cookie = 0;
+    for (;;) {
+        auto r = impl_->rpc<ReaddirResp>(meta_rank_,
+                                         ReaddirReq{d->ino, cookie, config::kReaddirPageEntries});
+        if (r.err != 0) return Errno{r.err};
+        for (auto& e : r.entries) out.push_back(std::move(e));
+        if (r.eof) break;
+        if (r.next_cookie <= cookie) return Errno{EIO};  // a server must make progress
+        cookie = r.next_cookie;
+    }
+    return out;
+}
+
+Result<std::string> Client::readlink(std::string_view path) {
+    auto a = lstat(path);
+    if (!a) return Errno{a.error()};
+    if (a->type != FileType::symlink) return Errno{EINVAL};
+    auto r = impl_->rpc<ReadlinkResp>(meta_rank_, ReadlinkReq{a->ino});
+    if (r.err != 0) return Errno{r.err};
+    return std::move(r.target);
+}
+
+// ---- namespace changes --------------------------------------------------------------------------
+
+Result<void> Client::mkdir(std::string_view path, std::uint32_t mode) {
+    auto s = split(path);
+    if (!s) return Errno{s.error()};
+    if (s->is_root) return Errno{EEXIST};
+    auto p = parent_dir(*impl_, meta_rank_, *s);
+    if (!p) return Errno{p.error()};
+    auto r = impl_->rpc<AttrResp>(meta_rank_,
+                                  MkdirReq{p->ino, s->name, mode & 07777, ::getuid(), ::getgid()});
+    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+}
+
+Result<void> Client::rmdir(std::string_view path) {
+    auto s = split(path);
+    if (!s) return Errno{s.error()};
+    if (s->is_root) return Errno{EBUSY};
+    auto p = parent_dir(*impl_, meta_rank_, *s);
+    if (!p) return Errno{p.error()};
+    auto r = impl_->rpc<StatusResp>(meta_rank_, RmdirReq{p->ino, s->name});
+    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+}
+
+Result<void> Client::unlink(std::string_view path) {
+    auto s = split(path);
+    if (!s) return Errno{s.error()};
+    if (s->is_root) return Errno{EISDIR};
+    if (s->trailing_slash) {  // "name/" must be a directory, and unlink refuses directories
+        auto a = lstat(path);
+        if (!a) return Errno{a.error()};
+        return Errno{a->type == FileType::dir ? EISDIR : ENOTDIR};
+    }
+    auto p = parent_dir(*impl_, meta_rank_, *s);
+    if (!p) return Errno{p.error()};
+    auto r = impl_->rpc<UnlinkResp>(meta_rank_, UnlinkReq{p->ino, s->name});
+    if (r.err != 0) return Errno{r.err};
+    if (r.freed && r.attr.type == FileType::file) remove_objects(r.attr);
+    return ok();
+}
+
+Result<void> Client::rename(std::string_view from, std::string_view to) {
+    auto a = split(from);
+    if (!a) return Errno{a.error()};
+    auto b = split(to);
+    if (!b) return Errno{b.error()};
+    if (a->is_root || b->is_root) return Errno{EBUSY};
+    if (a->trailing_slash || b->trailing_slash) {  // only directories may carry a slash
+        auto src = lstat(from);
+        if (!src) return Errno{src.error()};
+        if (src->type != FileType::dir) return Errno{ENOTDIR};
+    }
+    auto pa = parent_dir(*impl_, meta_rank_, *a);
+    if (!pa) return Errno{pa.error()};
+    auto pb = parent_dir(*impl_, meta_rank_, *b);
+    if (!pb) return Errno{pb.error()};
+    auto r = impl_->rpc<RenameResp>(meta_rank_, RenameReq{pa->ino, a->name, pb->ino, b->name});
+    if (r.err != 0) return Errno{r.err};
+    if (r.replaced_freed && r.replaced.type == FileType::file) remove_objects(r.replaced);
+    return ok();
+}
+
+Result<void> Client::link(std::string_view existing, std::string_view new_path) {
+    auto src = lstat(existing);  // link(2) does not follow a final symlink
+    if (!src) return Errno{src.error()};
+    auto s = split(new_path);
+    if (!s) return Errno{s.error()};
+    if (s->is_root) return Errno{EEXIST};
+    auto p = parent_dir(*impl_, meta_rank_, *s);
+    if (!p) return Errno{p.error()};
+    auto r = impl_->rpc<AttrResp>(meta_rank_, LinkReq{src->ino, p->ino, s->name});
+    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+}
+
+Result<void> Client::symlink(std::string_view target, std::string_view link_path) {
+    if (target.empty()) return Errno{ENOENT};
+    if (target.size() >= config::kPathMax) return Errno{ENAMETOOLONG};
+    auto s = split(link_path);
+    if (!s) return Errno{s.error()};
+    if (s->is_root) return Errno{EEXIST};
+    auto p = parent_dir(*impl_, meta_rank_, *s);
+    if (!p) return Errno{p.error()};
+    auto r = impl_->rpc<AttrResp>(
+        meta_rank_, SymlinkReq{p->ino, s->name, std::string(target), ::getuid(), ::getgid()});
+    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+}
+
+namespace {
+
+Result<void> set_attr(Client& c, Client::Impl& impl, int meta, std::string_view path,
+                      const SetAttr& changes) {
+    auto a = c.stat(path);
+    if (!a) return Errno{a.error()};
+    auto r = impl.rpc<AttrResp>(meta, SetattrReq{a->ino, changes});
+    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+}
+
+}  // namespace
+
+Result<void> Client::chmod(std::string_view path, std::uint32_t mode) {
+    SetAttr c;
+    c.mode = mode & 07777;
+    return set_attr(*this, *impl_, meta_rank_, path, c);
+}
+
+Result<void> Client::chown(std::string_view path, std::uint32_t uid, std::uint32_t gid) {
+    SetAttr c;  // (uint32_t)-1 leaves the id unchanged, as chown(2)
+    if (uid != static_cast<std::uint32_t>(-1)) c.uid = uid;
+    if (gid != static_cast<std::uint32_t>(-1)) c.gid = gid;
+    return set_attr(*this, *impl_, meta_rank_, path, c);
+}
+
+Result<void> Client::utimes(std::string_view path, std::int64_t atime_ns, std::int64_t mtime_ns) {
+    SetAttr c;
+    c.atime_ns = atime_ns;
+    c.mtime_ns = mtime_ns;
+    return set_attr(*this, *impl_, meta_rank_, path, c);
+}
+
+// ---- open / close -------------------------------------------------------------------------------
+
+Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
+                         const LayoutHint& layout) {
+    constexpr int kAllowed = O_ACCMODE | O_CREAT | O_EXCL | O_TRUNC | O_APPEND | O_DIRECTORY |
+                             O_NOFOLLOW | O_SYNC | O_DSYNC | O_CLOEXEC | O_LARGEFILE | O_NOCTTY |
+                             O_NONBLOCK;
+    const int acc = flags & O_ACCMODE;
+    if (acc == O_ACCMODE || (flags & ~kAllowed) != 0) return Errno{EINVAL};
+    if ((flags & O_CREAT) && (flags & O_DIRECTORY)) return Errno{EINVAL};
+    const bool follow = !(flags & O_NOFOLLOW);
+
+    Attr a;
+    if (flags & O_CREAT) {
+        auto s = split(path);
+        if (!s) return Errno{s.error()};
+        if (s->is_root) return Errno{(flags & O_EXCL) ? EEXIST : EISDIR};
+        auto p = parent_dir(*impl_, meta_rank_, *s);
+        if (!p) return Errno{p.error()};
+        const CreateReq create{p->ino, s->name, mode & 07777, ::getuid(), ::getgid(), layout};
+        if (flags & O_EXCL) {
+            auto r = attr_of(impl_->rpc<AttrResp>(meta_rank_, create));
+            if (!r) return Errno{r.error()};
+            a = *r;
+        } else {
+            auto r = attr_of(impl_->rpc<AttrResp>(meta_rank_, LookupReq{p->ino, s->name}));
+            if (!r && r.error() == ENOENT) {
+                if (s->trailing_slash) return Errno{EISDIR};
+                r = attr_of(impl_->rpc<AttrResp>(meta_rank_, create));
+                if (!r && r.error() == EEXIST) r = resolve(*impl_, meta_rank_, path, follow);
+            } else if (r && r->type == FileType::symlink && follow) {
+                r = resolve(*impl_, meta_rank_, path, true);
+            }
+            if (!r) return Errno{r.error()};
+            a = *r;
+        }
+    } else {
+        auto r = resolve(*impl_, meta_rank_, path, follow);
+        if (!r) return Errno{r.error()};
+        a = *r;
+    }
+    if (a.type == FileType::symlink) return Errno{ELOOP};  // O_NOFOLLOW on a symlink
+    if (a.type == FileType::dir && (acc != O_RDONLY || (flags & O_CREAT))) return Errno{EISDIR};
+    if ((flags & O_DIRECTORY) && a.type != FileType::dir) return Errno{ENOTDIR};
+    if ((flags & O_TRUNC) && acc != O_RDONLY && a.type == FileType::file) {
+        auto t = truncate_file(a, 0);
+        if (!t) return Errno{t.error()};
+    }
+    std::lock_guard lk(fd_mu_);
+    int fd = 3;  // the lowest free descriptor, like POSIX (0-2 are left to stdio)
+    for (const auto& [used, f] : fds_) {
+        if (used != fd) break;
+        ++fd;
+    }
+    fds_[fd] = OpenFile{a, flags, 0};
+    return fd;
+}
+
+Result<void> Client::close(int fd) {
+    std::lock_guard lk(fd_mu_);
+    if (fds_.erase(fd) == 0) return Errno{EBADF};
+    return ok();
+}
+
+// ---- volumes ------------------------------------------------------------------------------------
+
+Result<std::vector<VolumeInfo>> Client::statfs() {
+    std::vector<VolumeInfo> out(num_servers_);
+    const int err = impl_->pipeline(
+        num_servers_, static_cast<std::uint16_t>(MsgType::statfs_req),
+        [this](std::size_t i) { return data_rank(static_cast<std::uint32_t>(i)); },
+        [](std::size_t) { return encode(StatfsReq{}); },
+        [&](std::size_t i, std::span<const std::byte> frame) {
+            auto r = decode_reply<StatfsResp>(frame);
+            if (r.err != 0) return r.err;
+            out[i] = VolumeInfo{static_cast<std::uint32_t>(i),
+                                data_rank(static_cast<std::uint32_t>(i)), r.stat};
+            return 0;
+        });
+    if (err != 0) return Errno{err};
+    return out;
+}
+
+Result<VolumeStat> Client::statfs_total() {
+    auto v = statfs();
+    if (!v) return Errno{v.error()};
+    VolumeStat t;
+    for (const auto& x : *v) {
+        t.total_bytes += x.stat.total_bytes;
+        t.free_bytes += x.stat.free_bytes;
+        t.used_bytes += x.stat.used_bytes;
+    }
+    return t;
+}
+
+}  // namespace pfs::client

@@ -1,0 +1,94 @@
+// Internals of pfs::client::Client shared by its source files: request/response with retries,
+// the pipelined data path and path splitting.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "mpi_tools/ft.hpp"
+#include "mpi_tools/transport.hpp"
+#include "pfs/client/client.hpp"
+#include "pfs/client/striping.hpp"
+#include "pfs/proto/messages.hpp"
+
+namespace pfs::client {
+
+using Bytes = std::vector<std::byte>;
+using Clock = std::chrono::steady_clock;
+
+// What the user sees for a transport failure: a dead server (EHOSTDOWN), a missed deadline
+// (ETIMEDOUT) or a second epoch change (ECANCELED) are all EIO.
+int user_errno(int transport_err);
+
+// The `err` field of any PFS response frame (u16 type, i32 err lead every response), or EIO.
+int peek_err(std::span<const std::byte> frame);
+
+// Decodes a reply of type Resp; a StatusResp in its place carries the error (a server refusing
+// a request answers in its own terms); anything else is EIO.
+template <class Resp>
+Resp decode_reply(std::span<const std::byte> frame) {
+    Resp out{};
+    auto t = proto::peek_type(frame);
+    if (t && *t == Resp::kType) {
+        auto r = proto::decode<Resp>(frame);
+        if (r) return std::move(*r);
+    } else if (t && *t == proto::MsgType::status_resp) {
+        auto s = proto::decode<proto::StatusResp>(frame);
+        if (s && s->err != 0) {
+            out.err = s->err;
+            return out;
+        }
+    }
+    out.err = EIO;
+    return out;
+}
+
+// One contiguous object range of one server and the user-buffer pieces it maps to.
+struct Chunk {
+    std::uint32_t server = 0;
+    std::uint64_t object_offset = 0;
+    std::uint64_t length = 0;
+    std::vector<BufferSegment> segments;
+};
+
+// Cuts per-server ranges into chunks of at most `max_bytes` (objects are dense per server, so a
+// chunk is still one contiguous object range).
+std::vector<Chunk> make_chunks(const std::vector<ServerRange>& ranges, std::uint64_t max_bytes);
+
+struct Client::Impl {
+    Impl(mpi_tools::Transport& tr, const ClientOptions& o) : t(tr), opt(o) {}
+    mpi_tools::Transport& t;
+    ClientOptions opt;
+
+    mpi_tools::ft::Deadline deadline() const { return Clock::now() + opt.timeout; }
+
+    // One request with the retry rules (ECANCELED once, EAGAIN with back-off until the
+    // deadline). Reply.err is already a user errno; on success the payload is the response.
+    mpi_tools::Reply call(int dest, std::uint16_t type, std::span<const std::byte> frame);
+
+    template <class Resp, class Req>
+    Resp rpc(int dest, const Req& req) {
+        const auto frame = proto::encode(req);
+        auto r = call(dest, static_cast<std::uint16_t>(Req::kType), frame);
+        if (r.err != 0) {
+            Resp out{};
+            out.err = r.err;
+            return out;
+        }
+        return decode_reply<Resp>(r.payload);
+    }
+
+    // Runs n requests with at most opt.max_inflight outstanding, each with the retry rules.
+    // make_frame(i) builds request i; on_reply(i, frame) consumes its reply and returns 0 or an
+    // errno. Returns the first error (every request in flight is still awaited).
+    int pipeline(std::size_t n, std::uint16_t type, const std::function<int(std::size_t)>& dest,
+                 const std::function<Bytes(std::size_t)>& make_frame,
+                 const std::function<int(std::size_t, std::span<const std::byte>)>& on_reply);
+};
+
+}  // namespace pfs::client

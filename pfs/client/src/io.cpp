@@ -1,0 +1,270 @@
+// The data path of pfs::client::Client: striped, pipelined reads and writes, truncate, fsync
+// and object removal. Requests go straight to the data servers with object offsets computed by
+// pfs/client/striping.hpp; the metadata server only supplies the size (reads) and records the
+// new end (writes).
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "internal.hpp"
+#include "pfs/common/config.hpp"
+
+namespace pfs::client {
+
+using namespace pfs::proto;
+
+std::vector<std::uint32_t> Client::stripe_servers(const Layout& l) const {
+    std::vector<std::uint32_t> out;
+    if (num_servers_ == 0) return out;
+    const std::uint32_t n = std::min(l.stripe_count, num_servers_);
+    for (std::uint32_t j = 0; j < n; ++j) out.push_back((l.first_server + j) % num_servers_);
+    return out;
+}
+
+void Client::remove_objects(const Attr& a) {
+    const auto servers = stripe_servers(a.layout);
+    // Best effort: the name is already gone; a failed removal leaves an orphan object.
+    (void)impl_->pipeline(
+        servers.size(), static_cast<std::uint16_t>(MsgType::remove_req),
+        [&](std::size_t i) { return data_rank(servers[i]); },
+        [&](std::size_t) {
+            return encode(RemoveReq{a.ino, a.gen});
+        },
+        [](std::size_t, std::span<const std::byte> frame) {
+            return decode_reply<StatusResp>(frame).err;
+        });
+}
+
+Result<void> Client::truncate_file(const Attr& a, std::uint64_t size) {
+    if (a.type == FileType::dir) return Errno{EISDIR};
+    if (a.type != FileType::file) return Errno{EINVAL};
+    if (size > config::kMaxFileSize) return Errno{EFBIG};
+    auto cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
+    if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
+    if (cur.attr.gen != a.gen) return Errno{ESTALE};
+    if (size < cur.attr.size) {
+        // Shrink the objects first: a reader never sees old bytes come back after a later
+        // extension (objects stay short; holes and object ends read as zeros).
+        const auto servers = stripe_servers(a.layout);
+        std::vector<std::uint64_t> sizes;
+        for (auto s : servers) {
+            auto os = object_size_for(a.layout, num_servers_, s, size);
+            if (!os) return Errno{os.error()};
+            sizes.push_back(*os);
+        }
+        const int err = impl_->pipeline(
+            servers.size(), static_cast<std::uint16_t>(MsgType::truncate_req),
+            [&](std::size_t i) { return data_rank(servers[i]); },
+            [&](std::size_t i) {
+                return encode(TruncateReq{a.ino, a.gen, sizes[i]});
+            },
+            [](std::size_t, std::span<const std::byte> frame) {
+                return decode_reply<StatusResp>(frame).err;
+            });
+        if (err != 0) return Errno{err};
+    }
+    SetAttr c;
+    c.size = size;
+    auto r = impl_->rpc<AttrResp>(meta_rank_, SetattrReq{a.ino, c});
+    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+}
+
+Result<void> Client::ftruncate(int fd, std::int64_t size) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    if (size < 0) return Errno{EINVAL};
+    if ((f->flags & O_ACCMODE) == O_RDONLY) return Errno{EINVAL};  // Linux: not open for writing
+    return truncate_file(f->attr, static_cast<std::uint64_t>(size));
+}
+
+Result<void> Client::truncate(std::string_view path, std::int64_t size) {
+    if (size < 0) return Errno{EINVAL};
+    auto a = stat(path);
+    if (!a) return Errno{a.error()};
+    return truncate_file(*a, static_cast<std::uint64_t>(size));
+}
+
+Result<void> Client::fsync(int fd) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    if (f->attr.type != FileType::file) return ok();  // metadata is durable on every op
+    const auto servers = stripe_servers(f->attr.layout);
+    const Attr& a = f->attr;
+    const int err = impl_->pipeline(
+        servers.size(), static_cast<std::uint16_t>(MsgType::fsync_req),
+        [&](std::size_t i) { return data_rank(servers[i]); },
+        [&](std::size_t) {
+            return encode(FsyncReq{a.ino, a.gen});
+        },
+        [](std::size_t, std::span<const std::byte> frame) {
+            return decode_reply<StatusResp>(frame).err;
+        });
+    return err != 0 ? Result<void>(Errno{err}) : ok();
+}
+
+Result<std::size_t> Client::pread(int fd, void* buf, std::size_t count, std::int64_t offset) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    if ((f->flags & O_ACCMODE) == O_WRONLY) return Errno{EBADF};
+    if (f->attr.type == FileType::dir) return Errno{EISDIR};
+    if (offset < 0) return Errno{EINVAL};
+    if (count == 0) return std::size_t{0};
+    if (buf == nullptr) return Errno{EFAULT};
+    const Attr& a = f->attr;
+    auto cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
+    if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
+    if (cur.attr.gen != a.gen) return Errno{ESTALE};
+    const auto off = static_cast<std::uint64_t>(offset);
+    if (off >= cur.attr.size) return std::size_t{0};
+    const std::uint64_t len = std::min<std::uint64_t>(count, cur.attr.size - off);
+    auto ranges = map_range_by_server(a.layout, num_servers_, off, len);
+    if (!ranges) return Errno{ranges.error()};
+    const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
+    auto* out = static_cast<std::byte*>(buf);
+    const int err = impl_->pipeline(
+        chunks.size(), static_cast<std::uint16_t>(MsgType::read_req),
+        [&](std::size_t i) { return data_rank(chunks[i].server); },
+        [&](std::size_t i) {
+            return encode(ReadReq{a.ino, a.gen, chunks[i].object_offset, chunks[i].length});
+        },
+        [&](std::size_t i, std::span<const std::byte> frame) {
+            auto t = peek_type(frame);
+            if (!t || *t != MsgType::read_resp) return decode_reply<ReadResp>(frame).err;
+            auto r = decode_with_payload<ReadResp>(frame);
+            if (!r) return EIO;
+            if (r->header.err != 0) return static_cast<int>(r->header.err);
+            const auto& c = chunks[i];
+            if (r->payload.size() > c.length) return EIO;
+            // Scatter what the object holds; the rest of the chunk (a hole past the object's
+            // end, inside the file size) reads as zeros.
+            std::uint64_t have = r->payload.size(), pos = 0;
+            for (const auto& seg : c.segments) {
+                const std::uint64_t n = pos < have ? std::min(seg.length, have - pos) : 0;
+                if (n > 0) std::memcpy(out + seg.buffer_offset, r->payload.data() + pos, n);
+                if (n < seg.length) std::memset(out + seg.buffer_offset + n, 0, seg.length - n);
+                pos += seg.length;
+            }
+            return 0;
+        });
+    if (err != 0) return Errno{err};
+    return static_cast<std::size_t>(len);
+}
+
+Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::size_t count,
+                                      std::int64_t offset) {
+    if ((f.flags & O_ACCMODE) == O_RDONLY) return Errno{EBADF};
+    if (f.attr.type == FileType::dir) return Errno{EISDIR};
+    if (offset < 0) return Errno{EINVAL};
+    if (count == 0) return std::size_t{0};
+    if (buf == nullptr) return Errno{EFAULT};
+    const auto off = static_cast<std::uint64_t>(offset);
+    if (count > config::kMaxFileSize || off > config::kMaxFileSize - count) return Errno{EFBIG};
+    const Attr& a = f.attr;
+    auto ranges = map_range_by_server(a.layout, num_servers_, off, count);
+    if (!ranges) return Errno{ranges.error()};
+    const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
+    const auto* in = static_cast<const std::byte*>(buf);
+    const int err = impl_->pipeline(
+        chunks.size(), static_cast<std::uint16_t>(MsgType::write_req),
+        [&](std::size_t i) { return data_rank(chunks[i].server); },
+        [&](std::size_t i) {
+            const auto& c = chunks[i];
+            Bytes frame;
+            frame.reserve(64 + c.length);
+            encode_into(WriteReq{a.ino, a.gen, c.object_offset, c.length}, frame);
+            for (const auto& seg : c.segments)
+                frame.insert(frame.end(), in + seg.buffer_offset,
+                             in + seg.buffer_offset + seg.length);
+            return frame;
+        },
+        [&](std::size_t i, std::span<const std::byte> frame) {
+            auto r = decode_reply<WriteResp>(frame);
+            if (r.err != 0) return static_cast<int>(r.err);
+            return r.written == chunks[i].length ? 0 : EIO;
+        });
+    if (err != 0) return Errno{err};
+    // Every byte is on its server: now the size may cover it (max with concurrent writers).
+    auto e = impl_->rpc<AttrResp>(meta_rank_, ExtendSizeReq{a.ino, off + count});
+    if (e.err != 0) return Errno{e.err == ENOENT ? ESTALE : e.err};
+    if (f.flags & (O_SYNC | O_DSYNC)) {
+        const auto servers = stripe_servers(a.layout);
+        const int s = impl_->pipeline(
+            servers.size(), static_cast<std::uint16_t>(MsgType::fsync_req),
+            [&](std::size_t i) { return data_rank(servers[i]); },
+            [&](std::size_t) {
+                return encode(FsyncReq{a.ino, a.gen});
+            },
+            [](std::size_t, std::span<const std::byte> frame) {
+                return decode_reply<StatusResp>(frame).err;
+            });
+        if (s != 0) return Errno{s};
+    }
+    return count;
+}
+
+Result<std::size_t> Client::pwrite(int fd, const void* buf, std::size_t count,
+                                   std::int64_t offset) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    return do_pwrite(*f, buf, count, offset);
+}
+
+Result<std::size_t> Client::read(int fd, void* buf, std::size_t count) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    auto n = pread(fd, buf, count, f->pos);
+    if (!n) return n;
+    std::lock_guard lk(fd_mu_);
+    if (auto it = fds_.find(fd); it != fds_.end())
+        it->second.pos = f->pos + static_cast<std::int64_t>(*n);
+    return n;
+}
+
+Result<std::size_t> Client::write(int fd, const void* buf, std::size_t count) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    std::int64_t at = f->pos;
+    if (f->flags & O_APPEND) {  // at the current size (not atomic against other writers)
+        if ((f->flags & O_ACCMODE) == O_RDONLY) return Errno{EBADF};
+        auto cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{f->attr.ino});
+        if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
+        at = static_cast<std::int64_t>(cur.attr.size);
+    }
+    auto n = do_pwrite(*f, buf, count, at);
+    if (!n) return n;
+    std::lock_guard lk(fd_mu_);
+    if (auto it = fds_.find(fd); it != fds_.end())
+        it->second.pos = at + static_cast<std::int64_t>(*n);
+    return n;
+}
+
+Result<std::int64_t> Client::lseek(int fd, std::int64_t offset, int whence) {
+    auto f = get_fd(fd);
+    if (!f) return Errno{f.error()};
+    std::int64_t base = 0;
+    switch (whence) {
+        case SEEK_SET:
+            break;
+        case SEEK_CUR:
+            base = f->pos;
+            break;
+        case SEEK_END: {
+            auto cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{f->attr.ino});
+            if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
+            base = static_cast<std::int64_t>(cur.attr.size);
+            break;
+        }
+        default:
+            return Errno{EINVAL};
+    }
+    if ((offset > 0 && base > INT64_MAX - offset) || base + offset < 0) return Errno{EINVAL};
+    std::lock_guard lk(fd_mu_);
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Errno{EBADF};
+    it->second.pos = base + offset;
+    return it->second.pos;
+}
+
+}  // namespace pfs::client

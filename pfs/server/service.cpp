@@ -1,0 +1,51 @@
+#include "service.hpp"
+
+#include <cstdio>
+#include <exception>
+
+#include "server_config.hpp"
+
+namespace pfs::server {
+
+void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, RawWork work,
+               std::function<Bytes(int)> err_reply) {
+    auto busy = std::make_shared<const Bytes>(err_reply(EAGAIN));
+    t.serve(type, [&pool, work = std::move(work), err_reply = std::move(err_reply), busy](
+                      mpi_tools::Incoming& in, mpi_tools::Responder r) {
+        // The engine drops `in` after this returns: the worker owns the buffer from here on.
+        auto msg = std::make_shared<mpi_tools::Incoming>(std::move(in));
+        const std::size_t bytes = msg->buffer.size();
+        auto job = [msg, r, work, err_reply] {
+            try {
+                work(msg->payload(), r);
+            } catch (const std::bad_alloc&) {
+                r.reply(err_reply(ENOMEM));
+            } catch (const std::exception& e) {
+                std::fprintf(stderr, "pfs-server: request type %u failed: %s\n",
+                             static_cast<unsigned>(msg->header.type), e.what());
+                r.reply(err_reply(EIO));
+            }
+        };
+        if (!pool.submit(std::move(job), bytes)) r.reply(*busy);
+    });
+}
+
+void refuse(mpi_tools::Transport& t, Requests which, int err) {
+    if (which == Requests::all) {
+        const Bytes unknown = error_reply<proto::StatusResp>(ENOSYS);
+        for (unsigned v = config::kFirstPfsType; v <= config::kLastPfsType; ++v)
+            t.serve(static_cast<std::uint16_t>(v),
+                    [unknown](mpi_tools::Incoming&, mpi_tools::Responder r) { r.reply(unknown); });
+    }
+    for_each_request([&]<class Req>() {
+        const bool data_type =
+            static_cast<unsigned>(Req::kType) >= static_cast<unsigned>(proto::MsgType::read_req);
+        if (which == Requests::meta && data_type) return;
+        if (which == Requests::data && !data_type) return;
+        const Bytes refusal = error_reply<typename ResponseOf<Req>::type>(err);
+        t.serve(static_cast<std::uint16_t>(Req::kType),
+                [refusal](mpi_tools::Incoming&, mpi_tools::Responder r) { r.reply(refusal); });
+    });
+}
+
+}  // namespace pfs::server
