@@ -170,6 +170,34 @@ int report_status(const std::string& text, const pfs_run::Options& o) {
 
 // Runs a helper program to completion with inherited stdout/stderr; returns its exit code
 // (128 + signal if it was killed, 127 if it could not be started).
+// True when every rank of the job has written its pid file (<run dir>/ranks/<rank>.pid: "pid role
+// host"), all of them on this host, and none of those processes is alive any more. Then no rank
+// can write a status file, and mpirun may never exit by itself (Open MPI 4.1.4 with a second
+// daemon): pfs-run must end the job. Ranks on other hosts cannot be checked from here: false.
+static bool all_ranks_gone(const pfs_run::Options& o) {
+    char host[256] = {};
+    ::gethostname(host, sizeof(host) - 1);
+    int seen = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(fs::path(o.run_dir) / "ranks", ec)) {
+        if (e.path().extension() != ".pid") continue;
+        std::ifstream in(e.path());
+        long pid = 0;
+        std::string role, h;
+        if (!(in >> pid >> role >> h) || h != host || pid <= 0) return false;
+        ++seen;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0) {
+            std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+            std::string line;
+            std::getline(st, line);
+            auto rp = line.rfind(')');
+            bool zombie = rp != std::string::npos && rp + 2 < line.size() && line[rp + 2] == 'Z';
+            if (!zombie) return false;  // still running
+        }
+    }
+    return !ec && seen == o.layout.total();
+}
+
 static int run_and_wait(const std::vector<std::string>& cmd) {
     pid_t pid = ::fork();
     if (pid < 0) return 127;
@@ -272,6 +300,7 @@ int run(pfs_run::Options& o) {
     ::setpgid(mp.pid, mp.pid);  // also in the parent: no race with the kill below
 
     const bool timed = o.timeout > 0;
+    auto next_liveness_check = start + std::chrono::seconds(1);
     const auto timeout_at = start + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(o.timeout));
     for (;;) {
@@ -305,6 +334,17 @@ int run(pfs_run::Options& o) {
             std::cerr << "pfs-run: error: mpirun exited (status " << describe(mp.status)
                       << ") but the job wrote no status file\n";
             return launch::kExitNoStatus;
+        }
+        if (Clock::now() >= next_liveness_check) {
+            next_liveness_check = Clock::now() + std::chrono::seconds(1);
+            if (all_ranks_gone(o)) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(500));
+                if (read_file(o.status_file, &text)) continue;
+                kill_everything(&mp, o.verbose);
+                std::cerr << "pfs-run: error: every rank has exited but the job wrote no status "
+                             "file\n";
+                return launch::kExitNoStatus;
+            }
         }
         if (timed && Clock::now() >= timeout_at) {
             std::cerr << "pfs-run: error: timeout after " << o.timeout << " s, killing the job\n";

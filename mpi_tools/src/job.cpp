@@ -163,7 +163,10 @@ void Job::setup(int* argc, char*** argv) {
         std::error_code ec;
         std::filesystem::create_directories(run_dir_ + "/ranks", ec);
         if (FILE* f = std::fopen((run_dir_ + "/ranks/" + std::to_string(rank_) + ".pid").c_str(), "w")) {
-            std::fprintf(f, "%d %s\n", pid, std::string(role_name(role_)).c_str());
+            // "pid role host": tests signal ranks by pid; pfs-run checks local ranks' liveness.
+            char hn[256] = {};
+            gethostname(hn, sizeof(hn) - 1);
+            std::fprintf(f, "%d %s %s\n", pid, std::string(role_name(role_)).c_str(), hn);
             std::fclose(f);
         }
     }
