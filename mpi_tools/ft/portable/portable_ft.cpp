@@ -199,7 +199,37 @@ void PortableFt::heartbeat_tick() {
     if (pred < 0) return;
     auto seen = Clock::time_point(std::chrono::nanoseconds(hb_pred_seen_ns_.load()));
     auto last = std::max(last_hb_pred_, seen);
-    if (now - last > cfg_.heartbeat_timeout) mark_failed(pred, "heartbeat", true);
+    auto silent = now - last;
+    if (silent <= cfg_.heartbeat_timeout) return;
+    // On an overloaded node a live rank can miss heartbeats; declaring it failed would fence it.
+    // For a rank on this host, look at the process itself: runnable (not stopped, not a zombie)
+    // means slow, not dead, so wait up to the hard limit before suspecting it. A stopped (hung),
+    // dead or remote rank is declared at the normal timeout.
+    if (silent <= cfg_.heartbeat_timeout * kHeartbeatHardLimitFactor && local_process_runnable(pred))
+        return;
+    mark_failed(pred, "heartbeat", true);
+}
+
+bool PortableFt::local_process_runnable(int r) const {
+    int pid = 0;
+    {
+        std::lock_guard lk(mu_);
+        if (static_cast<int>(pids_.size()) != n_ || hosts_[static_cast<std::size_t>(r)] != my_host_)
+            return false;
+        pid = pids_[static_cast<std::size_t>(r)];
+    }
+    if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+    char path[64];
+    std::snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+    FILE* f = std::fopen(path, "r");
+    if (!f) return false;
+    char buf[512] = {};
+    std::size_t n = std::fread(buf, 1, sizeof(buf) - 1, f);
+    std::fclose(f);
+    const char* rp = std::strrchr(buf, ')');  // state follows the parenthesised command name
+    if (!rp || rp + 2 >= buf + n) return false;
+    char state = rp[2];
+    return state == 'R' || state == 'S' || state == 'D';
 }
 
 // --- revoke --------------------------------------------------------------------------------

@@ -76,7 +76,10 @@ private:
     void mark_failed(int r, const std::string& how, bool broadcast);
     void broadcast_fail(int r);
     void heartbeat_tick();
-    int ring_neighbor(int dir) const;  // -1 predecessor, +1 successor (live, not departing)
+    int ring_neighbor(int dir) const;
+    bool local_process_runnable(int r) const;
+    // A silent but runnable local rank is suspected only after this many heartbeat timeouts.
+    static constexpr int kHeartbeatHardLimitFactor = 10;  // -1 predecessor, +1 successor (live, not departing)
     std::vector<int> live_members_locked() const;
     int coordinator_locked() const;
     void send_to(int dest, wire::MsgType t, const std::vector<std::byte>& body);
