@@ -14,10 +14,6 @@ namespace {
 using wire::MsgType;
 constexpr int kExitDeclaredFailed = 75;  // a rank that learns it was declared failed
 
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::int64_t now_ns() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
 }
@@ -37,10 +33,9 @@ PortableFt::PortableFt(const Config& cfg, Engine& engine)
       engine_(engine),
       me_(engine.rank()),
       n_(engine.size()),
-      failed_(new std::atomic<std::uint8_t>[static_cast<std::size_t>(n_)]),
+      failed_(n_),
       departing_(new std::atomic<std::uint8_t>[static_cast<std::size_t>(n_)]) {
     for (int i = 0; i < n_; ++i) {
-        failed_[i] = 0;
         departing_[i] = 0;
         members_.push_back(i);
     }
@@ -58,15 +53,7 @@ PortableFt::PortableFt(const Config& cfg, Engine& engine)
     engine_.on(MsgType::decide, [this](Incoming& in) { handle_decide(in); });
     for (auto t : {MsgType::barrier_arrive, MsgType::barrier_release, MsgType::gather_part})
         engine_.on(t, [this](Incoming& in) { handle_mail(in); });
-    engine_.on(MsgType::job_abort, [this](Incoming& in) {
-        wire::Reader r(in.payload());
-        int code = r.get<std::int32_t>();
-        if (!r.done()) return;
-        std::fprintf(stderr, "mpi_tools[%d]: job aborted by rank %d with code %d\n", me_,
-                     in.header.src, code);
-        std::fflush(stderr);
-        _exit(code);
-    });
+    FailureSet::serve_abort(engine_);
     engine_.add_poller([this] { heartbeat_tick(); });
 }
 
@@ -89,30 +76,21 @@ void PortableFt::start(std::vector<int> pids, std::vector<std::uint64_t> host_ha
 
 // --- detection -----------------------------------------------------------------------------
 
-bool PortableFt::is_failed(int r) const { return r >= 0 && r < n_ && failed_[r].load() != 0; }
+bool PortableFt::is_failed(int r) const { return failed_.contains(r); }
 
-std::vector<int> PortableFt::failed() const {
-    std::vector<int> v;
-    for (int i = 0; i < n_; ++i)
-        if (failed_[i]) v.push_back(i);
-    return v;
-}
+std::vector<int> PortableFt::failed() const { return failed_.sorted(); }
 
-std::vector<FailureRecord> PortableFt::failure_log() const {
-    std::lock_guard lk(mu_);
-    return log_;
-}
+std::vector<FailureRecord> PortableFt::failure_log() const { return failed_.log(); }
 
 bool PortableFt::failure_pending() const {
     std::lock_guard lk(mu_);
     for (int m : members_)
-        if (failed_[m]) return true;
+        if (failed_.contains(m)) return true;
     return false;
 }
 
 void PortableFt::on_failure(std::function<void(int, const std::string&)> cb) {
-    std::lock_guard lk(mu_);
-    callbacks_.push_back(std::move(cb));
+    failed_.on_failure(std::move(cb));
 }
 
 void PortableFt::report_failure(int r, const std::string& how) { mark_failed(r, how, true); }
@@ -129,14 +107,12 @@ void PortableFt::stop_detection() {
 void PortableFt::mark_failed(int r, const std::string& how, bool broadcast) {
     if (r < 0 || r >= n_) return;
     if (r == me_) fatal(me_, ("declared failed (" + how + ")").c_str());
-    if (failed_[r].exchange(1)) return;
-    std::vector<std::function<void(int, const std::string&)>> cbs;
+    std::vector<FailureSet::Callback> cbs;
+    if (!failed_.mark(r, how, &cbs)) return;
     int pid = 0;
     bool same_host = false;
     {
         std::lock_guard lk(mu_);
-        log_.push_back({r, how, Clock::now(), unix_now()});
-        cbs = callbacks_;
         if (static_cast<int>(pids_.size()) == n_) {
             pid = pids_[static_cast<std::size_t>(r)];
             same_host = hosts_[static_cast<std::size_t>(r)] == my_host_;
@@ -156,7 +132,7 @@ void PortableFt::broadcast_fail(int r) {
     w.put_ints({r});
     // To everyone alive, and to the suspect itself: if it is alive after all it exits.
     for (int i = 0; i < n_; ++i)
-        if (i != me_ && (!failed_[i] || i == r))
+        if (i != me_ && (!failed_.contains(i) || i == r))
             engine_.send(Channel::ctrl, i, MsgType::fail_notice, body);
 }
 
@@ -176,7 +152,7 @@ void PortableFt::handle_fail(Incoming& in) {
 int PortableFt::ring_neighbor(int dir) const {
     for (int k = 1; k < n_; ++k) {
         int r = ((me_ + dir * k) % n_ + n_) % n_;
-        if (!failed_[r] && !departing_[r]) return r;
+        if (!failed_.contains(r) && !departing_[r]) return r;
     }
     return -1;
 }
@@ -277,13 +253,13 @@ void PortableFt::handle_revoke(Incoming& in) {
 std::vector<int> PortableFt::live_members_locked() const {
     std::vector<int> v;
     for (int m : members_)
-        if (!failed_[m]) v.push_back(m);
+        if (!failed_.contains(m)) v.push_back(m);
     return v;
 }
 
 int PortableFt::coordinator_locked() const {
     for (int m : members_)
-        if (!failed_[m]) return m;
+        if (!failed_.contains(m)) return m;
     return -1;
 }
 
@@ -321,7 +297,7 @@ Decision PortableFt::agree(int flag) {
         }
         if (auto h = coord_hint_.find(e);
             h != coord_hint_.end() && h->second != proposed_to && !hinted.count(h->second) &&
-            !failed_[h->second]) {
+            !failed_.contains(h->second)) {
             send_to(h->second, MsgType::propose, encode_set(e, flag, false, failed()));
             hinted.insert(h->second);
         }
@@ -353,7 +329,7 @@ Decision PortableFt::agree(int flag) {
         if (adopted) break;
         std::set<int> u;
         for (int m : members_)
-            if (failed_[m]) u.insert(m);
+            if (failed_.contains(m)) u.insert(m);
         for (auto& [r, p] : props_[e])
             for (int x : p.set)
                 if (contains(members_, x)) u.insert(x);
@@ -585,7 +561,7 @@ Rc PortableFt::barrier(Deadline dl) {
     auto wait_for = [&](std::uint16_t type, int src, std::vector<std::byte>* out) -> Rc {
         for (;;) {
             if (take_mail(MailKey{type, e, seq, src}, out)) return Rc::ok;
-            if (failed_[src]) return Rc::proc_failed;
+            if (failed_.contains(src)) return Rc::proc_failed;
             if (Clock::now() > dl) return Rc::timeout;
             cv_.wait_for(lk, std::chrono::milliseconds(1));
         }
@@ -647,7 +623,7 @@ Rc PortableFt::gather(int root, std::span<const std::byte> mine,
                 out->emplace_back(r, std::move(got));
                 break;
             }
-            if (failed_[r]) break;  // skipped: its failure is in failed()
+            if (failed_.contains(r)) break;  // skipped: its failure is in failed()
             if (Clock::now() > dl) return Rc::timeout;
             cv_.wait_for(lk, std::chrono::milliseconds(1));
         }
@@ -655,17 +631,6 @@ Rc PortableFt::gather(int root, std::span<const std::byte> mine,
     return Rc::ok;
 }
 
-void PortableFt::abort_all(int code) {
-    std::vector<std::byte> body;
-    wire::Writer w(&body);
-    w.put<std::int32_t>(code);
-    for (int i = 0; i < n_; ++i)
-        if (i != me_ && !failed_[i]) engine_.send(Channel::ctrl, i, MsgType::job_abort, body);
-    // Give the engine a moment to push the eager sends out before this process disappears.
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::fflush(stdout);
-    std::fflush(stderr);
-    _exit(code);
-}
+void PortableFt::abort_all(int code) { failed_.abort_all(engine_, code); }
 
 }  // namespace mpi_tools::ft

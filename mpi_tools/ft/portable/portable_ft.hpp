@@ -21,6 +21,7 @@
 #include <tuple>
 
 #include "mpi_tools/engine.hpp"
+#include "../failure_set.hpp"
 #include "mpi_tools/ft.hpp"
 #include "pmix_monitor.hpp"
 
@@ -100,7 +101,7 @@ private:
     const Config cfg_;
     Engine& engine_;
     const int me_, n_;
-    std::unique_ptr<std::atomic<std::uint8_t>[]> failed_;     // 1 = failed
+    FailureSet failed_;
     std::unique_ptr<std::atomic<std::uint8_t>[]> departing_;  // 1 = left on purpose
     std::atomic<bool> detection_on_{false};
     std::atomic<std::int64_t> revoked_epoch_{-1};
@@ -110,8 +111,6 @@ private:
     std::vector<int> members_;
     std::uint32_t epoch_ = 0;
     std::uint32_t coll_seq_ = 0;
-    std::vector<FailureRecord> log_;
-    std::vector<std::function<void(int, const std::string&)>> callbacks_;
     std::map<std::uint32_t, Decision> decided_;
     std::map<std::uint32_t, std::map<int, Proposal>> props_;
     std::map<std::uint32_t, int> coord_hint_;

@@ -8,9 +8,6 @@
 
 namespace mpi_tools::ft {
 namespace {
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
 constexpr int kDetectTag = 4242;
 }  // namespace
 
@@ -30,21 +27,14 @@ UlfmFt::UlfmFt(const Config& cfg, Engine& engine)
       engine_(engine),
       me_(engine.rank()),
       n_(engine.size()),
-      failed_(new std::atomic<std::uint8_t>[static_cast<std::size_t>(n_)]) {
-    for (int i = 0; i < n_; ++i) {
-        failed_[i] = 0;
-        members_.push_back(i);
-    }
+      failed_(n_) {
+    for (int i = 0; i < n_; ++i) members_.push_back(i);
     MPI_Comm_dup(MPI_COMM_WORLD, &cur_);
     MPI_Comm_set_errhandler(cur_, MPI_ERRORS_RETURN);
     MPI_Comm_dup(MPI_COMM_WORLD, &detect_comm_);
     MPI_Comm_set_errhandler(detect_comm_, MPI_ERRORS_RETURN);
     engine_.set_failure_oracle([this](int r) { return is_failed(r); });
-    engine_.on(wire::MsgType::job_abort, [](Incoming& in) {
-        wire::Reader r(in.payload());
-        int code = r.get<std::int32_t>();
-        if (r.done()) _exit(code);
-    });
+    FailureSet::serve_abort(engine_);
     engine_.add_poller([this] { poll_failures(); });
 }
 
@@ -95,40 +85,26 @@ void UlfmFt::poll_failures() {
 }
 
 void UlfmFt::mark_failed(int r, const std::string& how) {
-    if (r < 0 || r >= n_ || r == me_ || failed_[r].exchange(1)) return;
-    std::vector<std::function<void(int, const std::string&)>> cbs;
-    {
-        std::lock_guard lk(mu_);
-        log_.push_back({r, how, Clock::now(), unix_now()});
-        cbs = callbacks_;
-    }
+    std::vector<FailureSet::Callback> cbs;
+    if (r == me_ || !failed_.mark(r, how, &cbs)) return;
     for (auto& cb : cbs) cb(r, how);
 }
 
-bool UlfmFt::is_failed(int r) const { return r >= 0 && r < n_ && failed_[r].load() != 0; }
+bool UlfmFt::is_failed(int r) const { return failed_.contains(r); }
 
-std::vector<int> UlfmFt::failed() const {
-    std::vector<int> v;
-    for (int i = 0; i < n_; ++i)
-        if (failed_[i]) v.push_back(i);
-    return v;
-}
+std::vector<int> UlfmFt::failed() const { return failed_.sorted(); }
 
-std::vector<FailureRecord> UlfmFt::failure_log() const {
-    std::lock_guard lk(mu_);
-    return log_;
-}
+std::vector<FailureRecord> UlfmFt::failure_log() const { return failed_.log(); }
 
 bool UlfmFt::failure_pending() const {
     std::lock_guard lk(mu_);
     for (int m : members_)
-        if (failed_[m]) return true;
+        if (failed_.contains(m)) return true;
     return false;
 }
 
 void UlfmFt::on_failure(std::function<void(int, const std::string&)> cb) {
-    std::lock_guard lk(mu_);
-    callbacks_.push_back(std::move(cb));
+    failed_.on_failure(std::move(cb));
 }
 
 // ULFM has no "declare this live rank failed"; a suspicion from above revokes so that every
@@ -198,7 +174,7 @@ Decision UlfmFt::shrink() {
     std::lock_guard lk(mu_);
     // Members that left in the shrink are failed even if this rank had not seen them yet.
     for (int m : members_)
-        if (std::find(world.begin(), world.end(), m) == world.end()) failed_[m] = 1;
+        if (std::find(world.begin(), world.end(), m) == world.end()) failed_.mark_silently(m);
     cur_ = nc;  // the old communicator is not freed: requests on it may be pending
     members_ = world;
     revoked_ = false;
@@ -291,16 +267,6 @@ Rc UlfmFt::gather(int root, std::span<const std::byte> mine,
     return Rc::ok;
 }
 
-void UlfmFt::abort_all(int code) {
-    std::vector<std::byte> body;
-    wire::Writer w(&body);
-    w.put<std::int32_t>(code);
-    for (int i = 0; i < n_; ++i)
-        if (i != me_ && !failed_[i]) engine_.send(Channel::ctrl, i, wire::MsgType::job_abort, body);
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    std::fflush(stdout);
-    std::fflush(stderr);
-    _exit(code);
-}
+void UlfmFt::abort_all(int code) { failed_.abort_all(engine_, code); }
 
 }  // namespace mpi_tools::ft

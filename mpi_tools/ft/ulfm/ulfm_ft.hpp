@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 
+#include "../failure_set.hpp"
 #include "mpi_tools/engine.hpp"
 #include "mpi_tools/ft.hpp"
 
@@ -56,7 +57,7 @@ private:
     const Config cfg_;
     Engine& engine_;
     const int me_, n_;
-    std::unique_ptr<std::atomic<std::uint8_t>[]> failed_;
+    FailureSet failed_;
     std::atomic<bool> detection_on_{false};
     MPI_Comm detect_comm_ = MPI_COMM_NULL;  // holds one ANY_SOURCE receive to surface failures
     MPI_Request detect_req_ = MPI_REQUEST_NULL;
@@ -67,8 +68,6 @@ private:
     std::vector<int> members_;      // world rank of each rank of cur_
     std::uint32_t epoch_ = 0;
     bool revoked_ = false;
-    std::vector<FailureRecord> log_;
-    std::vector<std::function<void(int, const std::string&)>> callbacks_;
 };
 
 }  // namespace mpi_tools::ft
