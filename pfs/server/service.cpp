@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <map>
 
 #include "server_config.hpp"
 
@@ -31,21 +32,24 @@ void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, Ra
 }
 
 void refuse(mpi_tools::Transport& t, Requests which, int err) {
-    if (which == Requests::all) {
-        const Bytes unknown = error_reply<proto::StatusResp>(ENOSYS);
+    // One registration per type with its final answer, so that no type is ever briefly
+    // answered with the wrong errno (a client probing a starting server relies on EAGAIN).
+    std::map<std::uint16_t, Bytes> replies;
+    if (which == Requests::all)
         for (unsigned v = config::kFirstPfsType; v <= config::kLastPfsType; ++v)
-            t.serve(static_cast<std::uint16_t>(v),
-                    [unknown](mpi_tools::Incoming&, mpi_tools::Responder r) { r.reply(unknown); });
-    }
+            replies[static_cast<std::uint16_t>(v)] = error_reply<proto::StatusResp>(ENOSYS);
     for_each_request([&]<class Req>() {
         const bool data_type =
             static_cast<unsigned>(Req::kType) >= static_cast<unsigned>(proto::MsgType::read_req);
         if (which == Requests::meta && data_type) return;
         if (which == Requests::data && !data_type) return;
-        const Bytes refusal = error_reply<typename ResponseOf<Req>::type>(err);
-        t.serve(static_cast<std::uint16_t>(Req::kType),
-                [refusal](mpi_tools::Incoming&, mpi_tools::Responder r) { r.reply(refusal); });
+        replies[static_cast<std::uint16_t>(Req::kType)] =
+            error_reply<typename ResponseOf<Req>::type>(err);
     });
+    for (auto& [type, bytes] : replies)
+        t.serve(type, [reply = std::move(bytes)](mpi_tools::Incoming&, mpi_tools::Responder r) {
+            r.reply(reply);
+        });
 }
 
 }  // namespace pfs::server

@@ -98,7 +98,7 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     auto probe = [&](int dest, const Bytes& frame, std::uint16_t type) {
         int err = ETIMEDOUT;
         while (Clock::now() < until) {
-            auto dl = std::min(until, Clock::now() + std::chrono::milliseconds(250));
+            auto dl = std::min(until, Clock::now() + std::chrono::milliseconds(100));
             auto r = impl_->t.call(dest, type, frame, dl);
             if (r.err == ETIMEDOUT || r.err == ECANCELED) continue;
             if (r.err != 0) return user_errno(r.err);
