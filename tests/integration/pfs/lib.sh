@@ -31,11 +31,14 @@ run_job() {
     RC=$?
     ELAPSED=$(echo "$(date +%s.%N) - $t0" | bc)
 }
-# run_case <compute ranks> <case> [more pfs-run options]: a 1 meta + 2 data job running
-# pfs-client-test --case <case>; fails unless it exits 0 and prints the PASS line.
+# run_case <compute ranks> <case> [more pfs-run options]: a job with $SERVERS (default 1 meta
+# + 2 data ranks) running pfs-client-test --case <case>; fails unless it exits 0 and prints
+# the PASS line.
 run_case() {
     local n=$1 c=$2; shift 2
-    run_job --meta 1 --data 2 --compute "$n" "$@" -- "$BIN/pfs-client-test" --case "$c"
+    local servers
+    read -r -a servers <<< "${SERVERS:---meta 1 --data 2}"
+    run_job "${servers[@]}" --compute "$n" "$@" -- "$BIN/pfs-client-test" --case "$c"
     [[ $RC -eq 0 ]] || fail "case $c: pfs-run exited $RC"
     grep -q "^PFS-TEST $c PASS" "$OUT" || fail "case $c: no PASS line"
     echo "PASS: case $c (${ELAPSED}s): $(grep "^PFS-TEST $c PASS" "$OUT")"

@@ -655,6 +655,14 @@ void case_malformed(Client& c) {
     CHECK(raw_err(c, data, T(MsgType::stat_req), encode(StatReq{1})) == EOPNOTSUPP);
     CHECK(raw_err(c, meta, T(MsgType::statfs_req), encode(StatfsReq{})) == EOPNOTSUPP);
     CHECK(raw_err(c, meta, 1350, garbage) == ENOSYS);
+    // standby meta ranks (meta index > 0) refuse every PFS request but answer health checks
+    const auto& L = g_job->layout();
+    for (int m = 1; m < L.count_of(mpi_tools::Role::meta); ++m) {
+        const int standby = L.first_rank(mpi_tools::Role::meta) + m;
+        CHECK(raw_err(c, standby, T(MsgType::stat_req), encode(StatReq{1})) == EOPNOTSUPP);
+        CHECK(raw_err(c, standby, T(MsgType::statfs_req), encode(StatfsReq{})) == EOPNOTSUPP);
+        CHECK(g_job->ping(standby, mpi_tools::ft::after(std::chrono::seconds(10))) >= 0);
+    }
     CHECK(raw_err(c, meta, T(MsgType::attr_resp), encode(AttrResp{})) == ENOSYS);
     // a burst of junk in flight at once: every one answered
     std::vector<std::shared_ptr<mpi_tools::PendingCall>> pcs;
