@@ -1,0 +1,37 @@
+// Every tunable of the DMAPI session/event core, with its default and why. Each can be
+// overridden per job by the environment variable named beside it (pfs-run -x VAR=VALUE).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+
+namespace dmapi::core {
+
+struct CoreConfig {
+    // PFS_DMAPI_MAX_QUEUED: undelivered events one session queue holds. SGI's
+    // dm_max_queued_msgs is 2048; past it SGI puts the generating thread to sleep. Here the
+    // session rank answers the EVENT with BUSY and the source retries with backoff
+    // (back-pressure across ranks without blocking the session rank's progress thread).
+    std::size_t max_queued = 2048;
+    // PFS_DMAPI_BUSY_BACKOFF_MIN_US / _MAX_US: a source whose event was answered BUSY waits this
+    // long before resending, doubling from min to max. 100 us .. 20 ms: short enough that a
+    // draining DM application is not starved, long enough not to spin on a stuck one.
+    std::chrono::microseconds busy_backoff_min{100};
+    std::chrono::microseconds busy_backoff_max{20000};
+    // PFS_DMAPI_RPC_TIMEOUT_MS: bound on one request to the session manager or a session rank
+    // (the peer's death is noticed sooner, through the failure detector).
+    std::chrono::milliseconds rpc_timeout{30000};
+    // PFS_DMAPI_START_TIMEOUT_MS: bound on the start-up barrier of Node::start.
+    std::chrono::milliseconds start_timeout{60000};
+    // PFS_DMAPI_ASYNC_WINDOW: asynchronous events one rank keeps in flight (sent, not yet
+    // acknowledged by the session rank). Pipelining is what makes async events cheap; the window
+    // bounds the memory a stalled session rank can pin at a source.
+    std::size_t async_window = 64;
+    // PFS_DMAPI_RESPONDED_MEMORY: tokens a session rank remembers after their response, so that a
+    // second dm_respond_event on one gets ESRCH (exists, not outstanding) instead of EINVAL.
+    std::size_t responded_memory = 65536;
+
+    static CoreConfig from_environment();
+};
+
+}  // namespace dmapi::core

@@ -1,0 +1,212 @@
+// The DMAPI session and event core of one rank (namespace dmapi::core, library dmapi_core).
+//
+// Every rank runs one Node. It plays up to three parts:
+//   - session manager: the lowest live meta rank (plain jobs: the lowest live rank) owns the
+//     job's session table and replicates every change to every live rank, waiting for their
+//     acknowledgements before the call returns (claims 9, 10);
+//   - session rank: the owner of a session holds its event queue (SessionQueue) and serves the
+//     DM application's calls on it (get_events, respond_event, ...);
+//   - source: raise() sends an event to the session rank of the session that has the
+//     disposition (or, for user events, the given session) and, for a synchronous event, blocks
+//     the calling thread until the response (claims 1, 12, 13, 17, 19).
+//
+// The functions return 0 or a positive errno (XDSM's). libdmapi maps them onto the C API.
+// Application threads call them; never the progress thread (handlers do not block).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "dmapi/core/config.hpp"
+#include "dmapi/core/messages.hpp"
+#include "dmapi/core/queue.hpp"
+#include "dmapi/core/token.hpp"
+#include "dmapi/core/types.hpp"
+
+namespace mpi_tools {
+class Job;
+class Responder;
+}  // namespace mpi_tools
+
+namespace dmapi::core {
+
+// What a file operation (or dm_send_msg) raises.
+struct Event {
+    dm_eventtype_t type = DM_EVENT_USER;
+    dm_sessid_t sid = DM_NO_SESSION;  // user events: the target session; others: by disposition
+    bool sync = false;                // user events only; other types follow is_sync_event()
+    std::vector<std::byte> data;      // ev_data (SGI payload struct, or the user message)
+};
+
+struct RaiseResult {
+    int err = 0;             // 0, or why the event could not be raised (EINVAL, EIO, ETIMEDOUT)
+    bool generated = false;  // false: no session has a disposition for it; the op proceeds
+    dm_token_t token = DM_INVALID_TOKEN;
+    dm_response_t response = DM_RESP_INVALID;  // synchronous: the DM application's answer
+    int reterror = 0;                          // DM_RESP_ABORT's errno
+    // The session rank failed while the source waited (no response will come). For now the
+    // operation fails with EIO (GPFS's dmapiSessionFailureTimeout = 0); session recovery will
+    // wait for the session to be assumed and resubmit instead.
+    bool session_failed = false;
+    // The errno the file operation must fail with, 0 to proceed.
+    int op_errno() const {
+        if (err) return err;
+        if (session_failed) return EIO;
+        return response == DM_RESP_ABORT ? reterror : 0;
+    }
+};
+
+// The source side's record of an event not yet finally answered: what recovery resubmits from
+// (claims 14-17). Kept for synchronous events until the response, for asynchronous ones until
+// the session rank acknowledged the enqueue.
+struct OutstandingEvent {
+    EventMsg msg;      // token, sid, type, sync, source, data: the resubmission bytes
+    int owner = -1;    // the session rank it was sent to
+    bool wait = true;  // a thread blocks on it (false: async, or unmount, which is not waited)
+    bool done = false;
+    dm_response_t response = DM_RESP_INVALID;
+    int reterror = 0;
+};
+
+struct NodeStats {
+    std::atomic<std::uint64_t> raised_sync{0}, raised_async{0}, busy_retries{0}, responses{0},
+        delivered{0}, async_lost{0};
+};
+
+class Node {
+  public:
+    // Collective over every live rank of the job (all roles): registers the handlers, then a
+    // failure-aware barrier, so that no DMAPI message reaches a rank before it can handle it.
+    // Refuses jobs of more than kMaxRanks ranks (the token encoding's limit): the job aborts.
+    static Node& start(mpi_tools::Job& job, CoreConfig cfg = CoreConfig::from_environment());
+    static Node& get();  // after start()
+
+    // ---- sessions (dm_create_session, dm_destroy_session, dm_query_session, ...) ------------
+    // oldsid == DM_NO_SESSION: a new session owned by this rank. Otherwise assume oldsid (GPFS):
+    // the SAME id is returned; allowed when the session failed (its rank died) or is owned by
+    // this rank (info is replaced); a live session of another live rank: EBUSY.
+    int create_session(dm_sessid_t oldsid, const char* info, dm_sessid_t* newsid);
+    // EBUSY while the queue holds undelivered or outstanding events or a reader waits; EINVAL
+    // for an unknown sid, or a live session owned by another rank (only its session rank may
+    // destroy it; a failed session may be destroyed from any rank).
+    int destroy_session(dm_sessid_t sid);
+    int query_session(dm_sessid_t sid, std::size_t buflen, void* buf, std::size_t* rlen) const;
+    int getall_sessions(unsigned nelem, dm_sessid_t* sids, unsigned* nelemp) const;
+    // The session's global disposition set (file-system-independent for now). Any rank.
+    int set_disp(dm_sessid_t sid, dm_eventset_t events);
+
+    // ---- the DM application's event calls (session rank only) -------------------------------
+    int get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::size_t buflen, void* buf,
+                   std::size_t* rlen);
+    int respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response, int reterror);
+    int find_eventmsg(dm_sessid_t sid, dm_token_t token, std::size_t buflen, void* buf,
+                      std::size_t* rlen);
+    int getall_tokens(dm_sessid_t sid, unsigned nelem, dm_token_t* tokens, unsigned* nelemp);
+    int move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid, dm_token_t* rtoken);
+    int pending(dm_sessid_t sid, dm_token_t token);
+    int create_userevent(dm_sessid_t sid, std::size_t msglen, const void* msg, dm_token_t* token);
+
+    // ---- sources ----------------------------------------------------------------------------
+    // dm_send_msg: a user event to targetsid (any rank). SYNC blocks until the response and
+    // returns DM_RESP_ABORT's errno; payload <= kMaxMsgData else E2BIG.
+    int send_msg(dm_sessid_t targetsid, dm_msgtype_t msgtype, std::size_t buflen, const void* buf);
+    // The C++ entry of the PFS client. Synchronous events block the calling thread; async ones
+    // are handed to this rank's sender thread (pipelined; the caller blocks only when its window
+    // and local queue are full). Never call on the progress thread.
+    RaiseResult raise(const Event& ev);
+    // Waits until every asynchronous event raised here so far has been queued at its session
+    // rank (or lost with it). Returns the number lost.
+    std::uint64_t flush_async();
+
+    // ---- introspection (tests, recovery) -----------------------------------------------------
+    std::optional<SessionRecord> session(dm_sessid_t sid) const;  // state reflects failures
+    TableUpdate table() const;
+    int manager() const;  // world rank of the session manager as this rank sees it
+    int rank() const { return me_; }
+    // Asks rank r for its replica's view of sid (any rank; for tests).
+    int probe(int r, dm_sessid_t sid, TableProbeReply* out);
+    std::vector<OutstandingEvent> outstanding() const;
+    std::size_t undelivered(dm_sessid_t sid) const;
+    const NodeStats& stats() const { return stats_; }
+    const CoreConfig& config() const { return cfg_; }
+
+  private:
+    Node(mpi_tools::Job& job, CoreConfig cfg);
+    void register_handlers();
+
+    // manager
+    struct MgrTask {
+        SessionRequest req;
+        std::function<void(const SessionReply&)> done;
+    };
+    SessionReply session_request(SessionRequest req);
+    void manager_loop();
+    SessionReply manager_apply(const SessionRequest& req);
+    void replicate(const TableUpdate& t);
+    void apply_table(const TableUpdate& t);
+    bool live(int r) const;
+
+    // session rank
+    EventAck enqueue(const EventMsg& m, bool enforce_bound);
+    SessionQueue* queue_locked(dm_sessid_t sid);  // q_mu_ held; nullptr unless mine and open
+    int token_error_locked(const SessionQueue& q, dm_token_t token) const;
+    void remember_responded_locked(dm_token_t token);
+    void deliver_response(int source, const ResponseMsg& r);
+    void complete_local(const ResponseMsg& r);
+
+    // source
+    std::optional<SessionRecord> target_of(const Event& ev, int* err) const;
+    EventAck send_event(const EventMsg& m, int owner, int* err);
+    void async_loop();
+
+    mpi_tools::Job& job_;
+    const CoreConfig cfg_;
+    const int me_, size_;
+
+    // The replica of the session table (every rank).
+    mutable std::mutex table_mu_;
+    TableUpdate table_;
+
+    // Manager worker (serializes changes; runs on the manager rank only, idle elsewhere).
+    std::mutex mgr_mu_;
+    std::condition_variable mgr_cv_;
+    std::deque<MgrTask> mgr_q_;
+    std::thread mgr_thread_;
+
+    // Session queues this rank owns.
+    mutable std::mutex q_mu_;
+    std::condition_variable q_cv_;
+    std::map<dm_sessid_t, std::unique_ptr<SessionQueue>> queues_;
+    std::set<dm_sessid_t> closing_;       // destroy in progress: refuse new events
+    std::map<dm_sessid_t, int> readers_;  // threads waiting in get_events
+    dm_sequence_t next_sequence_ = 0;
+    std::deque<dm_token_t> responded_fifo_;  // recently responded tokens (ESRCH, not EINVAL)
+    std::unordered_set<dm_token_t> responded_;
+
+    // Source side.
+    mutable std::mutex src_mu_;
+    std::condition_variable src_cv_;
+    TokenAllocator tokens_;
+    std::map<dm_token_t, std::shared_ptr<OutstandingEvent>> outstanding_;
+    std::deque<std::shared_ptr<OutstandingEvent>> async_q_;  // raised, not yet sent
+    std::size_t async_inflight_ = 0;
+    std::uint64_t async_lost_ = 0;
+    std::condition_variable async_cv_;  // with src_mu_
+    std::thread async_thread_;
+
+    NodeStats stats_;
+};
+
+}  // namespace dmapi::core

@@ -1,0 +1,894 @@
+#include "dmapi/core/node.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <future>
+
+#include "mpi_tools/job.hpp"
+
+namespace dmapi::core {
+
+using mpi_tools::Channel;
+using mpi_tools::Incoming;
+using mpi_tools::Responder;
+namespace ft = mpi_tools::ft;
+
+namespace {
+Node* g_node = nullptr;
+std::mutex g_start_mu;
+
+// Events raised at one rank may wait locally for the sender thread: this many per window slot.
+constexpr std::size_t kAsyncQueuePerWindow = 16;
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Start-up
+
+Node::Node(mpi_tools::Job& job, CoreConfig cfg)
+    : job_(job), cfg_(cfg), me_(job.rank()), size_(job.size()), tokens_(job.rank()) {
+    mgr_thread_ = std::thread([this] { manager_loop(); });
+    async_thread_ = std::thread([this] { async_loop(); });
+}
+
+Node& Node::start(mpi_tools::Job& job, CoreConfig cfg) {
+    std::lock_guard lk(g_start_mu);
+    if (g_node) return *g_node;
+    if (job.size() > kMaxRanks) {
+        char msg[200];
+        std::snprintf(msg, sizeof msg,
+                      "dmapi: %d ranks exceed the DMAPI token encoding's limit of %d ranks "
+                      "(token = (rank+1) << 19 | seq19 in a 31-bit int)",
+                      job.size(), kMaxRanks);
+        job.abort(2, msg);
+    }
+    // Leaked on purpose: the job ends with _exit, and the worker threads may still wait.
+    g_node = new Node(job, cfg);
+    g_node->register_handlers();
+    auto rc = job.ft().barrier(ft::after(cfg.start_timeout));
+    if (rc != ft::Rc::ok)
+        std::fprintf(stderr, "dmapi[%d]: start-up barrier: %s (continuing)\n", job.rank(),
+                     ft::to_string(rc));
+    return *g_node;
+}
+
+Node& Node::get() {
+    return *g_node;
+}
+
+bool Node::live(int r) const {
+    return r >= 0 && r < size_ && !job_.ft().is_failed(r);
+}
+
+int Node::manager() const {
+    const auto& l = job_.layout();
+    if (!l.plain && l.count_of(mpi_tools::Role::meta) > 0) {
+        int first = l.first_rank(mpi_tools::Role::meta);
+        for (int i = 0; i < l.count_of(mpi_tools::Role::meta); ++i)
+            if (live(first + i)) return first + i;
+    }
+    for (int r = 0; r < size_; ++r)
+        if (live(r)) return r;
+    return me_;
+}
+
+void Node::register_handlers() {
+    auto& tr = job_.transport();
+    tr.serve(msg_type(Msg::session_request), [this](Incoming& in, Responder r) {
+        auto req = decode_session_request(in.payload(), size_);
+        if (!req || req->requester != in.header.src) {
+            r.reply(encode(SessionReply{EPROTO, DM_NO_SESSION, 0}));
+            return;
+        }
+        std::lock_guard lk(mgr_mu_);
+        mgr_q_.push_back({*req, [r](const SessionReply& rep) { r.reply(encode(rep)); }});
+        mgr_cv_.notify_one();
+    });
+    tr.serve(msg_type(Msg::table_update), [this](Incoming& in, Responder r) {
+        auto t = decode_table_update(in.payload(), size_);
+        if (!t) return;  // no ack: the manager's wait ends at its deadline
+        apply_table(*t);
+        r.reply(encode(TableAck{t->version}));
+    });
+    tr.serve(msg_type(Msg::event), [this](Incoming& in, Responder r) {
+        auto m = decode_event(in.payload(), size_);
+        EventAck ack;
+        if (!m || m->source != in.header.src)
+            ack.status = EventStatus::no_session;
+        else
+            ack = enqueue(*m, true);
+        r.reply(encode(ack));
+    });
+    tr.serve(msg_type(Msg::table_probe), [this](Incoming& in, Responder r) {
+        auto p = decode_table_probe(in.payload());
+        TableProbeReply rep;
+        {
+            std::lock_guard lk(table_mu_);
+            rep.version = table_.version;
+            for (const auto& s : table_.sessions)
+                if (p && s.sid == p->sid) {
+                    rep.present = true;
+                    rep.owner = s.owner;
+                    rep.info = s.info;
+                    rep.disp = s.disp;
+                }
+        }
+        r.reply(encode(rep));
+    });
+    tr.serve(msg_type(Msg::move_event), [this](Incoming& in, Responder r) {
+        auto m = decode_move_event(in.payload(), size_);
+        MoveEventReply rep;
+        if (!m) {
+            rep.err = EPROTO;
+        } else {
+            std::lock_guard lk(q_mu_);
+            SessionQueue* q = queue_locked(m->event.sid);
+            QueuedEvent qe{m->event.token,  m->event.type, m->event.sync,
+                           m->event.source, m->sequence,   std::move(m->event.data),
+                           m->reply};
+            if (!q)
+                rep.err = EINVAL;
+            else if (!q->add_outstanding(std::move(qe)))
+                rep.err = EEXIST;
+        }
+        r.reply(encode(rep));
+    });
+    auto& eng = job_.engine();
+    eng.on(msg_type(Msg::response), [this](Incoming& in) {
+        auto m = decode_response(in.payload());
+        if (m) complete_local(*m);
+    });
+    eng.on(msg_type(Msg::event_moved), [this](Incoming& in) {
+        auto m = decode_event_moved(in.payload(), size_);
+        if (!m) return;
+        std::lock_guard lk(src_mu_);
+        auto it = outstanding_.find(m->token);
+        if (it == outstanding_.end()) return;
+        it->second->owner = m->owner;
+        it->second->msg.sid = m->sid;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session table: manager and replicas
+
+SessionReply Node::session_request(SessionRequest req) {
+    req.requester = me_;
+    for (;;) {
+        int m = manager();
+        if (m == me_) {
+            auto p = std::make_shared<std::promise<SessionReply>>();
+            auto f = p->get_future();
+            {
+                std::lock_guard lk(mgr_mu_);
+                mgr_q_.push_back({req, [p](const SessionReply& rep) { p->set_value(rep); }});
+                mgr_cv_.notify_one();
+            }
+            return f.get();
+        }
+        auto rep = job_.transport().call(m, msg_type(Msg::session_request), encode(req),
+                                         ft::after(cfg_.rpc_timeout));
+        if (rep.err == EHOSTDOWN || rep.err == ECANCELED) continue;  // ask the next manager
+        if (rep.err) return SessionReply{rep.err, DM_NO_SESSION, 0};
+        auto r = decode_session_reply(rep.payload);
+        if (!r) return SessionReply{EPROTO, DM_NO_SESSION, 0};
+        return *r;
+    }
+}
+
+void Node::manager_loop() {
+    for (;;) {
+        MgrTask t;
+        {
+            std::unique_lock lk(mgr_mu_);
+            mgr_cv_.wait(lk, [&] { return !mgr_q_.empty(); });
+            t = std::move(mgr_q_.front());
+            mgr_q_.pop_front();
+        }
+        t.done(manager_apply(t.req));
+    }
+}
+
+SessionReply Node::manager_apply(const SessionRequest& req) {
+    TableUpdate t = table();
+    // A new manager continues after every id its replica has seen: ids are unique over time.
+    for (const auto& s : t.sessions) t.next_sid = std::max(t.next_sid, s.sid + 1);
+    for (auto& s : t.sessions)
+        if (!live(s.owner)) s.state = SessionState::failed;
+    auto find = [&](dm_sessid_t sid) {
+        return std::find_if(t.sessions.begin(), t.sessions.end(),
+                            [&](const SessionRecord& s) { return s.sid == sid; });
+    };
+    SessionReply rep;
+    switch (req.op) {
+        case SessionOp::create: {
+            if (t.sessions.size() >= kMaxSessions || t.next_sid == INT32_MAX)
+                return SessionReply{ENOMEM, DM_NO_SESSION, t.version};
+            SessionRecord s{t.next_sid++, req.info, req.requester, SessionState::active, 0};
+            rep.sid = s.sid;
+            t.sessions.push_back(std::move(s));
+            break;
+        }
+        case SessionOp::assume: {
+            auto it = find(req.sid);
+            if (it == t.sessions.end()) return SessionReply{EINVAL, DM_NO_SESSION, t.version};
+            if (it->owner != req.requester) {
+                if (it->state == SessionState::active)
+                    return SessionReply{EBUSY, DM_NO_SESSION, t.version};
+                it->owner = req.requester;
+            }
+            it->state = SessionState::active;
+            it->info = req.info;
+            rep.sid = it->sid;
+            break;
+        }
+        case SessionOp::destroy: {
+            auto it = find(req.sid);
+            if (it == t.sessions.end()) return SessionReply{EINVAL, DM_NO_SESSION, t.version};
+            if (it->owner != req.requester && it->state == SessionState::active)
+                return SessionReply{EINVAL, DM_NO_SESSION, t.version};
+            rep.sid = it->sid;
+            t.sessions.erase(it);
+            break;
+        }
+        case SessionOp::set_disp: {
+            auto it = find(req.sid);
+            if (it == t.sessions.end()) return SessionReply{EINVAL, DM_NO_SESSION, t.version};
+            it->disp = req.disp;
+            rep.sid = it->sid;
+            break;
+        }
+    }
+    t.version += 1;
+    replicate(t);
+    rep.version = t.version;
+    return rep;
+}
+
+void Node::replicate(const TableUpdate& t) {
+    apply_table(t);
+    const auto bytes = encode(t);
+    auto& tr = job_.transport();
+    std::vector<std::pair<int, std::shared_ptr<mpi_tools::PendingCall>>> calls;
+    for (int r = 0; r < size_; ++r)
+        if (r != me_ && live(r))
+            calls.emplace_back(r, tr.post(r, msg_type(Msg::table_update), bytes));
+    // Failure-aware wait for every acknowledgement: a rank that fails is skipped (await returns
+    // EHOSTDOWN); an epoch change (a recovery) resends in the new epoch.
+    for (auto& [r, pc] : calls) {
+        for (;;) {
+            auto rep = tr.await(pc, ft::after(cfg_.rpc_timeout));
+            if (rep.err == ECANCELED && live(r)) {
+                pc = tr.post(r, msg_type(Msg::table_update), bytes);
+                continue;
+            }
+            if (rep.err == ETIMEDOUT)
+                std::fprintf(stderr, "dmapi[%d]: rank %d did not acknowledge table v%llu\n", me_, r,
+                             static_cast<unsigned long long>(t.version));
+            break;
+        }
+    }
+}
+
+void Node::apply_table(const TableUpdate& t) {
+    std::lock_guard lk(table_mu_);
+    if (t.version <= table_.version) return;
+    table_ = t;
+    std::lock_guard qlk(q_mu_);
+    std::set<dm_sessid_t> mine;
+    for (const auto& s : table_.sessions)
+        if (s.owner == me_) {
+            mine.insert(s.sid);
+            if (!queues_.count(s.sid))
+                queues_.emplace(s.sid, std::make_unique<SessionQueue>(cfg_.max_queued));
+        }
+    for (auto it = queues_.begin(); it != queues_.end();) {
+        if (mine.count(it->first))
+            ++it;
+        else
+            it = queues_.erase(it);
+    }
+    q_cv_.notify_all();
+}
+
+TableUpdate Node::table() const {
+    std::lock_guard lk(table_mu_);
+    return table_;
+}
+
+std::optional<SessionRecord> Node::session(dm_sessid_t sid) const {
+    std::lock_guard lk(table_mu_);
+    for (const auto& s : table_.sessions)
+        if (s.sid == sid) {
+            SessionRecord r = s;
+            if (!live(r.owner)) r.state = SessionState::failed;
+            return r;
+        }
+    return std::nullopt;
+}
+
+int Node::create_session(dm_sessid_t oldsid, const char* info, dm_sessid_t* newsid) {
+    if (!info || !newsid) return EFAULT;
+    if (oldsid < 0) return EINVAL;
+    const std::size_t len = strnlen(info, DM_SESSION_INFO_LEN);
+    if (len > kMaxInfoLen) return E2BIG;
+    SessionRequest req;
+    req.op = oldsid == DM_NO_SESSION ? SessionOp::create : SessionOp::assume;
+    req.sid = oldsid;
+    req.info.assign(info, len);
+    auto rep = session_request(req);
+    if (rep.err) return rep.err;
+    *newsid = rep.sid;
+    return 0;
+}
+
+int Node::destroy_session(dm_sessid_t sid) {
+    auto rec = session(sid);
+    if (!rec) return EINVAL;
+    const bool mine = rec->owner == me_;
+    if (!mine && rec->state == SessionState::active) return EINVAL;
+    if (mine) {
+        std::lock_guard lk(q_mu_);
+        auto it = queues_.find(sid);
+        if (it != queues_.end() && (!it->second->empty() || readers_.count(sid))) return EBUSY;
+        if (closing_.count(sid)) return EBUSY;
+        closing_.insert(sid);  // from here on new events for it are refused
+    }
+    SessionRequest req;
+    req.op = SessionOp::destroy;
+    req.sid = sid;
+    auto rep = session_request(req);
+    if (mine) {
+        std::lock_guard lk(q_mu_);
+        closing_.erase(sid);
+    }
+    return rep.err;
+}
+
+int Node::query_session(dm_sessid_t sid, std::size_t buflen, void* buf, std::size_t* rlen) const {
+    auto rec = session(sid);
+    if (!rec) return EINVAL;
+    if (!rlen) return EFAULT;
+    const std::size_t need = rec->info.size() + 1;
+    *rlen = need;
+    if (buflen < need) return E2BIG;
+    if (!buf) return EFAULT;
+    std::memcpy(buf, rec->info.c_str(), need);
+    return 0;
+}
+
+int Node::getall_sessions(unsigned nelem, dm_sessid_t* sids, unsigned* nelemp) const {
+    if (!nelemp) return EFAULT;
+    std::lock_guard lk(table_mu_);
+    const auto n = static_cast<unsigned>(table_.sessions.size());
+    *nelemp = n;
+    if (nelem < n) return E2BIG;
+    if (n && !sids) return EFAULT;
+    for (unsigned i = 0; i < n; ++i) sids[i] = table_.sessions[i].sid;
+    return 0;
+}
+
+int Node::set_disp(dm_sessid_t sid, dm_eventset_t events) {
+    if ((events >> DM_EVENT_MAX) != 0) return EINVAL;
+    if (!session(sid)) return EINVAL;
+    SessionRequest req;
+    req.op = SessionOp::set_disp;
+    req.sid = sid;
+    req.disp = events;
+    return session_request(req).err;
+}
+
+int Node::probe(int r, dm_sessid_t sid, TableProbeReply* out) {
+    auto rep = job_.transport().call(r, msg_type(Msg::table_probe), encode(TableProbe{sid}),
+                                     ft::after(cfg_.rpc_timeout));
+    if (rep.err) return rep.err;
+    auto p = decode_table_probe_reply(rep.payload, size_);
+    if (!p) return EPROTO;
+    *out = *p;
+    return 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Session rank: queues and the DM application's calls
+
+SessionQueue* Node::queue_locked(dm_sessid_t sid) {
+    auto it = queues_.find(sid);
+    if (it == queues_.end() || closing_.count(sid)) return nullptr;
+    return it->second.get();
+}
+
+EventAck Node::enqueue(const EventMsg& m, bool enforce_bound) {
+    EventAck ack;
+    std::lock_guard lk(q_mu_);
+    SessionQueue* q = queue_locked(m.sid);
+    if (!q) {
+        ack.status = EventStatus::no_session;
+        return ack;
+    }
+    QueuedEvent qe{m.token, m.type, m.sync, m.source, next_sequence_ + 1, m.data, true};
+    switch (q->push(std::move(qe), enforce_bound)) {
+        case SessionQueue::Push::ok:
+            ack.sequence = ++next_sequence_;
+            q_cv_.notify_all();
+            break;
+        case SessionQueue::Push::full:
+            ack.status = EventStatus::busy;
+            break;
+        case SessionQueue::Push::duplicate:
+            ack.status = EventStatus::duplicate;
+            break;
+    }
+    return ack;
+}
+
+int Node::token_error_locked(const SessionQueue& q, dm_token_t token) const {
+    // ESRCH: the event exists but is not outstanding (not yet received, or already answered);
+    // EINVAL: the token names no event of this session (reference/dmapi.md 6.2).
+    if (q.state(token) == SessionQueue::TokenState::undelivered) return ESRCH;
+    if (responded_.count(token)) return ESRCH;
+    return EINVAL;
+}
+
+void Node::remember_responded_locked(dm_token_t token) {
+    if (cfg_.responded_memory == 0) return;
+    if (!responded_.insert(token).second) return;
+    responded_fifo_.push_back(token);
+    while (responded_fifo_.size() > cfg_.responded_memory) {
+        responded_.erase(responded_fifo_.front());
+        responded_fifo_.pop_front();
+    }
+}
+
+int Node::get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::size_t buflen,
+                     void* buf, std::size_t* rlen) {
+    if ((flags & ~static_cast<unsigned>(DM_EV_WAIT)) != 0) return EINVAL;
+    if (!rlen) return EFAULT;
+    std::unique_lock lk(q_mu_);
+    for (;;) {
+        SessionQueue* q = queue_locked(sid);
+        if (!q) return EINVAL;
+        if (!buf || reinterpret_cast<std::uintptr_t>(buf) % 8 != 0) return EFAULT;
+        const std::size_t before = q->undelivered();
+        int rc = q->take(maxmsgs, buflen, buf, rlen);
+        if (rc == 0) {
+            stats_.delivered += before - q->undelivered();
+            return 0;
+        }
+        if (rc != EAGAIN || !(flags & DM_EV_WAIT)) return rc;
+        ++readers_[sid];
+        q_cv_.wait_for(lk, std::chrono::milliseconds(200));
+        if (--readers_[sid] == 0) readers_.erase(sid);
+    }
+}
+
+int Node::respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response, int reterror) {
+    switch (response) {
+        case DM_RESP_CONTINUE:
+            if (reterror != 0) return EINVAL;
+            break;
+        case DM_RESP_ABORT:
+            if (reterror <= 0) return EINVAL;
+            break;
+        case DM_RESP_DONTCARE:
+            if (reterror > 0) return EINVAL;
+            reterror = -1;  // SGI's marker: the next session is asked (mount only)
+            break;
+        default:
+            return EINVAL;
+    }
+    QueuedEvent ev;
+    {
+        std::lock_guard lk(q_mu_);
+        SessionQueue* q = queue_locked(sid);
+        if (!q || !token_valid(token)) return EINVAL;
+        const QueuedEvent* e = q->outstanding(token);
+        if (!e) return token_error_locked(*q, token);
+        if (response == DM_RESP_DONTCARE && e->type != DM_EVENT_MOUNT) return EINVAL;
+        ev = std::move(*q->take_outstanding(token));
+        remember_responded_locked(token);
+    }
+    stats_.responses++;
+    if (ev.reply) {
+        deliver_response(ev.source, ResponseMsg{token, sid, response, reterror});
+    } else if (token_source(token) == me_) {
+        std::lock_guard lk(src_mu_);
+        tokens_.release(token);  // a dm_create_userevent token
+    }
+    return 0;
+}
+
+void Node::deliver_response(int source, const ResponseMsg& r) {
+    if (source == me_) {
+        complete_local(r);
+        return;
+    }
+    mpi_tools::wire::Header h;
+    h.type = msg_type(Msg::response);
+    h.epoch = job_.engine().epoch();
+    job_.engine().send(Channel::rpc, source, h, encode(r));
+}
+
+void Node::complete_local(const ResponseMsg& r) {
+    std::lock_guard lk(src_mu_);
+    auto it = outstanding_.find(r.token);
+    if (it == outstanding_.end()) return;  // a late duplicate, or a source that gave up
+    auto& o = *it->second;
+    if (!o.msg.sync) return;
+    if (o.wait) {
+        o.done = true;
+        o.response = r.response;
+        o.reterror = r.reterror;
+        src_cv_.notify_all();
+    } else {  // unmount: queued synchronous but not waited for
+        outstanding_.erase(it);
+        tokens_.release(r.token);
+    }
+}
+
+int Node::find_eventmsg(dm_sessid_t sid, dm_token_t token, std::size_t buflen, void* buf,
+                        std::size_t* rlen) {
+    if (!rlen) return EFAULT;
+    std::lock_guard lk(q_mu_);
+    SessionQueue* q = queue_locked(sid);
+    if (!q || !token_valid(token)) return EINVAL;
+    const QueuedEvent* e = q->outstanding(token);
+    if (!e) return token_error_locked(*q, token);
+    const std::size_t need = eventmsg_size(e->data.size());
+    if (buflen >= need && (!buf || reinterpret_cast<std::uintptr_t>(buf) % 8 != 0)) return EFAULT;
+    return q->find(token, buflen, buf, rlen);
+}
+
+int Node::getall_tokens(dm_sessid_t sid, unsigned nelem, dm_token_t* tokens, unsigned* nelemp) {
+    if (!nelemp) return EFAULT;
+    std::lock_guard lk(q_mu_);
+    SessionQueue* q = queue_locked(sid);
+    if (!q) return EINVAL;
+    auto v = q->tokens();
+    *nelemp = static_cast<unsigned>(v.size());
+    if (nelem < v.size()) return E2BIG;
+    if (!v.empty() && !tokens) return EFAULT;
+    std::copy(v.begin(), v.end(), tokens);
+    return 0;
+}
+
+int Node::pending(dm_sessid_t sid, dm_token_t token) {
+    std::lock_guard lk(q_mu_);
+    SessionQueue* q = queue_locked(sid);
+    if (!q || !token_valid(token)) return EINVAL;
+    if (!q->outstanding(token)) return token_error_locked(*q, token);
+    return 0;  // accepted; the source is not told (no DM_FLAGS_NDELAY callers yet)
+}
+
+int Node::move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid,
+                     dm_token_t* rtoken) {
+    if (!rtoken) return EFAULT;
+    auto target = session(targetsid);
+    if (!target || target->state != SessionState::active) return EINVAL;
+    QueuedEvent ev;
+    {
+        std::lock_guard lk(q_mu_);
+        SessionQueue* q = queue_locked(srcsid);
+        if (!q || !token_valid(token)) return EINVAL;
+        if (!q->outstanding(token)) return token_error_locked(*q, token);
+        if (srcsid == targetsid) {
+            *rtoken = token;
+            return 0;
+        }
+        if (target->owner == me_) {
+            SessionQueue* tq = queue_locked(targetsid);
+            if (!tq) return EINVAL;
+            tq->add_outstanding(std::move(*q->take_outstanding(token)));
+            *rtoken = token;  // the same token (SGI)
+            return 0;
+        }
+        ev = std::move(*q->take_outstanding(token));
+    }
+    // Another rank: the event travels there and stays outstanding (same token); its source is
+    // told where to wait now.
+    MoveEventMsg mm{EventMsg{token, targetsid, ev.type, ev.sync, ev.source, ev.data}, ev.sequence,
+                    ev.reply};
+    auto rep = job_.transport().call(target->owner, msg_type(Msg::move_event), encode(mm),
+                                     ft::after(cfg_.rpc_timeout));
+    int err = rep.err ? EIO : 0;
+    if (!err) {
+        auto r = decode_move_event_reply(rep.payload);
+        err = r ? r->err : EPROTO;
+    }
+    if (err) {
+        std::lock_guard lk(q_mu_);
+        if (SessionQueue* q = queue_locked(srcsid)) q->add_outstanding(std::move(ev));
+        return err;
+    }
+    if (ev.reply) {
+        EventMovedMsg moved{token, targetsid, target->owner};
+        if (ev.source == me_) {
+            std::lock_guard lk(src_mu_);
+            auto it = outstanding_.find(token);
+            if (it != outstanding_.end()) {
+                it->second->owner = target->owner;
+                it->second->msg.sid = targetsid;
+            }
+        } else {
+            mpi_tools::wire::Header h;
+            h.type = msg_type(Msg::event_moved);
+            h.epoch = job_.engine().epoch();
+            job_.engine().send(Channel::rpc, ev.source, h, encode(moved));
+        }
+    }
+    *rtoken = token;
+    return 0;
+}
+
+int Node::create_userevent(dm_sessid_t sid, std::size_t msglen, const void* msg,
+                           dm_token_t* token) {
+    if (!token) return EFAULT;
+    if (msglen > kMaxMsgData) return E2BIG;
+    if (msglen && !msg) return EFAULT;
+    std::optional<dm_token_t> t;
+    {
+        std::lock_guard lk(src_mu_);
+        t = tokens_.allocate();
+    }
+    if (!t) return EAGAIN;
+    std::lock_guard lk(q_mu_);
+    SessionQueue* q = queue_locked(sid);
+    if (!q) {
+        std::lock_guard slk(src_mu_);
+        tokens_.release(*t);
+        return EINVAL;
+    }
+    const auto* p = static_cast<const std::byte*>(msg);
+    QueuedEvent ev{*t,   DM_EVENT_USER,    true,
+                   me_,  ++next_sequence_, std::vector<std::byte>(p, p + msglen),
+                   false};
+    q->add_outstanding(std::move(ev));
+    *token = *t;
+    return 0;
+}
+
+std::size_t Node::undelivered(dm_sessid_t sid) const {
+    std::lock_guard lk(q_mu_);
+    auto it = queues_.find(sid);
+    return it == queues_.end() ? 0 : it->second->undelivered();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources
+
+std::optional<SessionRecord> Node::target_of(const Event& ev, int* err) const {
+    *err = 0;
+    std::lock_guard lk(table_mu_);
+    if (ev.type == DM_EVENT_USER) {
+        for (const auto& s : table_.sessions)
+            if (s.sid == ev.sid) return s;
+        *err = EINVAL;
+        return std::nullopt;
+    }
+    // The session with the disposition (lowest sid if several claim it).
+    for (const auto& s : table_.sessions)
+        if ((s.disp >> ev.type) & 1u) return s;
+    // GPFS: an undisposed mount fails with EIO; other undisposed events are not generated (AIX).
+    if (ev.type == DM_EVENT_MOUNT) *err = EIO;
+    return std::nullopt;
+}
+
+EventAck Node::send_event(const EventMsg& m, int owner, int* err) {
+    *err = 0;
+    if (owner == me_) return enqueue(m, true);
+    const auto bytes = encode(m);
+    for (;;) {
+        auto rep =
+            job_.transport().call(owner, msg_type(Msg::event), bytes, ft::after(cfg_.rpc_timeout));
+        if (rep.err == ECANCELED && live(owner)) continue;  // resend in the new epoch
+        if (rep.err) {
+            *err = rep.err;
+            return {};
+        }
+        auto ack = decode_event_ack(rep.payload);
+        if (!ack) {
+            *err = EPROTO;
+            return {};
+        }
+        return *ack;
+    }
+}
+
+RaiseResult Node::raise(const Event& ev) {
+    RaiseResult res;
+    if (job_.engine().on_progress_thread()) {
+        res.err = EDEADLK;  // would block the thread that delivers the response
+        return res;
+    }
+    if (!valid_event_type(ev.type) || ev.type == DM_EVENT_CANCEL || ev.type == DM_EVENT_DEBUT) {
+        res.err = EINVAL;
+        return res;
+    }
+    if (ev.data.size() > kMaxEventPayload) {
+        res.err = E2BIG;
+        return res;
+    }
+    int err = 0;
+    auto target = target_of(ev, &err);
+    if (!target) {
+        res.err = err;
+        return res;
+    }
+    const bool sync = ev.type == DM_EVENT_USER ? ev.sync : is_sync_event(ev.type);
+    auto o = std::make_shared<OutstandingEvent>();
+    {
+        std::unique_lock lk(src_mu_);
+        auto t = tokens_.allocate();
+        if (!t) {
+            res.err = EAGAIN;
+            return res;
+        }
+        o->msg = EventMsg{*t, target->sid, ev.type, sync, me_, ev.data};
+        o->owner = target->owner;
+        o->wait = sync && ev.type != DM_EVENT_UNMOUNT;
+        outstanding_[*t] = o;
+        res.generated = true;
+        res.token = *t;
+        if (!sync) {
+            stats_.raised_async++;
+            ++async_inflight_;
+            async_cv_.wait(
+                lk, [&] { return async_q_.size() < cfg_.async_window * kAsyncQueuePerWindow; });
+            async_q_.push_back(o);
+            async_cv_.notify_all();
+            return res;
+        }
+    }
+    stats_.raised_sync++;
+    auto backoff = cfg_.busy_backoff_min;
+    bool detached = false;
+    for (;;) {
+        int e = 0;
+        EventAck ack = send_event(o->msg, o->owner, &e);
+        if (e == EHOSTDOWN) {
+            res.session_failed = true;
+            break;
+        }
+        if (e) {
+            res.err = e;
+            break;
+        }
+        if (ack.status == EventStatus::busy) {
+            stats_.busy_retries++;
+            std::this_thread::sleep_for(backoff);
+            backoff = std::min(backoff * 2, cfg_.busy_backoff_max);
+            continue;
+        }
+        if (ack.status == EventStatus::no_session) {
+            res.err = EINVAL;  // destroyed (or moved away) since the lookup
+            break;
+        }
+        if (!o->wait) {
+            detached = true;  // unmount: the response, when it comes, drops the record
+            break;
+        }
+        std::unique_lock lk(src_mu_);
+        while (!o->done) {
+            if (o->owner != me_ && !live(o->owner)) {
+                res.session_failed = true;
+                break;
+            }
+            src_cv_.wait_for(lk, std::chrono::milliseconds(10));
+        }
+        if (o->done) {
+            res.response = o->response;
+            res.reterror = o->response == DM_RESP_ABORT ? o->reterror : 0;
+        }
+        break;
+    }
+    if (!detached) {
+        std::lock_guard lk(src_mu_);
+        outstanding_.erase(res.token);
+        tokens_.release(res.token);
+    }
+    return res;
+}
+
+int Node::send_msg(dm_sessid_t targetsid, dm_msgtype_t msgtype, std::size_t buflen,
+                   const void* buf) {
+    if (msgtype != DM_MSGTYPE_SYNC && msgtype != DM_MSGTYPE_ASYNC) return EINVAL;
+    if (buflen > kMaxMsgData) return E2BIG;
+    if (buflen && !buf) return EFAULT;
+    Event ev;
+    ev.type = DM_EVENT_USER;
+    ev.sid = targetsid;
+    ev.sync = msgtype == DM_MSGTYPE_SYNC;
+    const auto* p = static_cast<const std::byte*>(buf);
+    ev.data.assign(p, p + buflen);
+    auto res = raise(ev);
+    return res.op_errno();
+}
+
+void Node::async_loop() {
+    struct Flight {
+        std::shared_ptr<OutstandingEvent> ev;
+        std::shared_ptr<mpi_tools::PendingCall> pc;
+        std::chrono::microseconds backoff;
+    };
+    std::deque<Flight> flight;
+    auto& tr = job_.transport();
+    auto finish = [&](const std::shared_ptr<OutstandingEvent>& o, bool lost) {
+        std::lock_guard lk(src_mu_);
+        outstanding_.erase(o->msg.token);
+        tokens_.release(o->msg.token);
+        --async_inflight_;
+        if (lost) {
+            ++async_lost_;
+            stats_.async_lost++;
+        }
+        async_cv_.notify_all();
+    };
+    auto post = [&](const std::shared_ptr<OutstandingEvent>& o, std::chrono::microseconds b) {
+        flight.push_back({o, tr.post(o->owner, msg_type(Msg::event), encode(o->msg)), b});
+    };
+    for (;;) {
+        std::shared_ptr<OutstandingEvent> next;
+        {
+            std::unique_lock lk(src_mu_);
+            if (flight.empty()) async_cv_.wait(lk, [&] { return !async_q_.empty(); });
+            if (flight.size() < cfg_.async_window && !async_q_.empty()) {
+                next = async_q_.front();
+                async_q_.pop_front();
+                async_cv_.notify_all();  // room for a raiser
+            }
+        }
+        if (next) {
+            if (next->owner != me_) {
+                post(next, cfg_.busy_backoff_min);
+                continue;
+            }
+            auto b = cfg_.busy_backoff_min;
+            for (;;) {  // the session is on this rank: enqueue directly
+                EventAck ack = enqueue(next->msg, true);
+                if (ack.status != EventStatus::busy) {
+                    finish(next, ack.status == EventStatus::no_session);
+                    break;
+                }
+                stats_.busy_retries++;
+                std::this_thread::sleep_for(b);
+                b = std::min(b * 2, cfg_.busy_backoff_max);
+            }
+            continue;
+        }
+        Flight f = std::move(flight.front());
+        flight.pop_front();
+        auto rep = tr.await(f.pc, ft::after(cfg_.rpc_timeout));
+        if (rep.err == ECANCELED && live(f.ev->owner)) {
+            post(f.ev, f.backoff);
+            continue;
+        }
+        if (rep.err) {  // session rank failed (or timed out): asynchronous events are lost
+            finish(f.ev, true);
+            continue;
+        }
+        auto ack = decode_event_ack(rep.payload);
+        if (ack && ack->status == EventStatus::busy) {
+            stats_.busy_retries++;
+            std::this_thread::sleep_for(f.backoff);
+            post(f.ev, std::min(f.backoff * 2, cfg_.busy_backoff_max));
+            continue;
+        }
+        finish(f.ev, !ack || ack->status == EventStatus::no_session);
+    }
+}
+
+std::uint64_t Node::flush_async() {
+    std::unique_lock lk(src_mu_);
+    async_cv_.wait(lk, [&] { return async_inflight_ == 0; });
+    return async_lost_;
+}
+
+std::vector<OutstandingEvent> Node::outstanding() const {
+    std::lock_guard lk(src_mu_);
+    std::vector<OutstandingEvent> v;
+    for (const auto& [t, o] : outstanding_) v.push_back(*o);
+    return v;
+}
+
+}  // namespace dmapi::core
