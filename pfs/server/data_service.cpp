@@ -4,6 +4,7 @@
 // size); writes take their payload straight from the received message buffer.
 #include <memory>
 
+#include "mpi_tools/wire.hpp"
 #include "pfs/data/object_store.hpp"
 #include "service.hpp"
 
@@ -30,6 +31,10 @@ void serve_read(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s)
             // in one uninitialised buffer so the object data is copied only once.
             const auto head = encode(ReadResp{0, req->length});
             const std::size_t h = head.size();
+            if (req->length > mpi_tools::wire::kMaxPayload - h) {  // the reply could not travel
+                r.reply(error_reply<ReadResp>(EMSGSIZE));
+                return;
+            }
             std::unique_ptr<std::byte[]> buf(new std::byte[h + req->length]);
             auto n = s.pread(ObjectId{req->ino, req->gen},
                              std::span<std::byte>(buf.get() + h, req->length), req->offset);

@@ -13,6 +13,7 @@
 
 #include "internal.hpp"
 #include "mpi_tools/job.hpp"
+#include "mpi_tools/wire.hpp"
 #include "pfs/common/config.hpp"
 #include "pfs/meta/names.hpp"
 #include "pfs/meta/superblock.hpp"
@@ -22,6 +23,9 @@ namespace pfs::client {
 using namespace pfs::proto;
 
 namespace {
+
+// A data message (header + chunk) must fit the wire's kMaxPayload.
+constexpr std::uint64_t kMaxChunk = mpi_tools::wire::kMaxPayload - 4096;
 
 std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
     const char* v = std::getenv(name);
@@ -76,8 +80,7 @@ ClientOptions ClientOptions::from_env() {
 }
 
 Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
-    if (opt_.chunk_bytes == 0 || opt_.chunk_bytes > config::kMaxIoSize)
-        opt_.chunk_bytes = config::kMaxIoSize;
+    if (opt_.chunk_bytes == 0 || opt_.chunk_bytes > kMaxChunk) opt_.chunk_bytes = kMaxChunk;
     const auto& L = job.layout();
     meta_rank_ = L.first_rank(mpi_tools::Role::meta);
     first_data_rank_ = L.first_rank(mpi_tools::Role::data);
@@ -329,6 +332,7 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         auto s = split(path);
         if (!s) return Errno{s.error()};
         if (s->is_root) return Errno{(flags & O_EXCL) ? EEXIST : EISDIR};
+        if (s->trailing_slash) return Errno{EISDIR};  // O_CREAT never makes a directory
         auto p = parent_dir(*impl_, meta_rank_, *s);
         if (!p) return Errno{p.error()};
         const CreateReq create{p->ino, s->name, mode & 07777, ::getuid(), ::getgid(), layout};
@@ -339,7 +343,6 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         } else {
             auto r = attr_of(impl_->rpc<AttrResp>(meta_rank_, LookupReq{p->ino, s->name}));
             if (!r && r.error() == ENOENT) {
-                if (s->trailing_slash) return Errno{EISDIR};
                 r = attr_of(impl_->rpc<AttrResp>(meta_rank_, create));
                 if (!r && r.error() == EEXIST) r = resolve(*impl_, meta_rank_, path, follow);
             } else if (r && r->type == FileType::symlink && follow) {

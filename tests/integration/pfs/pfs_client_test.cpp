@@ -154,6 +154,7 @@ void case_namespace(Client& c) {
     ERR(c.stat("/a/f/x"), ENOTDIR);
     ERR(c.stat("/a/f/"), ENOTDIR);
     ERR(c.open("/a/new/", O_CREAT | O_RDWR), EISDIR);
+    ERR(c.open("/a/f/", O_CREAT | O_RDWR), EISDIR);
     ERR(c.open("/a/missing", O_RDONLY), ENOENT);
     ERR(c.open("/a/f", O_RDWR | O_WRONLY | O_RDONLY | 3), EINVAL);
     ERR(c.open("/a/f", O_RDONLY | O_PATH), EINVAL);
@@ -651,6 +652,9 @@ void case_malformed(Client& c) {
     std::memcpy(rd.data() + rd.size() - 8, &huge, 8);
     const int re = raw_err(c, data, T(MsgType::read_req), rd);
     CHECK(re == EMSGSIZE || re == EBADMSG);
+    // a read within the codec's limit whose reply would not fit one message
+    CHECK(raw_err(c, data, T(MsgType::read_req), encode(ReadReq{5, 1, 0, 64ull << 20})) ==
+          EMSGSIZE);
     // requests to the wrong service, unknown types, response types sent as requests
     CHECK(raw_err(c, data, T(MsgType::stat_req), encode(StatReq{1})) == EOPNOTSUPP);
     CHECK(raw_err(c, meta, T(MsgType::statfs_req), encode(StatfsReq{})) == EOPNOTSUPP);
