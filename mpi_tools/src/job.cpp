@@ -62,16 +62,17 @@ std::string join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-Job& Job::init(int* argc, char*** argv) {
+Job& Job::init(int* argc, char*** argv, FailurePolicy policy) {
     if (g_job) return *g_job;
     g_job = new Job();  // lives until the process exits: threads reference it to the end
-    g_job->setup(argc, argv);
+    g_job->setup(argc, argv, policy);
     return *g_job;
 }
 
 Job& Job::get() { return *g_job; }
 
-void Job::setup(int* argc, char*** argv) {
+void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
+    policy_ = policy;
     // tcp BTL: the second write to a dead peer raises SIGPIPE and kills the survivor.
     signal(SIGPIPE, SIG_IGN);
     cfg_ = Config::from_environment();

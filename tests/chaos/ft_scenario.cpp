@@ -33,8 +33,7 @@ std::string list(const std::vector<int>& v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto& job = Job::init(&argc, &argv);
-    job.set_failure_policy(FailurePolicy::continue_job);
+    auto& job = Job::init(&argc, &argv, FailurePolicy::continue_job);
     auto& ft = job.ft();
     std::vector<int> victims, expect;
     int kill_at_ms = 500, settle_iters = 40, timeout_ms = 30000, barrier_reps = 50;
@@ -67,6 +66,9 @@ int main(int argc, char** argv) {
         while (!done) {
             MPI_Test(&req, &done, MPI_STATUS_IGNORE);
             if (!done && ft.failure_pending()) return false;  // request abandoned
+            // Oversubscribed nodes: leave the core (and MPI's progress lock) to the progress
+            // thread, whose heartbeats must keep flowing.
+            if (!done) std::this_thread::yield();
         }
         return true;
     };

@@ -30,7 +30,9 @@ class Job {
 public:
     // Call instead of MPI_Init. Ignores SIGPIPE, MPI_Init_thread(MPI_THREAD_MULTIPLE),
     // MPI_ERRORS_RETURN, role from PFS_LAYOUT (plain:<size> when run without pfs-run).
-    static Job& init(int* argc, char*** argv);
+    // The failure policy is in force before failure detection starts: a fault-tolerant
+    // application passes continue_job here, or a failure detected during start-up aborts it.
+    static Job& init(int* argc, char*** argv, FailurePolicy policy = FailurePolicy::abort_job);
     static Job& get();
 
     int rank() const { return rank_; }
@@ -62,7 +64,7 @@ public:
 
 private:
     Job() = default;
-    void setup(int* argc, char*** argv);
+    void setup(int* argc, char*** argv, FailurePolicy policy);
     void on_rank_failure(int r, const std::string& how);
     void leader_tick();
     void write_status(int code, const std::vector<int>& failed, const std::string& reason);
