@@ -49,9 +49,19 @@ std::string quoted_line(const std::vector<std::string>& argv) {
 }
 
 // Parent pid of `pid` from /proc/<pid>/stat, or -1.
+// Plain read(2): a process can exit while its /proc entry is read, and the iostream route then
+// throws (basic_filebuf::underflow, ESRCH) and took pfs-run down with it.
+static std::string read_proc_file(const std::string& path) {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return {};
+    char buf[1024];
+    ssize_t n = ::read(fd, buf, sizeof(buf) - 1);
+    ::close(fd);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : std::string();
+}
+
 pid_t parent_of(pid_t pid) {
-    std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-    std::string content((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    std::string content = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
     auto close = content.rfind(')');
     if (close == std::string::npos) return -1;
     std::istringstream rest(content.substr(close + 1));
@@ -187,9 +197,7 @@ static bool all_ranks_gone(const pfs_run::Options& o) {
         if (!(in >> pid >> role >> h) || h != host || pid <= 0) return false;
         ++seen;
         if (::kill(static_cast<pid_t>(pid), 0) == 0) {
-            std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
-            std::string line;
-            std::getline(st, line);
+            std::string line = read_proc_file("/proc/" + std::to_string(pid) + "/stat");
             auto rp = line.rfind(')');
             bool zombie = rp != std::string::npos && rp + 2 < line.size() && line[rp + 2] == 'Z';
             if (!zombie) return false;  // still running

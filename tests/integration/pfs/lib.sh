@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared by the PFS job tests: a temp cluster root, pfs-mkfs, and one pfs-run job per call
-# with a hard watchdog (timeout -s KILL) so that a hang fails the test instead of CI.
+# with a watchdog (SIGTERM, so pfs-run kills the whole job tree; SIGKILL 10 s later) so that a
+# hang fails the test instead of CI.
 set -uo pipefail
 BIN=${PFS_BIN_DIR:?PFS_BIN_DIR not set (run through ctest)}
 # The cluster root goes to tmpfs when it has room (LMDB fsyncs every metadata commit: on a busy
@@ -26,7 +27,7 @@ mkfs() {
 run_job() {
     JOBS=$((JOBS + 1))
     local t0; t0=$(date +%s.%N)
-    timeout -s KILL "${WATCHDOG:-90}" "$BIN/pfs-run" --oversubscribe --root "$ROOT" \
+    timeout -k 10 "${WATCHDOG:-90}" "$BIN/pfs-run" --oversubscribe --root "$ROOT" \
         --run-dir "$WORK/run-$JOBS" -x PFS_FT_HEARTBEAT_TIMEOUT_MS=3000 "$@" > "$OUT" 2>&1
     RC=$?
     ELAPSED=$(echo "$(date +%s.%N) - $t0" | bc)
