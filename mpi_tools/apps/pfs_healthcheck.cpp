@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
     int exit_code = 0;
     int run_ms = 0;
     CLI::App cli{"pfs-healthcheck: round trips between every role of the job"};
-    cli.add_option("--exit-code", exit_code, "exit code of compute rank 0")->check(CLI::Range(0, 255));
+    cli.add_option("--exit-code", exit_code, "exit code of compute rank 0")
+        ->check(CLI::Range(0, 255));
     cli.add_option("--run-ms", run_ms, "keep pinging for this long")->check(CLI::Range(0, 3600000));
     try {
         cli.parse(argc, argv);
@@ -46,7 +47,8 @@ int main(int argc, char** argv) {
         std::printf("pfs-healthcheck: layout %s (%d ranks, FT backend %s)\n", L.to_string().c_str(),
                     job.size(), job.ft().backend_name());
         for (int r = 0; r < job.size(); ++r)
-            std::printf("  rank %3d  %-7s\n", r, std::string(mpi_tools::role_name(L.role_of(r))).c_str());
+            std::printf("  rank %3d  %-7s\n", r,
+                        std::string(mpi_tools::role_name(L.role_of(r))).c_str());
         std::fflush(stdout);
     }
 

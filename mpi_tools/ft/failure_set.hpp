@@ -17,7 +17,7 @@
 namespace mpi_tools::ft {
 
 class FailureSet {
-public:
+  public:
     using Callback = std::function<void(int, const std::string&)>;
 
     explicit FailureSet(int world_size);
@@ -39,7 +39,7 @@ public:
     // Installs the job_abort handler: a rank told to abort _exits with the code at once.
     static void serve_abort(Engine& engine);
 
-private:
+  private:
     const int n_;
     std::unique_ptr<std::atomic<std::uint8_t>[]> flags_;
     mutable std::mutex mu_;

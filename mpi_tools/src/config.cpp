@@ -23,16 +23,26 @@ long env_long(const char* name, long def, long min, long max) {
 
 Config Config::from_environment() {
     Config c;
-    c.heartbeat_period = Millis(env_long("PFS_FT_HEARTBEAT_PERIOD_MS", c.heartbeat_period.count(), 1, 60000));
-    c.heartbeat_timeout = Millis(env_long("PFS_FT_HEARTBEAT_TIMEOUT_MS", c.heartbeat_timeout.count(), 2, 600000));
-    c.pmix_poll_period = Millis(env_long("PFS_FT_PMIX_POLL_MS", c.pmix_poll_period.count(), 0, 60000));
-    c.agree_timeout = Millis(env_long("PFS_FT_AGREE_TIMEOUT_MS", c.agree_timeout.count(), 100, 3600000));
-    c.create_group_watchdog = Millis(env_long("PFS_FT_CREATE_GROUP_WATCHDOG_MS", c.create_group_watchdog.count(), 100, 3600000));
-    c.startup_timeout = Millis(env_long("PFS_STARTUP_TIMEOUT_MS", c.startup_timeout.count(), 100, 3600000));
-    c.shutdown_timeout = Millis(env_long("PFS_SHUTDOWN_TIMEOUT_MS", c.shutdown_timeout.count(), 100, 3600000));
-    c.finalize_timeout = Millis(env_long("PFS_FINALIZE_TIMEOUT_MS", c.finalize_timeout.count(), 100, 3600000));
-    c.progress_spin_us = static_cast<int>(env_long("PFS_PROGRESS_SPIN_US", c.progress_spin_us, 0, 1000000));
-    c.progress_max_sleep_us = static_cast<int>(env_long("PFS_PROGRESS_MAX_SLEEP_US", c.progress_max_sleep_us, 0, 1000000));
+    c.heartbeat_period =
+        Millis(env_long("PFS_FT_HEARTBEAT_PERIOD_MS", c.heartbeat_period.count(), 1, 60000));
+    c.heartbeat_timeout =
+        Millis(env_long("PFS_FT_HEARTBEAT_TIMEOUT_MS", c.heartbeat_timeout.count(), 2, 600000));
+    c.pmix_poll_period =
+        Millis(env_long("PFS_FT_PMIX_POLL_MS", c.pmix_poll_period.count(), 0, 60000));
+    c.agree_timeout =
+        Millis(env_long("PFS_FT_AGREE_TIMEOUT_MS", c.agree_timeout.count(), 100, 3600000));
+    c.create_group_watchdog = Millis(
+        env_long("PFS_FT_CREATE_GROUP_WATCHDOG_MS", c.create_group_watchdog.count(), 100, 3600000));
+    c.startup_timeout =
+        Millis(env_long("PFS_STARTUP_TIMEOUT_MS", c.startup_timeout.count(), 100, 3600000));
+    c.shutdown_timeout =
+        Millis(env_long("PFS_SHUTDOWN_TIMEOUT_MS", c.shutdown_timeout.count(), 100, 3600000));
+    c.finalize_timeout =
+        Millis(env_long("PFS_FINALIZE_TIMEOUT_MS", c.finalize_timeout.count(), 100, 3600000));
+    c.progress_spin_us =
+        static_cast<int>(env_long("PFS_PROGRESS_SPIN_US", c.progress_spin_us, 0, 1000000));
+    c.progress_max_sleep_us = static_cast<int>(
+        env_long("PFS_PROGRESS_MAX_SLEEP_US", c.progress_max_sleep_us, 0, 1000000));
     c.fence_same_host = env_long("PFS_FT_FENCE", 1, 0, 1) != 0;
     if (const char* b = std::getenv("PFS_FT_BACKEND"); b && *b) c.ft_backend = b;
     return c;

@@ -10,7 +10,9 @@ using Clock = std::chrono::steady_clock;
 Engine::Engine(const Config& cfg, int world_rank, int world_size)
     : cfg_(cfg), rank_(world_rank), size_(world_size) {}
 
-Engine::~Engine() { stop(); }
+Engine::~Engine() {
+    stop();
+}
 
 void Engine::create_communicators() {
     for (auto& c : comms_) {
@@ -209,8 +211,10 @@ void Engine::release_held() {
         if (held_[i].header.epoch <= e) {
             Incoming in = std::move(held_[i]);
             held_.erase(held_.begin() + static_cast<std::ptrdiff_t>(i));
-            if (in.header.epoch == e) dispatch(in);
-            else stats_.dropped_stale++;
+            if (in.header.epoch == e)
+                dispatch(in);
+            else
+                stats_.dropped_stale++;
         } else {
             ++i;
         }

@@ -14,8 +14,7 @@ std::unique_ptr<FaultTolerance> make(const Config& cfg, Engine& engine) {
         return std::make_unique<UlfmFt>(cfg, engine);
 #endif
     if (cfg.ft_backend == "ulfm" && engine.rank() == 0)
-        std::fprintf(stderr,
-                     "mpi_tools: ULFM requested but %s; using the portable backend\n",
+        std::fprintf(stderr, "mpi_tools: ULFM requested but %s; using the portable backend\n",
 #ifdef PFS_HAVE_ULFM
                      "it is not active in this run (mpirun --with-ft ulfm)"
 #else

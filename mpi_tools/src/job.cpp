@@ -34,7 +34,7 @@ std::uint64_t host_hash() {
 // Exits the process unless disarmed in time: start-up and finalization can hang in MPI when a
 // peer dies inside them; a bounded exit is better than a job that never ends.
 class Watchdog {
-public:
+  public:
     Watchdog(std::chrono::milliseconds limit, int code, const char* what) {
         std::thread([this, limit, code, what] {
             auto until = std::chrono::steady_clock::now() + limit;
@@ -50,7 +50,7 @@ public:
     }
     void disarm() { disarmed_ = true; }
 
-private:
+  private:
     std::atomic<bool> disarmed_{false};
 };
 
@@ -69,7 +69,9 @@ Job& Job::init(int* argc, char*** argv, FailurePolicy policy) {
     return *g_job;
 }
 
-Job& Job::get() { return *g_job; }
+Job& Job::get() {
+    return *g_job;
+}
 
 void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
     policy_ = policy;
@@ -96,8 +98,9 @@ void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
     if (!l || l->total() != size_) {
         if (rank_ == 0)
             std::fprintf(stderr, "mpi_tools: bad layout: %s\n",
-                         l ? ("layout has " + std::to_string(l->total()) + " ranks but the job has " +
-                              std::to_string(size_)).c_str()
+                         l ? ("layout has " + std::to_string(l->total()) +
+                              " ranks but the job has " + std::to_string(size_))
+                                 .c_str()
                            : err.c_str());
         _exit(launch::kExitUsage);
     }
@@ -163,7 +166,8 @@ void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
     if (!run_dir_.empty()) {
         std::error_code ec;
         std::filesystem::create_directories(run_dir_ + "/ranks", ec);
-        if (FILE* f = std::fopen((run_dir_ + "/ranks/" + std::to_string(rank_) + ".pid").c_str(), "w")) {
+        if (FILE* f =
+                std::fopen((run_dir_ + "/ranks/" + std::to_string(rank_) + ".pid").c_str(), "w")) {
             // "pid role host": tests signal ranks by pid; pfs-run checks local ranks' liveness.
             char hn[256] = {};
             gethostname(hn, sizeof(hn) - 1);
@@ -226,7 +230,8 @@ void Job::leader_tick() {
             for (auto& [r, c] : done_)
                 if (c != 0) {
                     code = c;
-                    reason = "compute rank " + std::to_string(r) + " exited with code " + std::to_string(c);
+                    reason = "compute rank " + std::to_string(r) + " exited with code " +
+                             std::to_string(c);
                     break;
                 }
             shutdown_received_ = true;
@@ -259,7 +264,8 @@ void Job::leader_tick() {
     lk.unlock();
     write_status(code, failed, reason);
     for (int r = 0; r < size_; ++r)
-        if (r != rank_ && !ft_->is_failed(r)) engine_->send(Channel::ctrl, r, wire::MsgType::job_final, {});
+        if (r != rank_ && !ft_->is_failed(r))
+            engine_->send(Channel::ctrl, r, wire::MsgType::job_final, {});
     final_ = true;
 }
 
@@ -270,10 +276,10 @@ void Job::write_status(int code, const std::vector<int>& failed, const std::stri
         ranks.push_back(std::to_string(r));
         roles.emplace_back(role_name(layout_.role_of(r)));
     }
-    std::string text = std::to_string(code) + "\n" + launch::kStatusKeyFailedRanks + "=" + join(ranks) +
-                       "\n" + launch::kStatusKeyFailedRoles + "=" + join(roles) + "\n" +
-                       launch::kStatusKeyReason + "=" + reason + "\n" + launch::kStatusKeyLeader +
-                       "=" + std::to_string(rank_) + "\n";
+    std::string text = std::to_string(code) + "\n" + launch::kStatusKeyFailedRanks + "=" +
+                       join(ranks) + "\n" + launch::kStatusKeyFailedRoles + "=" + join(roles) +
+                       "\n" + launch::kStatusKeyReason + "=" + reason + "\n" +
+                       launch::kStatusKeyLeader + "=" + std::to_string(rank_) + "\n";
     std::string tmp = status_file_ + ".tmp." + std::to_string(rank_);
     int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
@@ -291,15 +297,20 @@ void Job::abort(int code, const std::string& reason) {
     if (aborting_.exchange(true)) {
         for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // another thread exits us
     }
-    std::fprintf(stderr, "mpi_tools[%d]: aborting job with code %d: %s\n", rank_, code, reason.c_str());
+    std::fprintf(stderr, "mpi_tools[%d]: aborting job with code %d: %s\n", rank_, code,
+                 reason.c_str());
     write_status(code, ft_->failed(), reason);
     ft_->abort_all(code);
     _exit(code);  // abort_all does not return; this keeps [[noreturn]] true for the compiler
 }
 
-void Job::serve_until_shutdown() { await_shutdown_and_exit(0); }
+void Job::serve_until_shutdown() {
+    await_shutdown_and_exit(0);
+}
 
-void Job::finish(int exit_code) { await_shutdown_and_exit(exit_code); }
+void Job::finish(int exit_code) {
+    await_shutdown_and_exit(exit_code);
+}
 
 void Job::await_shutdown_and_exit(int my_code) {
     int told = -1;  // the leader this rank last reported its exit code to

@@ -10,7 +10,9 @@ constexpr std::array<std::string_view, kRoleCount> kNames{"meta", "data", "dm", 
 constexpr int kMaxRanksPerRole = 1 << 20;
 }  // namespace
 
-std::string_view role_name(Role r) { return kNames[static_cast<int>(r)]; }
+std::string_view role_name(Role r) {
+    return kNames[static_cast<int>(r)];
+}
 
 std::optional<Role> role_from_name(std::string_view name) {
     for (int i = 0; i < kRoleCount; ++i)
@@ -39,7 +41,9 @@ Role Layout::role_of(int world_rank) const {
     return Role::compute;  // out of range: callers validate world_rank < total()
 }
 
-int Layout::index_in_role(int world_rank) const { return world_rank - first_rank(role_of(world_rank)); }
+int Layout::index_in_role(int world_rank) const {
+    return world_rank - first_rank(role_of(world_rank));
+}
 
 std::string Layout::to_string() const {
     if (plain) return "plain:" + std::to_string(count_of(Role::compute));
@@ -74,7 +78,9 @@ std::optional<Layout> Layout::make(int meta, int data, int dm, int compute, std:
 
 std::optional<Layout> Layout::make_plain(int ranks, std::string* error) {
     if (ranks < 1 || ranks > kMaxRanksPerRole) {
-        if (error) *error = "a plain job needs between 1 and " + std::to_string(kMaxRanksPerRole) + " ranks";
+        if (error)
+            *error =
+                "a plain job needs between 1 and " + std::to_string(kMaxRanksPerRole) + " ranks";
         return std::nullopt;
     }
     Layout l;
@@ -95,7 +101,8 @@ std::optional<Layout> Layout::parse(std::string_view text, std::string* error) {
     };
     if (text.starts_with("plain:")) {
         int n = 0;
-        if (!parse_int(text.substr(6), &n)) return fail("bad plain layout '" + std::string(text) + "'");
+        if (!parse_int(text.substr(6), &n))
+            return fail("bad plain layout '" + std::string(text) + "'");
         return make_plain(n, error);
     }
     std::array<int, kRoleCount> c{};
@@ -106,11 +113,15 @@ std::optional<Layout> Layout::parse(std::string_view text, std::string* error) {
         if (comma == std::string_view::npos) comma = text.size();
         std::string_view item = text.substr(pos, comma - pos);
         std::size_t colon = item.find(':');
-        if (colon == std::string_view::npos) return fail("bad layout item '" + std::string(item) + "' (want role:count)");
+        if (colon == std::string_view::npos)
+            return fail("bad layout item '" + std::string(item) + "' (want role:count)");
         auto role = role_from_name(item.substr(0, colon));
-        if (!role) return fail("unknown role '" + std::string(item.substr(0, colon)) + "' (roles: meta, data, dm, compute)");
+        if (!role)
+            return fail("unknown role '" + std::string(item.substr(0, colon)) +
+                        "' (roles: meta, data, dm, compute)");
         int n = 0;
-        if (!parse_int(item.substr(colon + 1), &n)) return fail("bad count in '" + std::string(item) + "'");
+        if (!parse_int(item.substr(colon + 1), &n))
+            return fail("bad count in '" + std::string(item) + "'");
         int i = static_cast<int>(*role);
         if (seen[i]) return fail("role '" + std::string(kNames[i]) + "' given twice");
         seen[i] = true;

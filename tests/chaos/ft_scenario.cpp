@@ -23,7 +23,8 @@ using ft::Clock;
 
 namespace {
 double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 std::string list(const std::vector<int>& v) {
     std::string s;
@@ -40,11 +41,13 @@ int main(int argc, char** argv) {
     CLI::App cli{"ft-scenario"};
     cli.add_option("--victims", victims, "world ranks that SIGKILL themselves")->delimiter(',');
     cli.add_option("--kill-at-ms", kill_at_ms, "when victims die (ms after start)");
-    cli.add_option("--expect-failed", expect, "failed set the survivors must agree on")->delimiter(',');
+    cli.add_option("--expect-failed", expect, "failed set the survivors must agree on")
+        ->delimiter(',');
     // Counted in barriers, not time: barriers and recoveries are collective, so every survivor
     // counts the same number and all leave the loop together (a time-based exit lets one rank
     // leave while the others' next barrier waits for it).
-    cli.add_option("--settle-iters", settle_iters, "barriers after the last recovery before ending");
+    cli.add_option("--settle-iters", settle_iters,
+                   "barriers after the last recovery before ending");
     cli.add_option("--timeout-ms", timeout_ms, "give up (exit 1) after this long");
     cli.add_option("--barrier-reps", barrier_reps, "MPI_Barrier repetitions for the baseline");
     try {
@@ -75,9 +78,10 @@ int main(int argc, char** argv) {
     bool baseline_ok = fa_barrier();
     auto b0 = Clock::now();
     for (int i = 0; i < barrier_reps && baseline_ok; ++i) baseline_ok = fa_barrier();
-    double barrier_us =
-        std::chrono::duration<double, std::micro>(Clock::now() - b0).count() / std::max(1, barrier_reps);
-    if (me == 0) std::printf("SCENARIO baseline mpi_barrier_us=%.2f ranks=%d\n", barrier_us, job.size());
+    double barrier_us = std::chrono::duration<double, std::micro>(Clock::now() - b0).count() /
+                        std::max(1, barrier_reps);
+    if (me == 0)
+        std::printf("SCENARIO baseline mpi_barrier_us=%.2f ranks=%d\n", barrier_us, job.size());
 
     const bool victim = std::find(victims.begin(), victims.end(), me) != victims.end();
     const auto start = Clock::now();
@@ -106,7 +110,8 @@ int main(int argc, char** argv) {
                 auto* buf = new int[2]{one, 0};  // heap: an abandoned collective keeps its buffers
                 MPI_Request req;
                 MPI_Iallreduce(&buf[0], &buf[1], 1, MPI_INT, MPI_SUM, c, &req);
-                if (ft.wait(&req, -1, nullptr, ft::after(std::chrono::seconds(5))) == ft::Rc::ok) sum = buf[1];
+                if (ft.wait(&req, -1, nullptr, ft::after(std::chrono::seconds(5))) == ft::Rc::ok)
+                    sum = buf[1];
             }
             auto members = ft.members();
             std::printf(
@@ -117,7 +122,8 @@ int main(int argc, char** argv) {
                 std::chrono::duration<double, std::milli>(t2 - t1).count());
             std::fflush(stdout);
             if (sum != static_cast<int>(members.size()) && c != MPI_COMM_NULL) {
-                std::printf("SCENARIO error rank=%d allreduce gave %d, expected %zu\n", me, sum, members.size());
+                std::printf("SCENARIO error rank=%d allreduce gave %d, expected %zu\n", me, sum,
+                            members.size());
             }
             since_recovery = 0;
             continue;
@@ -143,8 +149,12 @@ int main(int argc, char** argv) {
         // Message counts of the control plane, for the FT benchmark (per rank; the coordinator
         // of the recovery is the lowest survivor).
         const auto& st = job.engine().stats();
-        auto by = [&](wire::MsgType t) { return static_cast<unsigned long long>(st.sent_by_type[static_cast<int>(t)].load()); };
-        auto rby = [&](wire::MsgType t) { return static_cast<unsigned long long>(st.received_by_type[static_cast<int>(t)].load()); };
+        auto by = [&](wire::MsgType t) {
+            return static_cast<unsigned long long>(st.sent_by_type[static_cast<int>(t)].load());
+        };
+        auto rby = [&](wire::MsgType t) {
+            return static_cast<unsigned long long>(st.received_by_type[static_cast<int>(t)].load());
+        };
         std::printf(
             "SCENARIO msgs rank=%d sent=%llu received=%llu heartbeat=%llu fail_notice=%llu "
             "revoke=%llu propose_sent=%llu propose_recv=%llu decide=%llu coord=%llu barrier=%llu\n",

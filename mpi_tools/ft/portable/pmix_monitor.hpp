@@ -14,7 +14,7 @@
 namespace mpi_tools::ft {
 
 class PmixMonitor {
-public:
+  public:
     using DeadFn = std::function<void(int rank, int state, int exit_code)>;
     // Returns false when PMIx is not usable in this run (then only heartbeats detect).
     bool start(std::chrono::milliseconds period, DeadFn on_dead);
@@ -22,7 +22,7 @@ public:
     ~PmixMonitor() { stop(); }
     double mean_query_us() const;
 
-private:
+  private:
     void loop();
     bool poll_once();
 

@@ -15,7 +15,8 @@ using wire::MsgType;
 constexpr int kExitDeclaredFailed = 75;  // a rank that learns it was declared failed
 
 std::int64_t now_ns() {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+        .count();
 }
 
 [[noreturn]] void fatal(int me, const char* what) {
@@ -24,7 +25,9 @@ std::int64_t now_ns() {
     _exit(kExitDeclaredFailed);
 }
 
-bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool contains(const std::vector<int>& v, int x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 }  // namespace
 
@@ -39,7 +42,8 @@ PortableFt::PortableFt(const Config& cfg, Engine& engine)
         departing_[i] = 0;
         members_.push_back(i);
     }
-    if (const char* fl = std::getenv(kEnvFailLoc); fl && std::strncmp(fl, "die_in_decide:", 14) == 0)
+    if (const char* fl = std::getenv(kEnvFailLoc);
+        fl && std::strncmp(fl, "die_in_decide:", 14) == 0)
         die_in_decide_ = std::atoi(fl + 14);
 
     engine_.set_failure_oracle([this](int r) { return is_failed(r); });
@@ -57,7 +61,9 @@ PortableFt::PortableFt(const Config& cfg, Engine& engine)
     engine_.add_poller([this] { heartbeat_tick(); });
 }
 
-PortableFt::~PortableFt() { pmix_.stop(); }
+PortableFt::~PortableFt() {
+    pmix_.stop();
+}
 
 void PortableFt::start(std::vector<int> pids, std::vector<std::uint64_t> host_hashes) {
     {
@@ -76,11 +82,17 @@ void PortableFt::start(std::vector<int> pids, std::vector<std::uint64_t> host_ha
 
 // --- detection -----------------------------------------------------------------------------
 
-bool PortableFt::is_failed(int r) const { return failed_.contains(r); }
+bool PortableFt::is_failed(int r) const {
+    return failed_.contains(r);
+}
 
-std::vector<int> PortableFt::failed() const { return failed_.sorted(); }
+std::vector<int> PortableFt::failed() const {
+    return failed_.sorted();
+}
 
-std::vector<FailureRecord> PortableFt::failure_log() const { return failed_.log(); }
+std::vector<FailureRecord> PortableFt::failure_log() const {
+    return failed_.log();
+}
 
 bool PortableFt::failure_pending() const {
     std::lock_guard lk(mu_);
@@ -93,7 +105,9 @@ void PortableFt::on_failure(std::function<void(int, const std::string&)> cb) {
     failed_.on_failure(std::move(cb));
 }
 
-void PortableFt::report_failure(int r, const std::string& how) { mark_failed(r, how, true); }
+void PortableFt::report_failure(int r, const std::string& how) {
+    mark_failed(r, how, true);
+}
 
 void PortableFt::mark_departing(int r) {
     if (r >= 0 && r < n_) departing_[r] = 1;
@@ -181,7 +195,8 @@ void PortableFt::heartbeat_tick() {
     // For a rank on this host, look at the process itself: runnable (not stopped, not a zombie)
     // means slow, not dead, so wait up to the hard limit before suspecting it. A stopped (hung),
     // dead or remote rank is declared at the normal timeout.
-    if (silent <= cfg_.heartbeat_timeout * kHeartbeatHardLimitFactor && local_process_runnable(pred))
+    if (silent <= cfg_.heartbeat_timeout * kHeartbeatHardLimitFactor &&
+        local_process_runnable(pred))
         return;
     mark_failed(pred, "heartbeat", true);
 }
@@ -295,9 +310,9 @@ Decision PortableFt::agree(int flag) {
             send_to(c, MsgType::propose, encode_set(e, flag, false, failed()));
             proposed_to = c;
         }
-        if (auto h = coord_hint_.find(e);
-            h != coord_hint_.end() && h->second != proposed_to && !hinted.count(h->second) &&
-            !failed_.contains(h->second)) {
+        if (auto h = coord_hint_.find(e); h != coord_hint_.end() && h->second != proposed_to &&
+                                          !hinted.count(h->second) &&
+                                          !failed_.contains(h->second)) {
             send_to(h->second, MsgType::propose, encode_set(e, flag, false, failed()));
             hinted.insert(h->second);
         }
@@ -483,7 +498,8 @@ MPI_Comm PortableFt::comm() {
     std::atomic<bool> done{false};
     std::thread watchdog([&, me = me_, limit = cfg_.create_group_watchdog] {
         auto until = Clock::now() + limit;
-        while (!done && Clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        while (!done && Clock::now() < until)
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
         if (!done) fatal(me, "MPI_Comm_create_group hung (a member died inside it)");
     });
     MPI_Group wg, g;
@@ -593,7 +609,8 @@ Rc PortableFt::barrier(Deadline dl) {
     wire::Writer w(&v);
     w.put<std::int32_t>(result == Rc::ok ? 1 : 0);
     for (int r : m)
-        if (r != me_) engine_.send(Channel::ctrl, r, MsgType::barrier_release, mail_body(e, seq, v));
+        if (r != me_)
+            engine_.send(Channel::ctrl, r, MsgType::barrier_release, mail_body(e, seq, v));
     if (result == Rc::ok && is_revoked()) return Rc::revoked;
     return result;
 }
@@ -631,6 +648,8 @@ Rc PortableFt::gather(int root, std::span<const std::byte> mine,
     return Rc::ok;
 }
 
-void PortableFt::abort_all(int code) { failed_.abort_all(engine_, code); }
+void PortableFt::abort_all(int code) {
+    failed_.abort_all(engine_, code);
+}
 
 }  // namespace mpi_tools::ft

@@ -20,15 +20,15 @@
 #include <set>
 #include <tuple>
 
-#include "mpi_tools/engine.hpp"
 #include "../failure_set.hpp"
+#include "mpi_tools/engine.hpp"
 #include "mpi_tools/ft.hpp"
 #include "pmix_monitor.hpp"
 
 namespace mpi_tools::ft {
 
 class PortableFt final : public FaultTolerance {
-public:
+  public:
     PortableFt(const Config& cfg, Engine& engine);
     ~PortableFt() override;
 
@@ -66,13 +66,14 @@ public:
     // it is the agreement coordinator, send DECIDE to one member only and then SIGKILL itself.
     static constexpr const char* kEnvFailLoc = "PFS_FT_FAIL_LOC";
 
-private:
+  private:
     struct Proposal {
         std::vector<int> set;
         int flag = 1;
         bool decided = false;
     };
-    using MailKey = std::tuple<std::uint16_t, std::uint32_t, std::uint32_t, int>;  // type,epoch,seq,src
+    using MailKey =
+        std::tuple<std::uint16_t, std::uint32_t, std::uint32_t, int>;  // type,epoch,seq,src
 
     void mark_failed(int r, const std::string& how, bool broadcast);
     void broadcast_fail(int r);
@@ -80,7 +81,8 @@ private:
     int ring_neighbor(int dir) const;
     bool local_process_runnable(int r) const;
     // A silent but runnable local rank is suspected only after this many heartbeat timeouts.
-    static constexpr int kHeartbeatHardLimitFactor = 10;  // -1 predecessor, +1 successor (live, not departing)
+    static constexpr int kHeartbeatHardLimitFactor =
+        10;  // -1 predecessor, +1 successor (live, not departing)
     std::vector<int> live_members_locked() const;
     int coordinator_locked() const;
     void send_to(int dest, wire::MsgType t, const std::vector<std::byte>& body);

@@ -23,11 +23,7 @@ bool UlfmFt::active_in_this_run() {
 }
 
 UlfmFt::UlfmFt(const Config& cfg, Engine& engine)
-    : cfg_(cfg),
-      engine_(engine),
-      me_(engine.rank()),
-      n_(engine.size()),
-      failed_(n_) {
+    : cfg_(cfg), engine_(engine), me_(engine.rank()), n_(engine.size()), failed_(n_) {
     for (int i = 0; i < n_; ++i) members_.push_back(i);
     MPI_Comm_dup(MPI_COMM_WORLD, &cur_);
     MPI_Comm_set_errhandler(cur_, MPI_ERRORS_RETURN);
@@ -79,7 +75,8 @@ void UlfmFt::poll_failures() {
         for (int r : acked_world_ranks(detect_comm_)) mark_failed(r, "ulfm");
         if (cls == MPIX_ERR_PROC_FAILED) {  // the receive completed in error: post a new one
             detect_buf_ = new int[1];
-            MPI_Irecv(detect_buf_, 1, MPI_INT, MPI_ANY_SOURCE, kDetectTag, detect_comm_, &detect_req_);
+            MPI_Irecv(detect_buf_, 1, MPI_INT, MPI_ANY_SOURCE, kDetectTag, detect_comm_,
+                      &detect_req_);
         }
     }
 }
@@ -90,11 +87,17 @@ void UlfmFt::mark_failed(int r, const std::string& how) {
     for (auto& cb : cbs) cb(r, how);
 }
 
-bool UlfmFt::is_failed(int r) const { return failed_.contains(r); }
+bool UlfmFt::is_failed(int r) const {
+    return failed_.contains(r);
+}
 
-std::vector<int> UlfmFt::failed() const { return failed_.sorted(); }
+std::vector<int> UlfmFt::failed() const {
+    return failed_.sorted();
+}
 
-std::vector<FailureRecord> UlfmFt::failure_log() const { return failed_.log(); }
+std::vector<FailureRecord> UlfmFt::failure_log() const {
+    return failed_.log();
+}
 
 bool UlfmFt::failure_pending() const {
     std::lock_guard lk(mu_);
@@ -109,7 +112,9 @@ void UlfmFt::on_failure(std::function<void(int, const std::string&)> cb) {
 
 // ULFM has no "declare this live rank failed"; a suspicion from above revokes so that every
 // member stops and the next agreement settles who is really gone.
-void UlfmFt::report_failure(int, const std::string&) { revoke(); }
+void UlfmFt::report_failure(int, const std::string&) {
+    revoke();
+}
 
 void UlfmFt::revoke() {
     std::lock_guard lk(mu_);
@@ -267,6 +272,8 @@ Rc UlfmFt::gather(int root, std::span<const std::byte> mine,
     return Rc::ok;
 }
 
-void UlfmFt::abort_all(int code) { failed_.abort_all(engine_, code); }
+void UlfmFt::abort_all(int code) {
+    failed_.abort_all(engine_, code);
+}
 
 }  // namespace mpi_tools::ft

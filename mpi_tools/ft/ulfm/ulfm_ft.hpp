@@ -5,8 +5,8 @@
 // this file is not compiled or exercised there.
 #pragma once
 
-#include <mpi.h>
 #include <mpi-ext.h>
+#include <mpi.h>
 
 #include <condition_variable>
 #include <map>
@@ -19,7 +19,7 @@
 namespace mpi_tools::ft {
 
 class UlfmFt final : public FaultTolerance {
-public:
+  public:
     UlfmFt(const Config& cfg, Engine& engine);
     static bool active_in_this_run();
 
@@ -48,7 +48,7 @@ public:
               std::vector<std::pair<int, std::vector<std::byte>>>* out, Deadline dl) override;
     [[noreturn]] void abort_all(int code) override;
 
-private:
+  private:
     void poll_failures();  // progress-thread poller: learns failures the MPI already knows
     void mark_failed(int r, const std::string& how);
     std::vector<int> acked_world_ranks(MPI_Comm c);

@@ -54,7 +54,7 @@ struct EngineStats {
 };
 
 class Engine {
-public:
+  public:
     Engine(const Config& cfg, int world_rank, int world_size);
     ~Engine();
     Engine(const Engine&) = delete;
@@ -98,7 +98,7 @@ public:
     const EngineStats& stats() const { return stats_; }
     bool on_progress_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
-private:
+  private:
     struct PendingSend {
         MPI_Request req;
         int dest;

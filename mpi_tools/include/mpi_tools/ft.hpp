@@ -25,8 +25,12 @@ const char* to_string(Rc rc);
 
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
-inline Deadline never() { return Deadline::max(); }
-inline Deadline after(std::chrono::milliseconds d) { return Clock::now() + d; }
+inline Deadline never() {
+    return Deadline::max();
+}
+inline Deadline after(std::chrono::milliseconds d) {
+    return Clock::now() + d;
+}
 
 // What the survivors agreed on: the failed world ranks (sorted) and the AND of their flags.
 struct Decision {
@@ -43,7 +47,7 @@ struct FailureRecord {
 };
 
 class FaultTolerance {
-public:
+  public:
     virtual ~FaultTolerance() = default;
     virtual const char* backend_name() const = 0;
     // Starts detection. pids and host hashes of every world rank (gathered at startup) let a

@@ -27,7 +27,7 @@ enum class FailurePolicy {
 };
 
 class Job {
-public:
+  public:
     // Call instead of MPI_Init. Ignores SIGPIPE, MPI_Init_thread(MPI_THREAD_MULTIPLE),
     // MPI_ERRORS_RETURN, role from PFS_LAYOUT (plain:<size> when run without pfs-run).
     // The failure policy is in force before failure detection starts: a fault-tolerant
@@ -62,7 +62,7 @@ public:
     // Health check: a ping round trip to world rank r; returns the RTT in microseconds or -errno.
     double ping(int r, ft::Deadline dl);
 
-private:
+  private:
     Job() = default;
     void setup(int* argc, char*** argv, FailurePolicy policy);
     void on_rank_failure(int r, const std::string& how);
@@ -84,7 +84,7 @@ private:
 
     // Shutdown state (guarded by mu_).
     mutable std::mutex mu_;
-    std::map<int, int> done_;  // leader: app rank -> exit code
+    std::map<int, int> done_;        // leader: app rank -> exit code
     bool shutdown_started_ = false;  // leader: SHUTDOWN sent
     std::map<int, bool> acked_;
     ft::Clock::time_point shutdown_deadline_{};

@@ -6,9 +6,9 @@
 namespace mpi_tools::launch {
 
 // Environment set by pfs-run for every rank (passed with mpirun -x).
-inline constexpr const char* kEnvLayout = "PFS_LAYOUT";        // Layout::to_string()
-inline constexpr const char* kEnvRoot = "PFS_ROOT";            // cluster root (volumes)
-inline constexpr const char* kEnvRunDir = "PFS_RUN_DIR";       // per-job run directory
+inline constexpr const char* kEnvLayout = "PFS_LAYOUT";   // Layout::to_string()
+inline constexpr const char* kEnvRoot = "PFS_ROOT";       // cluster root (volumes)
+inline constexpr const char* kEnvRunDir = "PFS_RUN_DIR";  // per-job run directory
 inline constexpr const char* kEnvStatusFile = "PFS_STATUS_FILE";
 inline constexpr const char* kEnvFtBackend = "PFS_FT_BACKEND";  // auto | portable | ulfm
 
@@ -27,9 +27,9 @@ inline constexpr const char* kStatusKeyReason = "reason";
 inline constexpr const char* kStatusKeyLeader = "leader";
 
 // Exit codes of pfs-run itself (the job's own code is passed through otherwise).
-inline constexpr int kExitUsage = 2;          // bad command line or layout: nothing started
-inline constexpr int kExitNoStatus = 1;       // mpirun ended but the job wrote no status
-inline constexpr int kExitTimeout = 124;      // --timeout expired (as timeout(1))
+inline constexpr int kExitUsage = 2;      // bad command line or layout: nothing started
+inline constexpr int kExitNoStatus = 1;   // mpirun ended but the job wrote no status
+inline constexpr int kExitTimeout = 124;  // --timeout expired (as timeout(1))
 // Job code when a compute rank dies and the application did not declare itself
 // fault-tolerant: the job is aborted with this code (128 + SIGKILL, as plain mpirun reports).
 inline constexpr int kExitRankFailed = 137;

@@ -25,13 +25,13 @@ struct Reply {
 
 // Answers one request, from any thread, at most once.
 class Responder {
-public:
+  public:
     Responder(Engine* e, int dest, std::uint16_t type, std::uint64_t id, std::uint32_t epoch)
         : engine_(e), dest_(dest), type_(type), id_(id), epoch_(epoch) {}
     void reply(std::span<const std::byte> payload) const;
     int peer() const { return dest_; }
 
-private:
+  private:
     Engine* engine_;
     int dest_;
     std::uint16_t type_;
@@ -44,10 +44,10 @@ class Transport;
 // A request in flight (Transport::post). Several can be outstanding at once, e.g. one per
 // storage server of a striped write, and are then awaited in any order.
 class PendingCall {
-public:
+  public:
     int dest() const { return dest_; }
 
-private:
+  private:
     friend class Transport;
     int dest_ = -1;
     std::uint64_t id = 0;
@@ -57,7 +57,7 @@ private:
 };
 
 class Transport {
-public:
+  public:
     using Service = std::function<void(Incoming& request, Responder responder)>;
 
     Transport(Engine& engine, ft::FaultTolerance& ft);
@@ -73,7 +73,7 @@ public:
     // not block; long work takes the Responder to another thread.
     void serve(std::uint16_t type, Service s);
 
-private:
+  private:
     void on_response(Incoming& in);
 
     Engine& engine_;

@@ -26,11 +26,11 @@ enum class MsgType : std::uint16_t {
     barrier_release = 21,
     gather_part = 22,
     // Job lifecycle (mpi_tools::Job).
-    job_done = 40,        // app rank -> leader: my exit code
-    job_shutdown = 41,    // leader -> all: stop; body: exit code, failed set, reason
+    job_done = 40,      // app rank -> leader: my exit code
+    job_shutdown = 41,  // leader -> all: stop; body: exit code, failed set, reason
     job_shutdown_ack = 42,
-    job_final = 43,       // leader -> all: the status file is written, finalize now
-    job_abort = 44,       // any -> all: _exit(code) now
+    job_final = 43,  // leader -> all: the status file is written, finalize now
+    job_abort = 44,  // any -> all: _exit(code) now
     // Request/response transport.
     ping = 60,  // health check: answered with pong by every rank's progress engine
     pong = 61,
@@ -71,7 +71,7 @@ std::vector<std::byte> encode(const Header& h, std::span<const std::byte> payloa
 // Minimal bounded little-endian codec for control-message bodies. The reader never reads past
 // the end; the first error sticks and every later read returns zero.
 class Writer {
-public:
+  public:
     explicit Writer(std::vector<std::byte>* out) : out_(out) {}
     template <typename T>
     void put(T v) {
@@ -89,12 +89,12 @@ public:
         out_->insert(out_->end(), p, p + s.size());
     }
 
-private:
+  private:
     std::vector<std::byte>* out_;
 };
 
 class Reader {
-public:
+  public:
     explicit Reader(std::span<const std::byte> in) : in_(in) {}
     template <typename T>
     T get() {
@@ -136,7 +136,7 @@ public:
     bool ok() const { return ok_; }
     bool done() const { return ok_ && pos_ == in_.size(); }
 
-private:
+  private:
     std::span<const std::byte> in_;
     std::size_t pos_ = 0;
     bool ok_ = true;
