@@ -5,8 +5,9 @@
 // this file is not compiled or exercised there.
 #pragma once
 
-#include <mpi-ext.h>
 #include <mpi.h>
+// mpi-ext.h needs mpi.h first; a separate block keeps clang-format from sorting it above.
+#include <mpi-ext.h>
 
 #include <condition_variable>
 #include <map>
