@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 namespace mpi_tools {
 
@@ -37,7 +38,7 @@ void Engine::on(std::uint16_t type, Handler h) {
 }
 
 void Engine::add_poller(std::function<void()> p) {
-    std::unique_lock lk(handlers_mu_);
+    require_not_started("add_poller");
     pollers_.push_back(std::move(p));
 }
 
@@ -47,12 +48,20 @@ void Engine::set_response_sink(Handler h) {
 }
 
 void Engine::set_failure_oracle(std::function<bool(int)> oracle) {
-    std::unique_lock lk(handlers_mu_);
+    require_not_started("set_failure_oracle");
     failure_oracle_ = std::move(oracle);
 }
 
+void Engine::require_not_started(const char* what) const {
+    // Pollers and the oracle are read by the progress thread without a lock on every
+    // iteration and every send: they are fixed before it starts.
+    if (running_.load()) {
+        std::fprintf(stderr, "mpi_tools: Engine::%s after start() (programming error)\n", what);
+        std::abort();
+    }
+}
+
 bool Engine::peer_failed(int r) const {
-    std::shared_lock lk(handlers_mu_);
     return failure_oracle_ && failure_oracle_(r);
 }
 
@@ -231,12 +240,7 @@ void Engine::loop() {
         any |= progress_recvs();
         any |= progress_sends();
         release_held();
-        std::vector<std::function<void()>> pollers;
-        {
-            std::shared_lock lk(handlers_mu_);
-            pollers = pollers_;
-        }
-        for (auto& p : pollers) p();
+        for (auto& p : pollers_) p();
         auto now = Clock::now();
         if (any) {
             last_activity = now;

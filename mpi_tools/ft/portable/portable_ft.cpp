@@ -173,7 +173,12 @@ int PortableFt::ring_neighbor(int dir) const {
 
 void PortableFt::heartbeat_tick() {
     if (!detection_on_.load(std::memory_order_relaxed)) return;
+    // The ring walk is O(P): do it a few times per heartbeat period, not on every iteration of
+    // the progress loop.
     auto now = Clock::now();
+    if (now < next_hb_tick_) return;
+    next_hb_tick_ =
+        now + std::max<Clock::duration>(std::chrono::milliseconds(1), cfg_.heartbeat_period / 10);
     if (now - last_hb_sent_ >= cfg_.heartbeat_period) {
         last_hb_sent_ = now;
         int succ = ring_neighbor(+1);

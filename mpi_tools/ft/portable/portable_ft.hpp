@@ -122,6 +122,7 @@ class PortableFt final : public FaultTolerance {
     std::uint64_t my_host_ = 0;
 
     // Heartbeats (progress thread only).
+    Clock::time_point next_hb_tick_{};
     Clock::time_point last_hb_sent_{};
     Clock::time_point last_hb_pred_{};
     int watched_pred_ = -1;

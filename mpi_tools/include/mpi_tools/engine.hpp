@@ -68,10 +68,12 @@ class Engine {
     void on(std::uint16_t type, Handler h);
     void on(wire::MsgType type, Handler h) { on(static_cast<std::uint16_t>(type), std::move(h)); }
     // Pollers run on the progress thread every iteration; they rate-limit themselves.
+    // Registered before start() only (the loop reads them without a lock).
     void add_poller(std::function<void()> p);
     // Every message flagged kResponse goes here instead of to a type handler (Transport).
     void set_response_sink(Handler h);
-    // Answers "has this world rank failed?"; set by the FT backend.
+    // Answers "has this world rank failed?"; set by the FT backend before start(). It is called
+    // on every send and pending operation, so it must be lock-free.
     void set_failure_oracle(std::function<bool(int)> oracle);
 
     // Thread-safe, never blocks: the message is copied to a heap buffer and posted.
@@ -119,6 +121,7 @@ class Engine {
     void dispatch(Incoming& in);
     void release_held();
     bool peer_failed(int r) const;
+    void require_not_started(const char* what) const;
 
     const Config cfg_;
     const int rank_, size_;
@@ -130,8 +133,8 @@ class Engine {
 
     mutable std::shared_mutex handlers_mu_;
     std::unordered_map<std::uint16_t, Handler> handlers_;
-    std::vector<std::function<void()>> pollers_;  // guarded by handlers_mu_
-    std::function<bool(int)> failure_oracle_;     // guarded by handlers_mu_
+    std::vector<std::function<void()>> pollers_;  // fixed before start(); no lock
+    std::function<bool(int)> failure_oracle_;     // fixed before start(); no lock
     Handler response_sink_;                       // guarded by handlers_mu_
 
     std::mutex send_mu_;
