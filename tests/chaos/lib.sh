@@ -1,13 +1,7 @@
 # Shared helpers of the FT scenario tests. Each test: start a job through pfs-run with a watchdog
 # (timeout), inject one failure, then check that every survivor agreed on the same failed set,
 # got a working communicator, finished, and that pfs-run reported the right status.
-set -uo pipefail
-BIN=${PFS_BIN_DIR:?PFS_BIN_DIR not set (run through ctest)}
-WORK=$(mktemp -d /tmp/pfs-ft-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/out.txt
-
-fail() { echo "FAIL: $*"; echo "----- job output -----"; cat "$OUT"; exit 1; }
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh" pfs-ft
 
 # run_job <pfs-run options...> -- <ft-scenario options...>; sets RC. A watchdog bounds the job.
 run_job() {

@@ -1,9 +1,5 @@
-set -uo pipefail
-BIN=${PFS_BIN_DIR:?PFS_BIN_DIR not set (run through ctest)}
-WORK=$(mktemp -d /tmp/pfs-job-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
-OUT=$WORK/out.txt
-fail() { echo "FAIL: $*"; echo "----- output -----"; cat "$OUT"; exit 1; }
+# Whole-job tests through pfs-run with the real role programs.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh" pfs-job
 # run_hc <pfs-run layout and options...> -- <healthcheck options...>; sets RC and ELAPSED (s).
 run_hc() {
     local opts=() ; while [[ $1 != -- ]]; do opts+=("$1"); shift; done; shift
