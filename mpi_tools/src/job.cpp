@@ -202,7 +202,10 @@ void Job::on_rank_failure(int r, const std::string& how) {
         std::fprintf(stderr, "mpi_tools[%d]: rank %d (%s) failed (detected by %s)\n", rank_, r,
                      std::string(role_name(role)).c_str(), how.c_str());
     if (app && policy_ == FailurePolicy::continue_job) return;
-    // No PFS recovery exists for service roles yet: their failure ends the job too.
+    // A dm rank holds DMAPI sessions, which the DMAPI layer recovers (failover to a standby,
+    // or the failure timeout failing the waiting operations with EIO): the job goes on.
+    if (role == Role::dm) return;
+    // No PFS recovery exists for meta and data ranks yet: their failure ends the job.
     if (leader() == rank_)
         abort(launch::kExitRankFailed, std::string(role_name(role)) + " rank " + std::to_string(r) +
                                            " failed (" + how + ")");

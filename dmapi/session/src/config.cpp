@@ -33,6 +33,11 @@ CoreConfig CoreConfig::from_environment() {
         env_num("PFS_DMAPI_ASYNC_WINDOW", static_cast<long long>(c.async_window), 1, 65536));
     c.responded_memory = static_cast<std::size_t>(env_num(
         "PFS_DMAPI_RESPONDED_MEMORY", static_cast<long long>(c.responded_memory), 0, 1 << 24));
+    c.session_failure_timeout = std::chrono::milliseconds(env_num(
+        "PFS_DMAPI_SESSION_FAILURE_TIMEOUT_MS", c.session_failure_timeout.count(), -1, 86'400'000));
+    c.standby_failure_timeout = std::chrono::milliseconds(env_num(
+        "PFS_DMAPI_STANDBY_FAILURE_TIMEOUT_MS", c.standby_failure_timeout.count(), 0, 86'400'000));
+    if (const char* f = std::getenv("PFS_DMAPI_FAIL_LOC")) c.fail_loc = f;
     return c;
 }
 

@@ -84,7 +84,7 @@ std::optional<SessionRequest> decode_session_request(std::span<const std::byte> 
     m.disp = r.get<std::uint64_t>();
     m.op = static_cast<SessionOp>(op);
     return finish(r, m, [&](const SessionRequest& v) {
-        return op >= 1 && op <= 4 && valid_rank(v.requester, max_rank) && v.sid >= 0 &&
+        return op >= 1 && op <= 5 && valid_rank(v.requester, max_rank) && v.sid >= 0 &&
                v.info.find('\0') == std::string::npos && (v.disp >> DM_EVENT_MAX) == 0;
     });
 }
@@ -118,7 +118,13 @@ std::vector<std::byte> encode(const TableUpdate& m) {
         w.put<std::int32_t>(s.owner);
         w.put<std::uint8_t>(static_cast<std::uint8_t>(s.state));
         w.put<std::uint64_t>(s.disp);
+        w.put<std::uint32_t>(s.incarnation);
         w.put_string(s.info);
+    }
+    w.put<std::uint32_t>(static_cast<std::uint32_t>(m.standbys.size()));
+    for (const auto& sb : m.standbys) {
+        w.put<std::int32_t>(sb.rank);
+        w.put_string(sb.info);
     }
     return out;
 }
@@ -129,8 +135,8 @@ std::optional<TableUpdate> decode_table_update(std::span<const std::byte> b, int
     m.version = r.get<std::uint64_t>();
     m.next_sid = r.get<std::int32_t>();
     auto n = r.get<std::uint32_t>();
-    // Each record is at least 21 bytes: a count beyond what is left is garbage.
-    if (!r.ok() || n > kMaxSessions || n > b.size() / 21) return std::nullopt;
+    // Each record is at least 25 bytes: a count beyond what is left is garbage.
+    if (!r.ok() || n > kMaxSessions || n > b.size() / 25) return std::nullopt;
     dm_sessid_t prev = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
         SessionRecord s;
@@ -138,6 +144,7 @@ std::optional<TableUpdate> decode_table_update(std::span<const std::byte> b, int
         s.owner = r.get<std::int32_t>();
         auto st = r.get<std::uint8_t>();
         s.disp = r.get<std::uint64_t>();
+        s.incarnation = r.get<std::uint32_t>();
         s.info = r.get_string(kMaxInfoLen);
         if (!r.ok() || s.sid <= prev || s.sid >= m.next_sid || !valid_rank(s.owner, max_rank) ||
             st < 1 || st > 2 || (s.disp >> DM_EVENT_MAX) != 0 ||
@@ -146,6 +153,18 @@ std::optional<TableUpdate> decode_table_update(std::span<const std::byte> b, int
         s.state = static_cast<SessionState>(st);
         prev = s.sid;
         m.sessions.push_back(std::move(s));
+    }
+    auto ns = r.get<std::uint32_t>();
+    // Each standby record is at least 8 bytes; one per rank at most.
+    if (!r.ok() || ns > static_cast<std::uint32_t>(max_rank) || ns > b.size() / 8)
+        return std::nullopt;
+    for (std::uint32_t i = 0; i < ns; ++i) {
+        StandbyRecord sb;
+        sb.rank = r.get<std::int32_t>();
+        sb.info = r.get_string(kMaxInfoLen);
+        if (!r.ok() || !valid_rank(sb.rank, max_rank) || sb.info.find('\0') != std::string::npos)
+            return std::nullopt;
+        m.standbys.push_back(std::move(sb));
     }
     return finish(r, m, [](const TableUpdate& v) { return v.next_sid >= 1; });
 }
@@ -311,6 +330,61 @@ std::optional<EventMovedMsg> decode_event_moved(std::span<const std::byte> b, in
     return finish(r, m, [&](const EventMovedMsg& v) {
         return token_valid(v.token) && v.sid > 0 && valid_rank(v.owner, max_rank);
     });
+}
+
+std::vector<std::byte> encode(const ResubmitRequest& m) {
+    std::vector<std::byte> out;
+    Writer w(&out);
+    w.put<std::int32_t>(m.sid);
+    w.put<std::int32_t>(m.owner);
+    w.put<std::uint32_t>(m.incarnation);
+    w.put<std::int32_t>(m.after_token);
+    return out;
+}
+
+std::optional<ResubmitRequest> decode_resubmit_request(std::span<const std::byte> b, int max_rank) {
+    Reader r(b);
+    ResubmitRequest m;
+    m.sid = r.get<std::int32_t>();
+    m.owner = r.get<std::int32_t>();
+    m.incarnation = r.get<std::uint32_t>();
+    m.after_token = r.get<std::int32_t>();
+    return finish(r, m, [&](const ResubmitRequest& v) {
+        return v.sid > 0 && valid_rank(v.owner, max_rank) && v.after_token >= 0;
+    });
+}
+
+std::vector<std::byte> encode(const ResubmitReply& m) {
+    std::vector<std::byte> out;
+    Writer w(&out);
+    w.put<std::uint8_t>(m.more ? 1 : 0);
+    w.put<std::uint32_t>(static_cast<std::uint32_t>(m.events.size()));
+    for (const auto& e : m.events) {
+        put_event(w, &out, e.event);
+        w.put<std::uint32_t>(e.sequence);
+    }
+    return out;
+}
+
+std::optional<ResubmitReply> decode_resubmit_reply(std::span<const std::byte> b, int max_rank) {
+    Reader r(b);
+    ResubmitReply m;
+    auto more = r.get<std::uint8_t>();
+    auto n = r.get<std::uint32_t>();
+    // An event is at least 25 bytes on the wire.
+    if (!r.ok() || more > 1 || n > b.size() / 25) return std::nullopt;
+    m.more = more == 1;
+    dm_token_t prev = 0;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        ResubmittedEvent e;
+        if (!get_event(r, &e.event, max_rank)) return std::nullopt;
+        e.sequence = r.get<std::uint32_t>();
+        // Only synchronous events are resubmitted, ascending by token (claims 14-16).
+        if (!r.ok() || !e.event.sync || e.event.token <= prev) return std::nullopt;
+        prev = e.event.token;
+        m.events.push_back(std::move(e));
+    }
+    return finish(r, std::move(m), [](const ResubmitReply&) { return true; });
 }
 
 }  // namespace dmapi::core

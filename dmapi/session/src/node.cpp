@@ -135,6 +135,25 @@ void Node::register_handlers() {
         }
         r.reply(encode(rep));
     });
+    tr.serve(msg_type(Msg::resubmit), [this](Incoming& in, Responder r) {
+        auto req = decode_resubmit_request(in.payload(), size_);
+        if (!req || req->owner != in.header.src) {
+            r.reply({});  // undecodable: the rebuilding rank retries, then gives up on us
+            return;
+        }
+        r.reply(encode(collect_outstanding(*req)));
+    });
+    // Every rank hears of every failure; the rank that is the session manager then (possibly
+    // this one, because the old manager died) reassigns the failed sessions to standbys.
+    job_.ft().on_failure([this](int, const std::string&) {
+        std::lock_guard lk(mgr_mu_);
+        SessionRequest req;
+        req.op = SessionOp::failover;
+        req.requester = me_;
+        mgr_q_.push_back({req, [](const SessionReply&) {}});
+        mgr_cv_.notify_one();
+        src_cv_.notify_all();  // sources blocked on a failed session re-check now
+    });
     auto& eng = job_.engine();
     eng.on(msg_type(Msg::response), [this](Incoming& in) {
         auto m = decode_response(in.payload());
@@ -192,6 +211,7 @@ void Node::manager_loop() {
 }
 
 SessionReply Node::manager_apply(const SessionRequest& req) {
+    if (req.op == SessionOp::failover && manager() != me_) return {};
     TableUpdate t = table();
     // A new manager continues after every id its replica has seen: ids are unique over time.
     for (const auto& s : t.sessions) t.next_sid = std::max(t.next_sid, s.sid + 1);
@@ -218,6 +238,7 @@ SessionReply Node::manager_apply(const SessionRequest& req) {
                 if (it->state == SessionState::active)
                     return SessionReply{EBUSY, DM_NO_SESSION, t.version};
                 it->owner = req.requester;
+                it->incarnation += 1;  // the new session rank rebuilds the queue (claims 4-7)
             }
             it->state = SessionState::active;
             it->info = req.info;
@@ -240,7 +261,19 @@ SessionReply Node::manager_apply(const SessionRequest& req) {
             rep.sid = it->sid;
             break;
         }
+        case SessionOp::standby: {
+            auto& sb = t.standbys;
+            if (std::none_of(sb.begin(), sb.end(), [&](const StandbyRecord& x) {
+                    return x.rank == req.requester && x.info == req.info;
+                }))
+                sb.push_back({req.requester, req.info});
+            break;
+        }
+        case SessionOp::failover:
+            if (!assign_failed_sessions(t) && t.sessions == table().sessions) return {};
+            break;
     }
+    if (req.op != SessionOp::failover) assign_failed_sessions(t);
     t.version += 1;
     replicate(t);
     rep.version = t.version;
@@ -276,19 +309,29 @@ void Node::apply_table(const TableUpdate& t) {
     std::lock_guard lk(table_mu_);
     if (t.version <= table_.version) return;
     table_ = t;
+    table_cv_.notify_all();
     std::lock_guard qlk(q_mu_);
     std::set<dm_sessid_t> mine;
     for (const auto& s : table_.sessions)
         if (s.owner == me_) {
             mine.insert(s.sid);
-            if (!queues_.count(s.sid))
-                queues_.emplace(s.sid, std::make_unique<SessionQueue>(cfg_.max_queued));
+            auto inc = queue_incarnation_.find(s.sid);
+            const bool known = queues_.count(s.sid) && inc != queue_incarnation_.end();
+            if (known && inc->second == s.incarnation) continue;
+            // New here. A session another rank held before (incarnation > 0) is rebuilt from
+            // its sources before it is served; sources are answered BUSY meanwhile.
+            queues_[s.sid] = std::make_unique<SessionQueue>(cfg_.max_queued);
+            queue_incarnation_[s.sid] = s.incarnation;
+            if (s.incarnation > 0 && rebuild_needed_.insert(s.sid).second) ++rebuilds_pending_;
         }
     for (auto it = queues_.begin(); it != queues_.end();) {
-        if (mine.count(it->first))
+        if (mine.count(it->first)) {
             ++it;
-        else
-            it = queues_.erase(it);
+            continue;
+        }
+        queue_incarnation_.erase(it->first);
+        if (rebuild_needed_.erase(it->first)) --rebuilds_pending_;
+        it = queues_.erase(it);
     }
     q_cv_.notify_all();
 }
@@ -321,10 +364,14 @@ int Node::create_session(dm_sessid_t oldsid, const char* info, dm_sessid_t* news
     auto rep = session_request(req);
     if (rep.err) return rep.err;
     *newsid = rep.sid;
+    // An assumed session is served from here on: its queue is rebuilt before the call returns
+    // (the table reached this rank before the manager answered).
+    rebuild_pending();
     return 0;
 }
 
 int Node::destroy_session(dm_sessid_t sid) {
+    rebuild_pending();
     auto rec = session(sid);
     if (!rec) return EINVAL;
     const bool mine = rec->owner == me_;
@@ -348,6 +395,7 @@ int Node::destroy_session(dm_sessid_t sid) {
 }
 
 int Node::query_session(dm_sessid_t sid, std::size_t buflen, void* buf, std::size_t* rlen) const {
+    const_cast<Node*>(this)->rebuild_pending();  // any DMAPI call rebuilds (claim 8)
     auto rec = session(sid);
     if (!rec) return EINVAL;
     if (!rlen) return EFAULT;
@@ -360,6 +408,7 @@ int Node::query_session(dm_sessid_t sid, std::size_t buflen, void* buf, std::siz
 }
 
 int Node::getall_sessions(unsigned nelem, dm_sessid_t* sids, unsigned* nelemp) const {
+    const_cast<Node*>(this)->rebuild_pending();  // any DMAPI call rebuilds (claim 8)
     if (!nelemp) return EFAULT;
     std::lock_guard lk(table_mu_);
     const auto n = static_cast<unsigned>(table_.sessions.size());
@@ -371,6 +420,7 @@ int Node::getall_sessions(unsigned nelem, dm_sessid_t* sids, unsigned* nelemp) c
 }
 
 int Node::set_disp(dm_sessid_t sid, dm_eventset_t events) {
+    rebuild_pending();
     if ((events >> DM_EVENT_MAX) != 0) return EINVAL;
     if (!session(sid)) return EINVAL;
     SessionRequest req;
@@ -407,11 +457,21 @@ EventAck Node::enqueue(const EventMsg& m, bool enforce_bound) {
         ack.status = EventStatus::no_session;
         return ack;
     }
+    if (rebuild_needed_.count(m.sid)) {
+        ack.status = EventStatus::busy;  // rebuilding: the source retries after it
+        return ack;
+    }
+    if (responded_.count(m.token)) {
+        ack.status = EventStatus::duplicate;  // a resend of an event answered already
+        return ack;
+    }
     QueuedEvent qe{m.token, m.type, m.sync, m.source, next_sequence_ + 1, m.data, true};
     switch (q->push(std::move(qe), enforce_bound)) {
         case SessionQueue::Push::ok:
             ack.sequence = ++next_sequence_;
             q_cv_.notify_all();
+            ++enqueued_total_;
+            if (!cfg_.fail_loc.empty()) fail_loc_after_enqueue();
             break;
         case SessionQueue::Push::full:
             ack.status = EventStatus::busy;
@@ -443,6 +503,7 @@ void Node::remember_responded_locked(dm_token_t token) {
 
 int Node::get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::size_t buflen,
                      void* buf, std::size_t* rlen) {
+    rebuild_pending();
     if ((flags & ~static_cast<unsigned>(DM_EV_WAIT)) != 0) return EINVAL;
     if (!rlen) return EFAULT;
     std::unique_lock lk(q_mu_);
@@ -464,6 +525,7 @@ int Node::get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::siz
 }
 
 int Node::respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t response, int reterror) {
+    rebuild_pending();
     switch (response) {
         case DM_RESP_CONTINUE:
             if (reterror != 0) return EINVAL;
@@ -529,6 +591,7 @@ void Node::complete_local(const ResponseMsg& r) {
 
 int Node::find_eventmsg(dm_sessid_t sid, dm_token_t token, std::size_t buflen, void* buf,
                         std::size_t* rlen) {
+    rebuild_pending();
     if (!rlen) return EFAULT;
     std::lock_guard lk(q_mu_);
     SessionQueue* q = queue_locked(sid);
@@ -541,6 +604,7 @@ int Node::find_eventmsg(dm_sessid_t sid, dm_token_t token, std::size_t buflen, v
 }
 
 int Node::getall_tokens(dm_sessid_t sid, unsigned nelem, dm_token_t* tokens, unsigned* nelemp) {
+    rebuild_pending();
     if (!nelemp) return EFAULT;
     std::lock_guard lk(q_mu_);
     SessionQueue* q = queue_locked(sid);
@@ -554,6 +618,7 @@ int Node::getall_tokens(dm_sessid_t sid, unsigned nelem, dm_token_t* tokens, uns
 }
 
 int Node::pending(dm_sessid_t sid, dm_token_t token) {
+    rebuild_pending();
     std::lock_guard lk(q_mu_);
     SessionQueue* q = queue_locked(sid);
     if (!q || !token_valid(token)) return EINVAL;
@@ -563,6 +628,7 @@ int Node::pending(dm_sessid_t sid, dm_token_t token) {
 
 int Node::move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid,
                      dm_token_t* rtoken) {
+    rebuild_pending();
     if (!rtoken) return EFAULT;
     auto target = session(targetsid);
     if (!target || target->state != SessionState::active) return EINVAL;
@@ -623,6 +689,7 @@ int Node::move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid
 
 int Node::create_userevent(dm_sessid_t sid, std::size_t msglen, const void* msg,
                            dm_token_t* token) {
+    rebuild_pending();
     if (!token) return EFAULT;
     if (msglen > kMaxMsgData) return E2BIG;
     if (msglen && !msg) return EFAULT;
@@ -726,6 +793,7 @@ RaiseResult Node::raise(const Event& ev) {
         }
         o->msg = EventMsg{*t, target->sid, ev.type, sync, me_, ev.data};
         o->owner = target->owner;
+        o->incarnation = target->incarnation;
         o->wait = sync && ev.type != DM_EVENT_UNMOUNT;
         outstanding_[*t] = o;
         res.generated = true;
@@ -743,13 +811,43 @@ RaiseResult Node::raise(const Event& ev) {
     stats_.raised_sync++;
     auto backoff = cfg_.busy_backoff_min;
     bool detached = false;
+    RecoveryWait recovery;
     for (;;) {
-        int e = 0;
-        EventAck ack = send_event(o->msg, o->owner, &e);
-        if (e == EHOSTDOWN) {
-            res.session_failed = true;
-            break;
+        {
+            std::lock_guard lk(src_mu_);
+            if (o->done) break;
         }
+        int owner;
+        bool queued;
+        {
+            std::lock_guard lk(src_mu_);
+            owner = o->owner;
+            queued = o->queued;
+        }
+        if (owner != me_ && !live(owner)) {
+            // The session rank failed: stay blocked through the recovery (claims 12, 13); the
+            // new session rank's rebuild collects this event (same token) and re-points it.
+            if (!wait_for_recovery(*o, &recovery)) {
+                res.session_failed = true;
+                stats_.failure_timeouts++;
+                break;
+            }
+            continue;
+        }
+        if (queued) {
+            std::unique_lock lk(src_mu_);
+            src_cv_.wait_for(lk, std::chrono::milliseconds(10),
+                             [&] { return o->done || o->owner != owner; });
+            continue;
+        }
+        int e = 0;
+        EventMsg m;
+        {
+            std::lock_guard lk(src_mu_);
+            m = o->msg;
+        }
+        EventAck ack = send_event(m, owner, &e);
+        if (e == EHOSTDOWN) continue;  // the failure branch above takes it from here
         if (e) {
             res.err = e;
             break;
@@ -761,26 +859,40 @@ RaiseResult Node::raise(const Event& ev) {
             continue;
         }
         if (ack.status == EventStatus::no_session) {
-            res.err = EINVAL;  // destroyed (or moved away) since the lookup
+            // Taken over by another rank since the lookup: follow the session there.
+            auto rec = session(m.sid);
+            std::lock_guard lk(src_mu_);
+            if (rec && rec->owner != owner && !o->queued) {
+                o->owner = rec->owner;
+                o->incarnation = rec->incarnation;
+                continue;
+            }
+            if (o->queued) continue;  // a rebuild collected it meanwhile
+            res.err = EINVAL;         // destroyed since the lookup
             break;
+        }
+        {
+            std::lock_guard lk(src_mu_);
+            if (o->owner == owner && !o->queued) {
+                o->queued = true;
+                if (ack.status == EventStatus::queued) o->sequence = ack.sequence;
+            }
         }
         if (!o->wait) {
             detached = true;  // unmount: the response, when it comes, drops the record
             break;
         }
-        std::unique_lock lk(src_mu_);
-        while (!o->done) {
-            if (o->owner != me_ && !live(o->owner)) {
-                res.session_failed = true;
-                break;
-            }
-            src_cv_.wait_for(lk, std::chrono::milliseconds(10));
-        }
+    }
+    {
+        std::lock_guard lk(src_mu_);
         if (o->done) {
-            res.response = o->response;
-            res.reterror = o->response == DM_RESP_ABORT ? o->reterror : 0;
+            if (o->stale) {
+                res.stale = true;
+            } else {
+                res.response = o->response;
+                res.reterror = o->response == DM_RESP_ABORT ? o->reterror : 0;
+            }
         }
-        break;
     }
     if (!detached) {
         std::lock_guard lk(src_mu_);

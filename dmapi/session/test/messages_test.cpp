@@ -24,8 +24,9 @@ TableUpdate sample_table() {
     TableUpdate t;
     t.version = 9;
     t.next_sid = 12;
-    t.sessions.push_back({3, "hsm", 2, SessionState::active, 1ull << DM_EVENT_READ});
-    t.sessions.push_back({11, std::string(255, 'i'), 0, SessionState::failed, 0});
+    t.sessions.push_back({3, "hsm", 2, SessionState::active, 1ull << DM_EVENT_READ, 0});
+    t.sessions.push_back({11, std::string(255, 'i'), 0, SessionState::failed, 0, 7});
+    t.standbys.push_back({4, "hsm"});
     return t;
 }
 
@@ -61,6 +62,26 @@ TEST(DmCoreMessages, RoundTripAndTruncation) {
     check_truncation(MoveEventReply{EINVAL}, [](auto b) { return decode_move_event_reply(b); });
     check_truncation(EventMovedMsg{make_token(1, 1), 2, 3},
                      [](auto b) { return decode_event_moved(b, kRanks); });
+    check_truncation(ResubmitRequest{7, 3, 2, make_token(1, 9)},
+                     [](auto b) { return decode_resubmit_request(b, kRanks); });
+    EventMsg later = sample_event();
+    later.token = make_token(5, 43);
+    check_truncation(ResubmitReply{{{sample_event(), 12}, {later, 0}}, true},
+                     [](auto b) { return decode_resubmit_reply(b, kRanks); });
+    check_truncation(ResubmitReply{}, [](auto b) { return decode_resubmit_reply(b, kRanks); });
+}
+
+TEST(DmCoreMessages, ResubmitCarriesOnlyAscendingSynchronousEvents) {
+    EventMsg a = sample_event(), b = sample_event();
+    b.token = make_token(5, 41);  // below a's token
+    EXPECT_FALSE(decode_resubmit_reply(encode(ResubmitReply{{{a, 1}, {b, 2}}, false}), kRanks));
+    a.sync = false;  // asynchronous events are never resubmitted (claim 16)
+    EXPECT_FALSE(decode_resubmit_reply(encode(ResubmitReply{{{a, 1}}, false}), kRanks));
+    EXPECT_FALSE(decode_resubmit_request(encode(ResubmitRequest{0, 1, 0, 0}), kRanks));
+    EXPECT_FALSE(decode_resubmit_request(encode(ResubmitRequest{1, kRanks, 0, 0}), kRanks));
+    TableUpdate t = sample_table();
+    t.standbys[0].rank = kRanks;
+    EXPECT_FALSE(decode_table_update(encode(t), kRanks));
 }
 
 TEST(DmCoreMessages, RejectsOutOfRangeFields) {

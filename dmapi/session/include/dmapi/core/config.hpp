@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <string>
 
 namespace dmapi::core {
 
@@ -30,6 +31,19 @@ struct CoreConfig {
     // PFS_DMAPI_RESPONDED_MEMORY: tokens a session rank remembers after their response, so that a
     // second dm_respond_event on one gets ESRCH (exists, not outstanding) instead of EINVAL.
     std::size_t responded_memory = 65536;
+    // PFS_DMAPI_SESSION_FAILURE_TIMEOUT_MS (claim 21, GPFS's dmapiSessionFailureTimeout): how
+    // long a source whose session rank failed waits for the session to be assumed before its
+    // operation fails with EIO. -1 (default) = automatic: 0 like GPFS when no standby DM rank
+    // is registered for the session, standby_failure_timeout when one is.
+    std::chrono::milliseconds session_failure_timeout{-1};
+    // PFS_DMAPI_STANDBY_FAILURE_TIMEOUT_MS: the automatic timeout with a standby: long enough
+    // for detection (heartbeat ~0.5 s) plus the failover, short enough that a standby that
+    // never comes does not hang the application for Lustre's hour.
+    std::chrono::milliseconds standby_failure_timeout{60000};
+    // PFS_DMAPI_FAIL_LOC (tests, demo; docs/recovery.md): a failure injection point, as
+    // Lustre's fail_loc: "kill_session_after_enqueue:N", "fs_fail_after_enqueue:N",
+    // "kill_in_rebuild". Empty = none.
+    std::string fail_loc;
 
     static CoreConfig from_environment();
 };

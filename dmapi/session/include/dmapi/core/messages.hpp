@@ -22,6 +22,8 @@ enum class Msg : std::uint16_t {
     table_probe = 2005,      // rpc, diagnostics/tests: "which table version, do you know sid?"
     move_event = 2006,       // rpc, session rank -> another session rank: an outstanding event
     event_moved = 2007,      // one-way, session rank -> source rank: the event's owner changed
+    resubmit = 2008,         // rpc, rebuilding session rank -> every live rank: "your outstanding
+                             // synchronous events of this session" (claims 14, 15, 19)
 };
 constexpr std::uint16_t msg_type(Msg m) {
     return static_cast<std::uint16_t>(m);
@@ -32,7 +34,17 @@ inline constexpr std::size_t kMaxSessions = 65536;                   // per job
 inline constexpr std::size_t kMaxEventPayload = 1u << 20;            // one event's ev_data
 inline constexpr std::size_t kMaxInfoLen = DM_SESSION_INFO_LEN - 1;  // without the NUL
 
-enum class SessionOp : std::uint8_t { create = 1, assume = 2, destroy = 3, set_disp = 4 };
+// standby: register the requester as a standby session rank for sessions named `info`.
+// failover: internal to the manager (never on the wire from a client): reassign the sessions
+// of failed owners to standbys.
+enum class SessionOp : std::uint8_t {
+    create = 1,
+    assume = 2,
+    destroy = 3,
+    set_disp = 4,
+    standby = 5,
+    failover = 6,
+};
 
 struct SessionRequest {
     SessionOp op = SessionOp::create;
@@ -58,13 +70,24 @@ struct SessionRecord {
     std::int32_t owner = -1;  // world rank of the session rank
     SessionState state = SessionState::active;
     dm_eventset_t disp = 0;  // global disposition set
+    // Incremented each time another rank takes the session over (assume, failover): a new
+    // incarnation's session rank rebuilds its queue before serving it.
+    std::uint32_t incarnation = 0;
     bool operator==(const SessionRecord&) const = default;
+};
+
+// A rank whose DM application stands by to take over a failed session with this info string.
+struct StandbyRecord {
+    std::int32_t rank = -1;
+    std::string info;
+    bool operator==(const StandbyRecord&) const = default;
 };
 
 struct TableUpdate {
     std::uint64_t version = 0;
     dm_sessid_t next_sid = 1;             // ids are unique over time: never reissued
     std::vector<SessionRecord> sessions;  // ascending sid
+    std::vector<StandbyRecord> standbys;  // registration order (the first live one is chosen)
     bool operator==(const TableUpdate&) const = default;
 };
 
@@ -138,6 +161,31 @@ struct EventMovedMsg {
     bool operator==(const EventMovedMsg&) const = default;
 };
 
+// Rebuild: the new session rank asks each live rank for its outstanding synchronous events of
+// sid with tokens above after_token (ascending; paged so one reply stays bounded). The source
+// records the new owner, so its blocked thread waits for the response from there.
+struct ResubmitRequest {
+    dm_sessid_t sid = DM_NO_SESSION;
+    std::int32_t owner = -1;
+    std::uint32_t incarnation = 0;
+    dm_token_t after_token = 0;
+    bool operator==(const ResubmitRequest&) const = default;
+};
+
+struct ResubmittedEvent {
+    EventMsg event;
+    dm_sequence_t sequence = 0;  // the old session rank's enqueue order; 0 = never acknowledged
+    bool operator==(const ResubmittedEvent&) const = default;
+};
+
+struct ResubmitReply {
+    std::vector<ResubmittedEvent> events;  // ascending token
+    bool more = false;                     // ask again after the last token
+    bool operator==(const ResubmitReply&) const = default;
+};
+// One reply carries at most this many bytes of events (the wire allows 64 MiB).
+inline constexpr std::size_t kMaxResubmitBytes = 8u << 20;
+
 // max_rank bounds every rank field (the job size); pass kMaxRanks when unknown.
 std::vector<std::byte> encode(const SessionRequest& m);
 std::vector<std::byte> encode(const SessionReply& m);
@@ -151,6 +199,8 @@ std::vector<std::byte> encode(const TableProbeReply& m);
 std::vector<std::byte> encode(const MoveEventMsg& m);
 std::vector<std::byte> encode(const MoveEventReply& m);
 std::vector<std::byte> encode(const EventMovedMsg& m);
+std::vector<std::byte> encode(const ResubmitRequest& m);
+std::vector<std::byte> encode(const ResubmitReply& m);
 
 std::optional<SessionRequest> decode_session_request(std::span<const std::byte> b, int max_rank);
 std::optional<SessionReply> decode_session_reply(std::span<const std::byte> b);
@@ -164,5 +214,7 @@ std::optional<TableProbeReply> decode_table_probe_reply(std::span<const std::byt
 std::optional<MoveEventMsg> decode_move_event(std::span<const std::byte> b, int max_rank);
 std::optional<MoveEventReply> decode_move_event_reply(std::span<const std::byte> b);
 std::optional<EventMovedMsg> decode_event_moved(std::span<const std::byte> b, int max_rank);
+std::optional<ResubmitRequest> decode_resubmit_request(std::span<const std::byte> b, int max_rank);
+std::optional<ResubmitReply> decode_resubmit_reply(std::span<const std::byte> b, int max_rank);
 
 }  // namespace dmapi::core

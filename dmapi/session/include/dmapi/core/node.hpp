@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -56,13 +57,16 @@ struct RaiseResult {
     dm_token_t token = DM_INVALID_TOKEN;
     dm_response_t response = DM_RESP_INVALID;  // synchronous: the DM application's answer
     int reterror = 0;                          // DM_RESP_ABORT's errno
-    // The session rank failed while the source waited (no response will come). For now the
-    // operation fails with EIO (GPFS's dmapiSessionFailureTimeout = 0); session recovery will
-    // wait for the session to be assumed and resubmit instead.
+    // The session rank failed and no rank assumed the session within the failure timeout
+    // (claim 21: GPFS's dmapiSessionFailureTimeout): the operation fails with EIO.
     bool session_failed = false;
+    // This rank's DMAPI file-system instance failed while the event was outstanding (claim 8):
+    // operations that originated here fail with ESTALE.
+    bool stale = false;
     // The errno the file operation must fail with, 0 to proceed.
     int op_errno() const {
         if (err) return err;
+        if (stale) return ESTALE;
         if (session_failed) return EIO;
         return response == DM_RESP_ABORT ? reterror : 0;
     }
@@ -72,17 +76,32 @@ struct RaiseResult {
 // (claims 14-17). Kept for synchronous events until the response, for asynchronous ones until
 // the session rank acknowledged the enqueue.
 struct OutstandingEvent {
-    EventMsg msg;      // token, sid, type, sync, source, data: the resubmission bytes
-    int owner = -1;    // the session rank it was sent to
-    bool wait = true;  // a thread blocks on it (false: async, or unmount, which is not waited)
+    EventMsg msg;         // token, sid, type, sync, source, data: the resubmission bytes
+    int owner = -1;       // the session rank it was sent to
+    bool wait = true;     // a thread blocks on it (false: async, or unmount, which is not waited)
+    bool queued = false;  // the owner acknowledged it (or a rebuild collected it)
+    dm_sequence_t sequence = 0;     // the owner's enqueue order (rebuilds keep it)
+    std::uint32_t incarnation = 0;  // the session incarnation it is queued in
     bool done = false;
+    bool stale = false;  // failed by inject_fs_failure: ESTALE
     dm_response_t response = DM_RESP_INVALID;
     int reterror = 0;
 };
 
+// What the last queue rebuild at this rank did (claims 14-19), for tests and the benchmark.
+struct RebuildReport {
+    dm_sessid_t sid = DM_NO_SESSION;
+    std::uint32_t incarnation = 0;
+    std::size_t events = 0;  // synchronous events re-queued
+    std::size_t ranks = 0;   // ranks that answered the gather
+    double gather_us = 0;    // the failure-aware gather
+    double total_us = 0;     // gather + re-queue
+};
+
 struct NodeStats {
     std::atomic<std::uint64_t> raised_sync{0}, raised_async{0}, busy_retries{0}, responses{0},
-        delivered{0}, async_lost{0};
+        delivered{0}, async_lost{0}, rebuilds{0}, rebuilt_events{0}, failovers{0},
+        failure_timeouts{0};
 };
 
 class Node {
@@ -130,6 +149,21 @@ class Node {
     // rank (or lost with it). Returns the number lost.
     std::uint64_t flush_async();
 
+    // ---- recovery (dmapi/recovery) --------------------------------------------------------
+    // A DM application standing by (claims 3-5): registers this rank as a standby for sessions
+    // whose info string is `info` and blocks until the session manager hands it one whose
+    // session rank failed, then rebuilds that session's queue here (same id, same tokens) and
+    // returns its id. ETIMEDOUT after `timeout`; EINVAL/EFAULT/E2BIG for bad arguments.
+    int standby(const char* info, std::chrono::milliseconds timeout, dm_sessid_t* sid);
+    // Fault injection (claim 8): this rank's DMAPI file-system instance fails without the
+    // process dying. Its session queues are dropped (to be rebuilt by the next DMAPI call) and
+    // the synchronous events that originated here fail with ESTALE.
+    void inject_fs_failure();
+    // The failure timeout a source applies to a session with this info string: the configured
+    // one, else 0 (GPFS) with no standby registered for it and standby_failure_timeout with one.
+    std::chrono::milliseconds failure_timeout(const std::string& info) const;
+    RebuildReport last_rebuild() const;
+
     // ---- introspection (tests, recovery) -----------------------------------------------------
     std::optional<SessionRecord> session(dm_sessid_t sid) const;  // state reflects failures
     TableUpdate table() const;
@@ -158,6 +192,21 @@ class Node {
     void apply_table(const TableUpdate& t);
     bool live(int r) const;
 
+    // recovery
+    bool assign_failed_sessions(TableUpdate& t);  // manager: failover to standbys
+    void rebuild_pending();                       // every DM call: rebuild what needs it
+    void rebuild(dm_sessid_t sid);
+    ResubmitReply collect_outstanding(const ResubmitRequest& req);
+    struct RecoveryWait {
+        std::optional<std::chrono::steady_clock::time_point> failed_since;   // nobody took over
+        std::optional<std::chrono::steady_clock::time_point> takeover_seen;  // not gathered yet
+    };
+    // A source re-sends an event itself when a takeover's gather has not reached it by then.
+    static constexpr std::chrono::milliseconds kTakeoverGrace{250};
+    // false: the failure timeout passed with nobody having taken the session over.
+    bool wait_for_recovery(OutstandingEvent& o, RecoveryWait* w);
+    void fail_loc_after_enqueue();
+
     // session rank
     EventAck enqueue(const EventMsg& m, bool enforce_bound);
     SessionQueue* queue_locked(dm_sessid_t sid);  // q_mu_ held; nullptr unless mine and open
@@ -177,6 +226,7 @@ class Node {
 
     // The replica of the session table (every rank).
     mutable std::mutex table_mu_;
+    std::condition_variable table_cv_;  // table changes (standby waits)
     TableUpdate table_;
 
     // Manager worker (serializes changes; runs on the manager rank only, idle elsewhere).
@@ -194,6 +244,15 @@ class Node {
     dm_sequence_t next_sequence_ = 0;
     std::deque<dm_token_t> responded_fifo_;  // recently responded tokens (ESRCH, not EINVAL)
     std::unordered_set<dm_token_t> responded_;
+    // Recovery: the incarnation each owned queue belongs to; queues to rebuild before use
+    // (sources get BUSY meanwhile); rebuilds in progress (other callers wait for them).
+    std::map<dm_sessid_t, std::uint32_t> queue_incarnation_;
+    std::set<dm_sessid_t> rebuild_needed_;
+    std::set<dm_sessid_t> rebuilding_;
+    std::atomic<int> rebuilds_pending_{0};
+    std::set<dm_sessid_t> handed_over_;  // sessions standby() has returned
+    RebuildReport last_rebuild_;
+    std::uint64_t enqueued_total_ = 0;  // fail_loc counters
 
     // Source side.
     mutable std::mutex src_mu_;
