@@ -1,0 +1,96 @@
+// The recovery test program's shared pieces: every case lives in cases/<failure>.cpp, named
+// after the failure it injects (ULFM-test style), and registers itself here.
+#pragma once
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "../integration/dmapi/dm_test_util.hpp"
+
+namespace dmtest {
+
+using CaseFn = std::function<void(Job&, Node&)>;
+std::map<std::string, CaseFn>& recovery_cases();
+
+struct RegisterCase {
+    RegisterCase(const char* name, CaseFn fn) { recovery_cases()[name] = std::move(fn); }
+};
+
+// One synchronous user event raised on its own thread (a blocked file operation's stand-in:
+// the same Node::raise path): what the source saw when it completed.
+struct SyncRaise {
+    SyncRaise(Node& n, dm_sessid_t sid, std::string text)
+        : thread([this, &n, sid, text] {
+              Event ev;
+              ev.type = DM_EVENT_USER;
+              ev.sid = sid;
+              ev.sync = true;
+              const auto* p = reinterpret_cast<const std::byte*>(text.data());
+              ev.data.assign(p, p + text.size());
+              result = n.raise(ev);
+              done = true;
+          }) {}
+    ~SyncRaise() { join(); }
+    void join() {
+        if (thread.joinable()) thread.join();
+    }
+    RaiseResult result;
+    std::atomic<bool> done{false};
+    std::thread thread;  // last
+};
+
+inline void die(const char* why) {
+    std::printf("DMAPI-TEST %s rank %d dies (SIGKILL): %s\n", g_case.c_str(), g_rank, why);
+    std::fflush(stdout);
+    ::kill(::getpid(), SIGKILL);
+}
+
+inline void wait_until(const std::function<bool()>& pred, const char* what,
+                       std::chrono::seconds limit = std::chrono::seconds(60)) {
+    const auto end = std::chrono::steady_clock::now() + limit;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > end) {
+            std::printf("DMAPI-TEST %s rank %d FAIL timed out waiting for %s\n", g_case.c_str(),
+                        g_rank, what);
+            std::fflush(stdout);
+            g_ok = false;
+            return;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+// Receives `expect` events of sid (DM_EV_WAIT, one at a time), returns their messages' tokens
+// and texts in delivery order.
+struct Received {
+    std::vector<dm_token_t> tokens;
+    std::vector<std::string> texts;
+};
+inline Received receive(Node& n, dm_sessid_t sid, int expect) {
+    Received got;
+    alignas(8) static thread_local char buf[1 << 16];
+    while (static_cast<int>(got.tokens.size()) < expect) {
+        std::size_t rlen = 0;
+        int rc = n.get_events(sid, 1, DM_EV_WAIT, sizeof buf, buf, &rlen);
+        if (rc != 0) {
+            std::printf("DMAPI-TEST %s rank %d FAIL get_events rc=%d\n", g_case.c_str(), g_rank,
+                        rc);
+            g_ok = false;
+            break;
+        }
+        auto* m = reinterpret_cast<dm_eventmsg_t*>(buf);
+        got.tokens.push_back(m->ev_token);
+        got.texts.push_back(msg_text(m));
+    }
+    return got;
+}
+
+}  // namespace dmtest
