@@ -217,6 +217,25 @@ ResubmitReply Node::collect_outstanding(const ResubmitRequest& req) {
     ResubmitReply rep;
     std::size_t bytes = 0;
     std::lock_guard lk(src_mu_);
+    if (req.after_token == 0) {
+        // Mount events are resubmitted with new tokens (reference/dmapi.md, GPFS event
+        // recovery); the others keep theirs (claim 17). Done before the first page's scan, so
+        // the paging by token sees each event once.
+        std::vector<dm_token_t> mounts;
+        for (const auto& [t, o] : outstanding_)
+            if (o->msg.type == DM_EVENT_MOUNT && o->msg.sid == req.sid && o->wait && !o->done &&
+                o->incarnation <= req.incarnation)
+                mounts.push_back(t);
+        for (auto t : mounts) {
+            auto fresh = tokens_.allocate();
+            if (!fresh) break;  // no token left: it keeps the old one
+            auto o = outstanding_[t];
+            outstanding_.erase(t);
+            tokens_.release(t);
+            o->msg.token = *fresh;
+            outstanding_[*fresh] = o;
+        }
+    }
     for (auto it = outstanding_.upper_bound(req.after_token); it != outstanding_.end(); ++it) {
         auto& o = *it->second;
         // Only synchronous events somebody waits for (claims 14-16); a request from an older

@@ -894,10 +894,13 @@ RaiseResult Node::raise(const Event& ev) {
             }
         }
     }
-    if (!detached) {
+    {
         std::lock_guard lk(src_mu_);
-        outstanding_.erase(res.token);
-        tokens_.release(res.token);
+        res.token = o->msg.token;  // a recovered mount event was given a new token
+        if (!detached) {
+            outstanding_.erase(res.token);
+            tokens_.release(res.token);
+        }
     }
     return res;
 }
