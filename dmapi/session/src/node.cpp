@@ -762,25 +762,24 @@ EventAck Node::send_event(const EventMsg& m, int owner, int* err) {
     }
 }
 
-RaiseResult Node::raise(const Event& ev) {
-    RaiseResult res;
+std::shared_ptr<OutstandingEvent> Node::begin_raise(const Event& ev, RaiseResult& res) {
     if (job_.engine().on_progress_thread()) {
         res.err = EDEADLK;  // would block the thread that delivers the response
-        return res;
+        return nullptr;
     }
     if (!valid_event_type(ev.type) || ev.type == DM_EVENT_CANCEL || ev.type == DM_EVENT_DEBUT) {
         res.err = EINVAL;
-        return res;
+        return nullptr;
     }
     if (ev.data.size() > kMaxEventPayload) {
         res.err = E2BIG;
-        return res;
+        return nullptr;
     }
     int err = 0;
     auto target = target_of(ev, &err);
     if (!target) {
         res.err = err;
-        return res;
+        return nullptr;
     }
     const bool sync = ev.type == DM_EVENT_USER ? ev.sync : is_sync_event(ev.type);
     auto o = std::make_shared<OutstandingEvent>();
@@ -789,7 +788,7 @@ RaiseResult Node::raise(const Event& ev) {
         auto t = tokens_.allocate();
         if (!t) {
             res.err = EAGAIN;
-            return res;
+            return nullptr;
         }
         o->msg = EventMsg{*t, target->sid, ev.type, sync, me_, ev.data};
         o->owner = target->owner;
@@ -805,12 +804,18 @@ RaiseResult Node::raise(const Event& ev) {
                 lk, [&] { return async_q_.size() < cfg_.async_window * kAsyncQueuePerWindow; });
             async_q_.push_back(o);
             async_cv_.notify_all();
-            return res;
+            return nullptr;
         }
     }
     stats_.raised_sync++;
+    return o;
+}
+
+// Sends a synchronous event until its session rank has it, then (unless until_queued) waits
+// for the response, staying blocked through a recovery up to the failure timeout.
+// Returns true when the event is detached (unmount: nobody waits for it).
+bool Node::drive(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, bool until_queued) {
     auto backoff = cfg_.busy_backoff_min;
-    bool detached = false;
     RecoveryWait recovery;
     for (;;) {
         {
@@ -835,6 +840,7 @@ RaiseResult Node::raise(const Event& ev) {
             continue;
         }
         if (queued) {
+            if (until_queued) return false;
             std::unique_lock lk(src_mu_);
             src_cv_.wait_for(lk, std::chrono::milliseconds(10),
                              [&] { return o->done || o->owner != owner; });
@@ -879,10 +885,13 @@ RaiseResult Node::raise(const Event& ev) {
             }
         }
         if (!o->wait) {
-            detached = true;  // unmount: the response, when it comes, drops the record
-            break;
+            return true;  // unmount: the response, when it comes, drops the record
         }
     }
+    return false;
+}
+
+void Node::end_raise(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, bool detached) {
     {
         std::lock_guard lk(src_mu_);
         if (o->done) {
@@ -902,6 +911,48 @@ RaiseResult Node::raise(const Event& ev) {
             tokens_.release(res.token);
         }
     }
+}
+
+RaiseResult Node::raise(const Event& ev) {
+    RaiseResult res;
+    auto o = begin_raise(ev, res);
+    if (!o) return res;  // refused, not generated, or asynchronous (handed to the sender)
+    const bool detached = drive(o, res, false);
+    end_raise(o, res, detached);
+    return res;
+}
+
+RaiseResult Node::raise_nowait(const Event& ev, std::shared_ptr<OutstandingEvent>* pending) {
+    RaiseResult res;
+    if (!pending) {
+        res.err = EFAULT;
+        return res;
+    }
+    const bool sync = ev.type == DM_EVENT_USER ? ev.sync : is_sync_event(ev.type);
+    if (!sync || ev.type == DM_EVENT_UNMOUNT) {
+        res.err = EINVAL;  // only events somebody waits for
+        return res;
+    }
+    auto o = begin_raise(ev, res);
+    if (!o) return res;
+    drive(o, res, true);
+    if (res.err || res.session_failed) {
+        end_raise(o, res, false);
+        return res;
+    }
+    *pending = o;
+    return res;
+}
+
+RaiseResult Node::await_response(const std::shared_ptr<OutstandingEvent>& pending) {
+    RaiseResult res;
+    if (!pending) {
+        res.err = EINVAL;
+        return res;
+    }
+    res.generated = true;
+    drive(pending, res, false);
+    end_raise(pending, res, false);
     return res;
 }
 

@@ -145,6 +145,12 @@ class Node {
     // are handed to this rank's sender thread (pipelined; the caller blocks only when its window
     // and local queue are full). Never call on the progress thread.
     RaiseResult raise(const Event& ev);
+    // raise() split in two for callers that keep many synchronous events outstanding without a
+    // thread each (asynchronous I/O, the failover benchmark): raise_nowait returns once the
+    // session rank has queued the event (*pending then holds it); await_response blocks until
+    // its response, through a recovery like raise(). Synchronous events only (else EINVAL).
+    RaiseResult raise_nowait(const Event& ev, std::shared_ptr<OutstandingEvent>* pending);
+    RaiseResult await_response(const std::shared_ptr<OutstandingEvent>& pending);
     // Waits until every asynchronous event raised here so far has been queued at its session
     // rank (or lost with it). Returns the number lost.
     std::uint64_t flush_async();
@@ -216,6 +222,9 @@ class Node {
     void complete_local(const ResponseMsg& r);
 
     // source
+    std::shared_ptr<OutstandingEvent> begin_raise(const Event& ev, RaiseResult& res);
+    bool drive(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, bool until_queued);
+    void end_raise(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, bool detached);
     std::optional<SessionRecord> target_of(const Event& ev, int* err) const;
     EventAck send_event(const EventMsg& m, int owner, int* err);
     void async_loop();
