@@ -215,6 +215,7 @@ class Node {
 
     // session rank
     EventAck enqueue(const EventMsg& m, bool enforce_bound);
+    EventAck enqueue_locked(const EventMsg& m, bool enforce_bound);  // q_mu_ held
     SessionQueue* queue_locked(dm_sessid_t sid);  // q_mu_ held; nullptr unless mine and open
     int token_error_locked(const SessionQueue& q, dm_token_t token) const;
     void remember_responded_locked(dm_token_t token);
