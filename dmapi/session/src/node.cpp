@@ -28,7 +28,12 @@ constexpr std::size_t kAsyncQueuePerWindow = 16;  // so batches of up to 256 for
 // Start-up
 
 Node::Node(mpi_tools::Job& job, CoreConfig cfg)
-    : job_(job), cfg_(cfg), me_(job.rank()), size_(job.size()), tokens_(job.rank()) {
+    : job_(job),
+      cfg_(cfg),
+      me_(job.rank()),
+      size_(job.size()),
+      tokens_(job.rank(), 1, 1, kTokenMaxSeq / 2),
+      async_tokens_(job.rank(), 1, kTokenMaxSeq / 2 + 1, kTokenMaxSeq) {
     mgr_thread_ = std::thread([this] { manager_loop(); });
     async_thread_ = std::thread([this] { async_loop(); });
 }
@@ -477,7 +482,7 @@ EventAck Node::enqueue_locked(const EventMsg& m, bool enforce_bound) {
         ack.status = EventStatus::busy;  // rebuilding: the source retries after it
         return ack;
     }
-    if (responded_.count(m.token)) {
+    if (m.sync && responded_.count(m.token)) {
         ack.status = EventStatus::duplicate;  // a resend of an event answered already
         return ack;
     }
@@ -572,7 +577,7 @@ int Node::respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t respons
         deliver_response(ev.source, ResponseMsg{token, sid, response, reterror});
     } else if (token_source(token) == me_) {
         std::lock_guard lk(src_mu_);
-        tokens_.release(token);  // a dm_create_userevent token
+        release_token(token);  // a dm_create_userevent token
     }
     return 0;
 }
@@ -601,7 +606,7 @@ void Node::complete_local(const ResponseMsg& r) {
         src_cv_.notify_all();
     } else {  // unmount: queued synchronous but not waited for
         outstanding_.erase(it);
-        tokens_.release(r.token);
+        release_token(r.token);
     }
 }
 
@@ -719,7 +724,7 @@ int Node::create_userevent(dm_sessid_t sid, std::size_t msglen, const void* msg,
     SessionQueue* q = queue_locked(sid);
     if (!q) {
         std::lock_guard slk(src_mu_);
-        tokens_.release(*t);
+        release_token(*t);
         return EINVAL;
     }
     const auto* p = static_cast<const std::byte*>(msg);
@@ -739,6 +744,13 @@ std::size_t Node::undelivered(dm_sessid_t sid) const {
 
 // ---------------------------------------------------------------------------------------------
 // Sources
+
+void Node::release_token(dm_token_t t) {
+    if (async_tokens_.owns(t))
+        async_tokens_.release(t);
+    else
+        tokens_.release(t);
+}
 
 std::optional<SessionRecord> Node::target_of(const Event& ev, int* err) const {
     *err = 0;
@@ -801,7 +813,7 @@ std::shared_ptr<OutstandingEvent> Node::begin_raise(const Event& ev, RaiseResult
     auto o = std::make_shared<OutstandingEvent>();
     {
         std::unique_lock lk(src_mu_);
-        auto t = tokens_.allocate();
+        auto t = sync ? tokens_.allocate() : async_tokens_.allocate();
         if (!t) {
             res.err = EAGAIN;
             return nullptr;
@@ -924,7 +936,7 @@ void Node::end_raise(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& re
         res.token = o->msg.token;  // a recovered mount event was given a new token
         if (!detached) {
             outstanding_.erase(res.token);
-            tokens_.release(res.token);
+            release_token(res.token);
         }
     }
 }
@@ -1004,7 +1016,7 @@ void Node::async_loop() {
     auto finish = [&](const std::shared_ptr<OutstandingEvent>& o, bool lost) {
         std::lock_guard lk(src_mu_);
         outstanding_.erase(o->msg.token);
-        tokens_.release(o->msg.token);
+        release_token(o->msg.token);
         --async_inflight_;
         if (lost) {
             ++async_lost_;

@@ -267,7 +267,9 @@ class Node {
     // Source side.
     mutable std::mutex src_mu_;
     std::condition_variable src_cv_;
-    TokenAllocator tokens_;
+    TokenAllocator tokens_;            // synchronous events, user-event tokens
+    TokenAllocator async_tokens_;      // asynchronous events (a disjoint range)
+    void release_token(dm_token_t t);  // src_mu_ held; to whichever range owns it
     std::map<dm_token_t, std::shared_ptr<OutstandingEvent>> outstanding_;
     std::deque<std::shared_ptr<OutstandingEvent>> async_q_;  // raised, not yet sent
     std::size_t async_inflight_ = 0;
