@@ -214,6 +214,13 @@ int main(void) {
     } buf;
 
     setvbuf(stdout, NULL, _IOLBF, 0);
+    /* First: joining the job is what every rank must do, whatever else goes wrong (a rank that
+       never joins holds the others up at start-up). Returning after it is harmless: libdmapi
+       keeps this dm rank in the job until its shutdown. */
+    if (dm_init_service(&version) != 0) {
+        perror("pfs-dm-responder: dm_init_service");
+        return 1;
+    }
     snprintf(name, sizeof name, "%s", env_or("PFS_DM_SESSION_NAME", "pfs-dm-responder"));
     if (strcmp(events, "all") == 0)
         wanted = all_fs_events();
@@ -228,11 +235,6 @@ int main(void) {
     if (abort_errno <= 0) {
         fprintf(stderr, "pfs-dm-responder: PFS_DM_ABORT_ERRNO must be a positive errno\n");
         return 2;
-    }
-
-    if (dm_init_service(&version) != 0) {
-        perror("pfs-dm-responder: dm_init_service");
-        return 1;
     }
     old = find_session(name);
     if (old != DM_NO_SESSION) {

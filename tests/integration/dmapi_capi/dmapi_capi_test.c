@@ -13,6 +13,7 @@
 #include <dmapi.h>
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -691,6 +692,38 @@ static void case_assume_owner(void) {
     }
 }
 
+/* ---- a rank dies; the others carry on (libdmapi's FailurePolicy::continue_job) ------------- */
+
+static void case_survive(void) {
+    char name[] = "capi-survive", name2[] = "capi-survive-r2";
+    dm_sessid_t s, s2;
+    char text[64];
+    if (g_index == 0) {
+        int i;
+        OK(dm_create_session(DM_NO_SESSION, name, &s));
+        for (i = 0; i < 2; i++) {
+            dm_eventmsg_t* m = get_one(s, text, sizeof text);
+            if (!m) break;
+            CHECK(strcmp(text, i == 0 ? "r2 dying" : "r1 after") == 0);
+            OK(dm_respond_event(s, m->ev_token, DM_RESP_CONTINUE, 0, 0, NULL));
+        }
+        OK(dm_destroy_session(s));
+    } else if (g_index == 2) {
+        OK(dm_create_session(DM_NO_SESSION, name2, &s2));
+        s = wait_session(name);
+        OK(dm_send_msg(s, DM_MSGTYPE_SYNC, sizeof "r2 dying", "r2 dying"));
+        printf("DMAPI-CAPI %s rank %d PASS\n", g_case, g_rank);
+        kill(getpid(), SIGKILL);
+    } else if (g_index == 1) {
+        s2 = wait_session(name2);
+        s = wait_session(name);
+        /* rank 2 never reads its session: this waits until rank 2 is dead, then fails with EIO
+           (the session's rank failed: dmapiSessionFailureTimeout 0) */
+        FAILS(dm_send_msg(s2, DM_MSGTYPE_SYNC, sizeof "to r2", "to r2"), EIO);
+        OK(dm_send_msg(s, DM_MSGTYPE_SYNC, sizeof "r1 after", "r1 after"));
+    }
+}
+
 /* ---- a PFS job with pfs-dm-responder on the dm rank ---------------------------------------- */
 
 static void case_responder(int expect_abort) {
@@ -751,6 +784,8 @@ int main(int argc, char** argv) {
         case_send();
     else if (strcmp(g_case, "assume_owner") == 0)
         case_assume_owner();
+    else if (strcmp(g_case, "survive") == 0)
+        case_survive();
     else if (strcmp(g_case, "responder") == 0)
         case_responder(0);
     else if (strcmp(g_case, "responder_abort") == 0)

@@ -33,5 +33,8 @@ grep -q "^DMAPI-CAPI $CASE rank .* FAIL" "$OUT" && fail "a check failed"
 [[ $RC -eq 0 ]] || fail "job exited $RC, want 0"
 PASSES=$(grep -c "^DMAPI-CAPI $CASE rank [0-9]* PASS\$" "$OUT")
 [[ $PASSES -eq $NCOMPUTE ]] || fail "$PASSES PASS lines, want $NCOMPUTE"
+if [[ $CASE == survive ]]; then  # rank 2 killed itself; the job went on without it
+    grep -q "pfs-run: rank 2 (compute) failed" "$OUT" || fail "rank 2's failure not reported"
+fi
 grep "^DMAPI-CAPI" "$OUT"
 echo "PASS: $CASE"
