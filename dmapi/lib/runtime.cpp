@@ -11,7 +11,8 @@
 //     library must let it do so: the Job inside libdmapi.so is the only one it can see); joining
 //     then is EBUSY unless this library made it.
 //   - Neither: no job. The handle and configuration calls work; session and event calls give
-//     ENOTCONN.
+//     ENOTCONN. So do they in a PFS job without dm ranks (no DMAPI job: its servers do not start
+//     the core), but the process is a rank of that job and ends as one.
 //
 // The end, when this library made the Job (it owns the rank's exit):
 //   - compute ranks (and every rank of a plain job): main() returning or exit(status) runs an
@@ -45,6 +46,7 @@ std::mutex g_mu;
 std::atomic<State> g_state{State::not_joined};
 std::atomic<dm_fsid_t> g_fsid{0};
 bool g_own_job = false;  // this library called Job::init (under g_mu)
+bool g_core_started = false;
 
 dm_fsid_t read_job_fsid(const mpi_tools::Job& job) {
     if (job.root().empty()) return 0;
@@ -59,7 +61,7 @@ void end_of_program(int status, void*) {
     auto& job = mpi_tools::Job::get();
     std::fflush(stdout);
     if (job.is_app_rank()) {
-        const auto lost = dmapi::core::Node::get().flush_async();
+        const auto lost = g_core_started ? dmapi::core::Node::get().flush_async() : 0;
         if (lost)
             std::fprintf(stderr, "libdmapi[%d]: %llu asynchronous events were lost at exit\n",
                          job.rank(), static_cast<unsigned long long>(lost));
@@ -92,13 +94,25 @@ int join_locked() {
     }
     auto& job = mpi_tools::Job::init(nullptr, nullptr, mpi_tools::FailurePolicy::continue_job);
     g_own_job = true;
-    dmapi::core::Node::start(job);
-    g_fsid.store(read_job_fsid(job), std::memory_order_release);
+    // A PFS job without dm ranks is no DMAPI job: its servers do not start the core, so neither
+    // does this rank (the start-up barrier would only time out); it is a rank of the job all the
+    // same, and its session calls give ENOTCONN.
+    const auto& l = job.layout();
+    const bool dmapi_job = l.plain || l.count_of(mpi_tools::Role::dm) > 0;
+    if (dmapi_job) {
+        dmapi::core::Node::start(job);
+        g_fsid.store(read_job_fsid(job), std::memory_order_release);
+    } else if (job.rank() == l.first_rank(job.role())) {
+        std::fprintf(stderr,
+                     "libdmapi: this job has no dm ranks, so no DMAPI session service (pfs-run "
+                     "--dm N makes a DMAPI job)\n");
+    }
     if (!job.is_app_rank()) std::thread([&job] { job.serve_until_shutdown(); }).detach();
     // Registered last: everything the job needs was constructed before, so it is destroyed (if
     // ever) after this handler, which does not return.
+    g_core_started = dmapi_job;
     on_exit(end_of_program, nullptr);
-    g_state.store(State::joined, std::memory_order_release);
+    g_state.store(dmapi_job ? State::joined : State::no_job, std::memory_order_release);
     return 0;
 }
 

@@ -790,7 +790,16 @@ int main(int argc, char** argv) {
         case_responder(0);
     else if (strcmp(g_case, "responder_abort") == 0)
         case_responder(1);
-    else if (strcmp(g_case, "exit_code") == 0) {
+    else if (strcmp(g_case, "no_dmapi") == 0) {
+        /* a PFS job without dm ranks: a rank of the job, but no session service */
+        dm_sessid_t sid = DM_NO_SESSION;
+        char info[] = "nodmapi";
+        dm_size_t v = 0;
+        FAILS(dm_create_session(DM_NO_SESSION, info, &sid), ENOTCONN);
+        FAILS(dm_send_msg(1, DM_MSGTYPE_ASYNC, 1, info), ENOTCONN);
+        OK(dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_CONFIG_MAX_HANDLE_SIZE, &v));
+        CHECK(v == sizeof(dm_handle_t) && sid == DM_NO_SESSION);
+    } else if (strcmp(g_case, "exit_code") == 0) {
         /* main's return value becomes the job's exit code (libdmapi's on_exit -> Job::finish) */
         printf("DMAPI-CAPI %s rank %d PASS\n", g_case, g_rank);
         return g_index == g_ncompute - 1 ? code : 0;
