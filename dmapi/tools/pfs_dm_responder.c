@@ -147,6 +147,7 @@ static void set_dispositions(dm_sessid_t sid, dm_eventset_t wanted) {
     if (DMEV_ISSET(DM_EVENT_MOUNT, wanted)) DMEV_SET(DM_EVENT_MOUNT, mount);
     fs = wanted;
     DMEV_CLR(DM_EVENT_MOUNT, fs);
+    DMEV_CLR(DM_EVENT_USER, fs); /* addressed to a session: no disposition needed */
     if (dm_set_disp(sid, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN, &mount, DM_EVENT_MAX) != 0)
         fprintf(stderr, "pfs-dm-responder: dm_set_disp(mount): %s\n", strerror(errno));
     else
