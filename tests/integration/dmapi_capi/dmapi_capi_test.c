@@ -724,6 +724,54 @@ static void case_survive(void) {
     }
 }
 
+/* ---- measurement (not a test): synchronous dm_send_msg round trips through the C API -------
+ * rank 1 sends g_iters 64-byte SYNC messages to a session on rank 0, whose loop answers each
+ * (dm_get_events DM_EV_WAIT + dm_respond_event CONTINUE); p50 and mean in us. Compare with
+ * dmapi-event-bench (the C++ core and an MPI ping-pong baseline) run beside it, same size. */
+
+static int g_iters = 2000;
+
+static int cmp_double(const void* a, const void* b) {
+    const double x = *(const double*)a, y = *(const double*)b;
+    return x < y ? -1 : x > y;
+}
+
+static void case_bench(void) {
+    char name[] = "capi-bench";
+    const int warmup = 100, total = g_iters + warmup;
+    char msg[64];
+    memset(msg, 'b', sizeof msg);
+    if (g_index == 0) {
+        dm_sessid_t s;
+        int i;
+        OK(dm_create_session(DM_NO_SESSION, name, &s));
+        for (i = 0; i < total; i++) {
+            dm_eventmsg_t* m = get_one(s, NULL, 0);
+            if (!m) break;
+            OK(dm_respond_event(s, m->ev_token, DM_RESP_CONTINUE, 0, 0, NULL));
+        }
+        OK(dm_destroy_session(s));
+    } else if (g_index == 1) {
+        const dm_sessid_t s = wait_session(name);
+        double *us = calloc((size_t)g_iters, sizeof *us), sum = 0;
+        int i;
+        if (s == DM_NO_SESSION || us == NULL) return;
+        for (i = 0; i < total; i++) {
+            struct timespec a, b;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            OK(dm_send_msg(s, DM_MSGTYPE_SYNC, sizeof msg, msg));
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            if (i >= warmup)
+                sum += us[i - warmup] =
+                    (double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3;
+        }
+        qsort(us, (size_t)g_iters, sizeof *us, cmp_double);
+        printf("DMAPI-CAPI-BENCH sync_rtt_us p50=%.1f mean=%.1f iters=%d size=%zu\n",
+               us[g_iters / 2], sum / g_iters, g_iters, sizeof msg);
+        free(us);
+    }
+}
+
 /* ---- a PFS job with pfs-dm-responder on the dm rank ---------------------------------------- */
 
 static void case_responder(int expect_abort) {
@@ -760,6 +808,8 @@ int main(int argc, char** argv) {
             g_case = argv[i + 1];
         else if (strcmp(argv[i], "--fsid") == 0)
             g_fsid = (dm_fsid_t)strtoull(argv[i + 1], NULL, 16);
+        else if (strcmp(argv[i], "--iters") == 0)
+            g_iters = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
         else if (strcmp(argv[i], "--exit-code") == 0)
             code = atoi(argv[i + 1]);
     }
@@ -784,6 +834,8 @@ int main(int argc, char** argv) {
         case_send();
     else if (strcmp(g_case, "assume_owner") == 0)
         case_assume_owner();
+    else if (strcmp(g_case, "bench") == 0)
+        case_bench();
     else if (strcmp(g_case, "survive") == 0)
         case_survive();
     else if (strcmp(g_case, "responder") == 0)
