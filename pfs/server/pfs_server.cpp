@@ -14,7 +14,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "dmapi/core/node.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/data/object_store.hpp"
 #include "pfs/meta/meta_store.hpp"
@@ -66,6 +68,11 @@ int main(int argc, char** argv) {
                      job.rank(), std::string(mpi_tools::role_name(role)).c_str());
         job.abort(2, "pfs-server started on a non-server rank");
     }
+    // A job with dm ranks is a DMAPI job: every rank starts the DMAPI core (collective; the
+    // session manager is the first meta rank). On a thread of its own, so that serving never
+    // waits for the start-up barrier.
+    if (job.layout().count_of(Role::dm) > 0)
+        std::thread([&job] { dmapi::core::Node::start(job); }).detach();
     // Until the service is up every PFS request is answered "not ready" (EAGAIN: retry).
     auto& t = job.transport();
     using pfs::server::Requests;
