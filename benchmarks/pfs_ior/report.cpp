@@ -145,6 +145,9 @@ void print_test(std::FILE* out, const Report& r, const TestResult& t) {
         if (p.stonewall_s > 0) std::fprintf(out, "stonewallingTime    : %g\n", p.stonewall_s);
         std::fprintf(out, "\nResults: \n\n");
     }
+    if (p.quiet)
+        std::fprintf(out, "Test %d: %s %s (%s)\n", t.test_id, t.api.c_str(), t.path.c_str(),
+                     t.role.c_str());
     std::fprintf(out,
                  "access    bw(MiB/s)  IOPS       Latency(s)  block(KiB) xfer(KiB)  open(s)    "
                  "wr/rd(s)   close(s)   total(s)   iter\n");

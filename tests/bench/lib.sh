@@ -1,0 +1,16 @@
+# shellcheck shell=bash
+# Shared by the pfs-ior smoke tests: the PFS test library (temp root on tmpfs, mkfs, run_job
+# with a watchdog, fail) plus checks of pfs-ior's outputs.
+# shellcheck source=tests/integration/pfs/lib.sh
+. "${PFS_SOURCE_DIR:?PFS_SOURCE_DIR not set (run through ctest)}/tests/integration/pfs/lib.sh"
+IOR=$BIN/pfs-ior
+CHECK="python3 $PFS_SOURCE_DIR/tests/bench/check_ior_output.py"
+VALIDATE="python3 $PFS_SOURCE_DIR/benchmarks/validate_bench_json.py"
+# expect_rc <code> <what>: the last run_job exited with <code>.
+expect_rc() {
+    [[ $RC -eq $1 ]] || fail "$2: pfs-run exited $RC, expected $1"
+}
+# expect_out <regex> <what>: the last job's output has a line matching <regex>.
+expect_out() {
+    grep -Eq -- "$1" "$OUT" || fail "$2: no line matching '$1'"
+}
