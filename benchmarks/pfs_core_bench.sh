@@ -35,7 +35,7 @@ LAYOUT=(--meta 1 --data 2 --compute 4)
 if [[ $QUICK -eq 1 ]]; then
     BW=(-b 4m -t 1m -s 2) MD_N=100 RSS_SMALL=4m RSS_LARGE=32m REPS=1
 else
-    BW=(-b 16m -t 4m -s 4) MD_N=1000 RSS_SMALL=16m RSS_LARGE=256m
+    BW=(-b 16m -t 4m -s 4) MD_N=1000 RSS_SMALL=64m RSS_LARGE=1g
 fi
 
 # sample_rss <run dir> <pid of pfs-run> <out file>: VmHWM of the data ranks every 50 ms until

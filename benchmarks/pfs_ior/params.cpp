@@ -140,6 +140,10 @@ std::optional<Params> parse_params(int argc, char** argv, int* exit_code, std::s
     if (p.reorder_offset < 1) return fail("task offset -Q must be at least 1");
     if (p.stonewall_s > 0 && p.collective)
         return fail("stonewalling -D with collective -c is not supported");
+    // MPI_File_sync is collective: tasks stopped by the stonewall after different numbers of
+    // writes would wait for each other forever.
+    if (p.stonewall_s > 0 && p.fsync_per_write && (p.api == "MPIIO" || !p.baseline_dir.empty()))
+        return fail("stonewalling -D with -Y is not supported for MPIIO (collective fsync)");
     if (!p.write && !p.read) p.write = p.read = true;
     if (p.check_write && !p.write) return fail("-W needs the write phase (-w)");
     if (p.check_read && !p.read) return fail("-R needs the read phase (-r)");

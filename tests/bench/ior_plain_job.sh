@@ -54,5 +54,6 @@ bad "-C and -Z exclude each other" -C -Z
 bad "-R needs the read phase" -w -R
 bad "NATIVE needs a PFS job" -a NATIVE
 bad "is not a directory" --baseline "$WORK/missing"
+bad "-D with -Y is not supported for MPIIO" -a MPIIO -D 1 -Y
 echo "PASS: bad options exit 2 with one error line"
 echo "PASS"
