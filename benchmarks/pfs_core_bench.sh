@@ -46,8 +46,8 @@ sample_rss() {
     while kill -0 "$runner" 2> /dev/null; do
         for f in "$run"/ranks/*.pid; do
             [[ -e $f ]] || continue
-            local pid role host r v
-            read -r pid role host < "$f" || continue
+            local pid role _host r v
+            read -r pid role _host < "$f" || continue
             [[ $role == data ]] || continue
             r=$(basename "$f" .pid)
             v=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2> /dev/null || true)

@@ -12,7 +12,7 @@ PFS=(--meta 1 --data 2 --compute 2)
 run_job "${PFS[@]}" -- "$IOR" -a NATIVE -b 2m -t 512k -s 2 -F -C -e -W -R -i 2 -o /ior/fpp \
     --baseline "$WORK/base" -O summaryFile="$WORK/fpp.json"
 expect_rc 0 "NATIVE -F with baselines"
-$CHECK "$OUT" --apis NATIVE,POSIX,MPIIO --ratios >> "$OUT" 2>&1 || fail "NATIVE -F output"
+check_output "NATIVE -F output" "$OUT" --apis NATIVE,POSIX,MPIIO --ratios
 $VALIDATE "$WORK/fpp.json" >> "$OUT" 2>&1 || fail "NATIVE -F JSON does not validate"
 python3 - "$WORK/fpp.json" << 'PY' || fail "NATIVE -F JSON content"
 import json, sys
@@ -30,13 +30,13 @@ echo "PASS: NATIVE -F with POSIX/MPIIO baselines (${ELAPSED}s)"
 
 run_job "${PFS[@]}" -- "$IOR" -a NATIVE -b 1m -t 256k -s 3 -W -R -g -o /ior/shared -q
 expect_rc 0 "NATIVE shared file"
-$CHECK "$OUT" --apis NATIVE >> "$OUT" 2>&1 || fail "NATIVE shared output"
+check_output "NATIVE shared output" "$OUT" --apis NATIVE
 echo "PASS: NATIVE shared file (${ELAPSED}s)"
 
 run_job "${PFS[@]}" -- "$IOR" --mdtest -a NATIVE -n 50 -u -o /md --baseline "$WORK/base" \
     -O summaryFile="$WORK/md.json"
 expect_rc 0 "NATIVE --mdtest"
-$CHECK "$OUT" --apis NATIVE,POSIX --md >> "$OUT" 2>&1 || fail "--mdtest output"
+check_output "--mdtest output" "$OUT" --apis NATIVE,POSIX --md
 $VALIDATE "$WORK/md.json" >> "$OUT" 2>&1 || fail "--mdtest JSON does not validate"
 python3 -c "
 import json, sys

@@ -10,8 +10,8 @@ mkdir -p "$D"
 run_job --plain 2 -- "$IOR" -a POSIX -b 1m -t 64k -s 2 -W -R -e -o "$D/posix" -O summaryFormat=CSV \
     -O summaryFile="$WORK/posix.csv"
 expect_rc 0 "POSIX shared file"
-$CHECK "$OUT" --apis POSIX >> "$OUT" 2>&1 || fail "POSIX output"
-$CHECK "$WORK/posix.csv" --apis POSIX --csv >> "$OUT" 2>&1 || fail "POSIX CSV"
+check_output "POSIX output" "$OUT" --apis POSIX
+check_output "POSIX CSV" "$WORK/posix.csv" --apis POSIX --csv
 echo "PASS: POSIX shared file, text and CSV (${ELAPSED}s)"
 
 run_job --plain 2 -- "$IOR" -a MPIIO -c -b 1m -t 256k -s 2 -W -R -Z -X 3 -o "$D/mpiio" \
