@@ -2,7 +2,6 @@
 // ObjectStore of its volume. Offsets are object offsets (the client stripes). Reads answer with
 // ReadResp + the bytes in one buffer (short at object EOF; the client zero-fills up to the file
 // size); writes take their payload straight from the received message buffer.
-#include <malloc.h>
 
 #include <memory>
 
@@ -77,21 +76,9 @@ void serve_write(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s
         [](int err) { return error_reply<WriteResp>(err); });
 }
 
-// Every write request arrives in a buffer of its own, up to a client chunk (4 MiB). glibc
-// by default mmaps such buffers, or trims them off the heap once freed, so each request
-// page-faults and zero-fills its whole buffer again: at 4 MiB transfers (two 2 MiB chunks per
-// call) the data round trip took 5.2 ms instead of 2.1 ms with the buffers kept on the heap
-// (pfs-ior, 1 compute rank, docs/benchmarks.md). Freed memory is returned above 64 MiB of free
-// heap top, so RSS stays bounded by the requests in flight (kQueueMaxBytes at most).
-void keep_request_buffers_on_the_heap() {
-    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum; larger requests are still mmaped
-    mallopt(M_TRIM_THRESHOLD, 64 << 20);
-}
-
 }  // namespace
 
 void serve_data(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s) {
-    keep_request_buffers_on_the_heap();
     serve_read(t, pool, s);
     serve_write(t, pool, s);
     serve_typed<PunchReq>(t, pool, [&s](const PunchReq& q) {
