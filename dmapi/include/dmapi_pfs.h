@@ -78,4 +78,27 @@
     ((token) > 0 && ((unsigned int)(token) >> DM_PFS_TOKEN_SEQ_BITS) >= 1u && \
      DM_PFS_TOKEN_SEQ(token) != 0)
 
+/* Session recovery extensions (docs/recovery.md). Both return 0, or -1 with errno set: EFAULT,
+ * E2BIG (sessinfo longer than DM_SESSION_INFO_LEN - 1), EINVAL (timeout_ms < -1), ETIMEDOUT,
+ * ENOSYS/ENOTCONN as the other session calls.
+ *
+ * dmapi_pfs_standby: registers this rank as a standby for sessions named sessinfo and blocks
+ * until the session manager hands it one whose session rank failed (ranks that failed are never
+ * chosen); the session's queue has then been rebuilt here and *sidp is its (unchanged) id.
+ * timeout_ms -1 waits forever.
+ *
+ * dmapi_pfs_claim_session: the start of a highly available DM application run on several dm
+ * ranks: creates the session named sessinfo unless one of that name exists (*primaryp = 1),
+ * else stands by for it as dmapi_pfs_standby (*primaryp = 0; a failed one is taken over at
+ * once). Of several ranks claiming one name, exactly one creates it. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+int dmapi_pfs_standby(const char* sessinfo, int timeout_ms, dm_sessid_t* sidp);
+int dmapi_pfs_claim_session(const char* sessinfo, int timeout_ms, dm_sessid_t* sidp,
+                            int* primaryp);
+#ifdef __cplusplus
+}
+#endif
+
 #endif /* PFS_DMAPI_PFS_H */

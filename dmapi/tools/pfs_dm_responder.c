@@ -1,14 +1,16 @@
 /*
- * pfs-dm-responder: a small DM application written against dmapi.h only, the way XDSM programs
- * are (it proves they compile and run unchanged). It runs as the program of a dm rank:
+ * pfs-dm-responder: a small DM application written against dmapi.h, the way XDSM programs are
+ * (it proves they compile and run unchanged), plus one extension of dmapi_pfs.h for high
+ * availability. It runs as the program of the dm ranks (one holds the session, the others
+ * stand by to take it over when its rank fails: docs/recovery.md):
  *
  *     pfs-run ... --dm 1 --dm-app pfs-dm-responder -- APP
  *
  * It takes no arguments. Environment:
- *   PFS_DM_SESSION_NAME   session info string (default "pfs-dm-responder"). A session of that
- *                         name that exists and has failed (or is this rank's) is assumed with
- *                         dm_create_session(oldsid) (the same id comes back) and its leftover
- *                         tokens are answered first; a live one of another rank is an error.
+ *   PFS_DM_SESSION_NAME   session info string (default "pfs-dm-responder"). The first dm rank
+ *                         to claim the name creates the session (dmapi_pfs_claim_session); the
+ *                         others stand by; a taken-over session's leftover tokens (events
+ *                         delivered again after the rebuild) are answered first.
  *   PFS_DM_EVENTS         comma list of event names to take dispositions for (mount, create,
  *                         read, write, ...; "all" or unset: every file-system event, "none": no
  *                         disposition). mount takes the global handle; the others the file-system
@@ -24,6 +26,7 @@
  * dm_get_events(DM_EV_WAIT) until the job shuts down (libdmapi ends the rank then).
  */
 #include <dmapi.h>
+#include <dmapi_pfs.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,21 +87,6 @@ static dm_eventset_t all_fs_events(void) {
     return set;
 }
 
-/* Finds a session by its info string (the hacksm/xfstests idiom); DM_NO_SESSION if none. */
-static dm_sessid_t find_session(const char* name) {
-    dm_sessid_t sids[256];
-    unsigned int n = 0, i;
-    char info[DM_SESSION_INFO_LEN];
-    size_t rlen;
-    if (dm_getall_sessions(sizeof sids / sizeof sids[0], sids, &n) != 0) {
-        perror("pfs-dm-responder: dm_getall_sessions");
-        return DM_NO_SESSION;
-    }
-    for (i = 0; i < n; i++)
-        if (dm_query_session(sids[i], sizeof info, info, &rlen) == 0 && strcmp(info, name) == 0)
-            return sids[i];
-    return DM_NO_SESSION;
-}
 
 static int respond(dm_sessid_t sid, const dm_eventmsg_t* msg, dm_eventset_t abort_set,
                    int abort_errno) {
@@ -205,7 +193,8 @@ static void handle_leftovers(dm_sessid_t sid, dm_eventset_t abort_set, int abort
 int main(void) {
     char* version = NULL;
     char name[DM_SESSION_INFO_LEN];
-    dm_sessid_t sid = DM_NO_SESSION, old;
+    dm_sessid_t sid = DM_NO_SESSION;
+    int primary = 0;
     dm_eventset_t wanted, abort_set;
     int abort_errno = atoi(env_or("PFS_DM_ABORT_ERRNO", "5")); /* EIO */
     const char* events = env_or("PFS_DM_EVENTS", "all");
@@ -237,22 +226,19 @@ int main(void) {
         fprintf(stderr, "pfs-dm-responder: PFS_DM_ABORT_ERRNO must be a positive errno\n");
         return 2;
     }
-    old = find_session(name);
-    if (old != DM_NO_SESSION) {
-        if (dm_create_session(old, name, &sid) != 0) {
-            fprintf(stderr,
-                    "pfs-dm-responder: session '%s' (%d) exists and cannot be assumed: %s\n", name,
-                    old, strerror(errno));
-            return 1;
-        }
-        printf("DM-RESPONDER assumed session=%d name=%s\n", sid, name);
-    } else {
-        if (dm_create_session(DM_NO_SESSION, name, &sid) != 0) {
-            perror("pfs-dm-responder: dm_create_session");
-            return 1;
-        }
-        printf("DM-RESPONDER created session=%d name=%s\n", sid, name);
+    /* Highly available: of the dm ranks running this program, one creates the session and the
+     * others stand by; when the session rank fails, the session manager hands the session to
+     * one of them, its queue rebuilt (dmapi_pfs.h). A session of this name that failed before
+     * is taken over at once. */
+    if (dmapi_pfs_claim_session(name, -1, &sid, &primary) != 0) {
+        fprintf(stderr, "pfs-dm-responder: claiming session '%s': %s\n", name, strerror(errno));
+        return 1;
     }
+    if (primary)
+        printf("DM-RESPONDER created session=%d name=%s\n", sid, name);
+    else
+        printf("DM-RESPONDER took over session=%d name=%s\n", sid, name);
+    fflush(stdout);
     set_dispositions(sid, wanted);
     handle_leftovers(sid, abort_set, abort_errno);
     printf("DM-RESPONDER ready session=%d\n", sid);

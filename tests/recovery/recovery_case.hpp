@@ -68,6 +68,30 @@ inline void wait_until(const std::function<bool()>& pred, const char* what,
     }
 }
 
+// Waits until every synchronous event raised here has its enqueue acknowledged (the session
+// rank's sequence known at the source). A rebuild orders events by that sequence; an event
+// whose acknowledgement is still in flight at the failure is ordered after the acknowledged
+// ones (docs/recovery.md), so cases that check the exact order wait for this first.
+inline void wait_acknowledged(Node& n, std::size_t at_least) {
+    wait_until(
+        [&] {
+            std::size_t acked = 0;
+            for (const auto& o : n.outstanding()) {
+                if (!o.msg.sync || o.done) continue;
+                if (!o.queued || o.sequence == 0) return false;
+                ++acked;
+            }
+            return acked >= at_least;
+        },
+        "enqueue acknowledgements");
+}
+
+// Every rank's replica lists `count` standbys (the registration has been replicated
+// everywhere, so every source knows the automatic failure timeout is the standby one).
+inline void wait_standbys(Node& n, std::size_t count) {
+    wait_until([&] { return n.table().standbys.size() == count; }, "the standby registration");
+}
+
 // Receives `expect` events of sid (DM_EV_WAIT, one at a time), returns their messages' tokens
 // and texts in delivery order.
 struct Received {

@@ -343,6 +343,26 @@ int Node::standby(const char* info, std::chrono::milliseconds timeout, dm_sessid
     return 0;
 }
 
+int Node::claim(const char* info, std::chrono::milliseconds timeout, dm_sessid_t* sid,
+                bool* primary) {
+    if (!info || !sid || !primary) return EFAULT;
+    const std::size_t len = strnlen(info, DM_SESSION_INFO_LEN);
+    if (len > kMaxInfoLen) return E2BIG;
+    if (timeout.count() < 0) return EINVAL;
+    SessionRequest req;
+    req.op = SessionOp::create_unique;
+    req.info.assign(info, len);
+    auto rep = session_request(req);
+    if (rep.err == 0) {
+        *sid = rep.sid;
+        *primary = true;
+        return 0;
+    }
+    if (rep.err != EEXIST) return rep.err;
+    *primary = false;
+    return standby(info, timeout, sid);
+}
+
 void Node::inject_fs_failure() {
     std::fprintf(stderr, "dmapi[%d]: injected file-system failure: dropping volatile DMAPI state\n",
                  me_);
@@ -370,13 +390,17 @@ RebuildReport Node::last_rebuild() const {
     return last_rebuild_;
 }
 
-// Called with q_mu_ held, right after an event was queued here.
-void Node::fail_loc_after_enqueue() {
+// Called with q_mu_ held, right after an event of sid was queued here.
+void Node::fail_loc_after_enqueue(dm_sessid_t sid) {
     const FailLoc fl = parse_fail_loc(cfg_.fail_loc);
     if (static_cast<long long>(enqueued_total_) != fl.n) return;
-    if (fires(fl, "kill_session_after_enqueue", me_)) {
-        std::fprintf(stderr, "dmapi[%d]: fail_loc kill_session_after_enqueue:%lld: SIGKILL\n", me_,
-                     fl.n);
+    // kill_primary_...: only a session's first incarnation, so the standby that takes it over
+    // (and counts its own events) is not killed in turn.
+    auto inc = queue_incarnation_.find(sid);
+    const bool primary = inc != queue_incarnation_.end() && inc->second == 0;
+    if (fires(fl, "kill_session_after_enqueue", me_) ||
+        (primary && fires(fl, "kill_primary_after_enqueue", me_))) {
+        std::fprintf(stderr, "dmapi[%d]: fail_loc %s:%lld: SIGKILL\n", me_, fl.name.c_str(), fl.n);
         std::fflush(stderr);
         ::raise(SIGKILL);
     }

@@ -84,7 +84,7 @@ std::optional<SessionRequest> decode_session_request(std::span<const std::byte> 
     m.disp = r.get<std::uint64_t>();
     m.op = static_cast<SessionOp>(op);
     return finish(r, m, [&](const SessionRequest& v) {
-        return op >= 1 && op <= 5 && valid_rank(v.requester, max_rank) && v.sid >= 0 &&
+        return op >= 1 && op <= 7 && op != 6 && valid_rank(v.requester, max_rank) && v.sid >= 0 &&
                v.info.find('\0') == std::string::npos && (v.disp >> DM_EVENT_MAX) == 0;
     });
 }

@@ -248,6 +248,17 @@ SessionReply Node::manager_apply(const SessionRequest& req) {
             t.sessions.push_back(std::move(s));
             break;
         }
+        case SessionOp::create_unique: {
+            // Serialized by the manager: of several ranks claiming one name, one creates.
+            for (const auto& s : t.sessions)
+                if (s.info == req.info) return SessionReply{EEXIST, s.sid, t.version};
+            if (t.sessions.size() >= kMaxSessions || t.next_sid == INT32_MAX)
+                return SessionReply{ENOMEM, DM_NO_SESSION, t.version};
+            SessionRecord s{t.next_sid++, req.info, req.requester, SessionState::active, 0};
+            rep.sid = s.sid;
+            t.sessions.push_back(std::move(s));
+            break;
+        }
         case SessionOp::assume: {
             auto it = find(req.sid);
             if (it == t.sessions.end()) return SessionReply{EINVAL, DM_NO_SESSION, t.version};
@@ -492,7 +503,7 @@ EventAck Node::enqueue_locked(const EventMsg& m, bool enforce_bound) {
             ack.sequence = ++next_sequence_;
             q_cv_.notify_all();
             ++enqueued_total_;
-            if (!cfg_.fail_loc.empty()) fail_loc_after_enqueue();
+            if (!cfg_.fail_loc.empty()) fail_loc_after_enqueue(m.sid);
             break;
         case SessionQueue::Push::full:
             ack.status = EventStatus::busy;

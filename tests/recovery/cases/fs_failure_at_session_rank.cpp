@@ -22,10 +22,15 @@ void run(Job& job, Node& n) {
     if (me == 2)
         for (int i = 0; i < 3; ++i)
             raised.push_back(std::make_unique<SyncRaise>(n, sid, "remote-" + std::to_string(i)));
+    Received before;
     if (me == 1) {
         for (int i = 0; i < 2; ++i)
             raised.push_back(std::make_unique<SyncRaise>(n, sid, "local-" + std::to_string(i)));
-        auto before = receive(n, sid, 5);
+        before = receive(n, sid, 5);
+    }
+    if (me == 2) wait_acknowledged(n, 3);
+    barrier(job);
+    if (me == 1) {
         n.inject_fs_failure();
         for (auto& r : raised) {
             r->join();

@@ -33,10 +33,8 @@ void run(Job& job, Node& n) {
     if (me == 3 || me == 4)
         for (int i = 0; i < 2; ++i)
             raised.push_back(std::make_unique<SyncRaise>(n, sid, "op-" + std::to_string(i)));
-    if (me == 1) {
-        receive(n, sid, 4);
-        wait_until([&] { return n.table().standbys.size() == 1; }, "the standby");
-    }
+    if (me == 1) receive(n, sid, 4);
+    wait_standbys(n, 1);
     barrier(job);
     if (me == 0) die("session manager, together with the session rank");
     if (me == 1) die("session rank, together with the session manager");

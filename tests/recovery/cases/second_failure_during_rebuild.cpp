@@ -47,9 +47,10 @@ void run(Job& job, Node& n) {
     if (me == 4 || me == 5)
         for (int i = 0; i < 3; ++i)
             raised.push_back(std::make_unique<SyncRaise>(n, sid, "op-" + std::to_string(i)));
+    wait_standbys(n, 2);
+    barrier(job);
     if (me == 1) {
         receive(n, sid, 6);
-        wait_until([&] { return n.table().standbys.size() == 2; }, "both standbys");
         die("session rank with 6 delivered synchronous events");
     }
     for (auto& r : raised) {

@@ -81,6 +81,8 @@ void run(Job& job, Node& n) {
                 out << sync[i] << "\n";
         }
     }
+    if (me == 3 || me == 4) wait_acknowledged(n, 0);  // wave 1's unanswered
+    wait_standbys(n, 1);
     barrier(job);
     if (me == 3 || me == 4)
         for (int i = 0; i < 2; ++i)

@@ -42,8 +42,8 @@ struct CoreConfig {
     // never comes does not hang the application for Lustre's hour.
     std::chrono::milliseconds standby_failure_timeout{60000};
     // PFS_DMAPI_FAIL_LOC (tests, demo; docs/recovery.md): a failure injection point, as
-    // Lustre's fail_loc: "kill_session_after_enqueue:N", "fs_fail_after_enqueue:N",
-    // "kill_in_rebuild". Empty = none.
+    // Lustre's fail_loc: "kill_session_after_enqueue:N", "kill_primary_after_enqueue:N",
+    // "fs_fail_after_enqueue:N", "kill_in_rebuild". Empty = none.
     std::string fail_loc;
 
     static CoreConfig from_environment();

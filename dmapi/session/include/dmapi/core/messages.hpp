@@ -46,6 +46,7 @@ enum class SessionOp : std::uint8_t {
     set_disp = 4,
     standby = 5,
     failover = 6,
+    create_unique = 7,  // create unless a session with this info exists (EEXIST)
 };
 
 struct SessionRequest {

@@ -161,6 +161,10 @@ class Node {
     // session rank failed, then rebuilds that session's queue here (same id, same tokens) and
     // returns its id. ETIMEDOUT after `timeout`; EINVAL/EFAULT/E2BIG for bad arguments.
     int standby(const char* info, std::chrono::milliseconds timeout, dm_sessid_t* sid);
+    // A highly available DM application's start: creates the session named `info` unless one
+    // of that name exists (then *primary = true), else stands by for it as standby() does (a
+    // failed one is taken over at once). Of several ranks claiming a name, exactly one creates.
+    int claim(const char* info, std::chrono::milliseconds timeout, dm_sessid_t* sid, bool* primary);
     // Fault injection (claim 8): this rank's DMAPI file-system instance fails without the
     // process dying. Its session queues are dropped (to be rebuilt by the next DMAPI call) and
     // the synchronous events that originated here fail with ESTALE.
@@ -211,7 +215,7 @@ class Node {
     static constexpr std::chrono::milliseconds kTakeoverGrace{250};
     // false: the failure timeout passed with nobody having taken the session over.
     bool wait_for_recovery(OutstandingEvent& o, RecoveryWait* w);
-    void fail_loc_after_enqueue();
+    void fail_loc_after_enqueue(dm_sessid_t sid);
 
     // session rank
     EventAck enqueue(const EventMsg& m, bool enforce_bound);
