@@ -44,35 +44,43 @@ int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done) {
         segs = map_view(f.view, t.pos, n);
         h = f.hints;
     }
-    std::int64_t range[2] = {INT64_MAX, INT64_MIN};
+    // One allgather gives every rank the same facts, so every rank takes the same branch:
+    // accessed range, whether the access is non-contiguous, whether it fits int displacements,
+    // and the collective hints (rank 0's win: ranks given different hints still agree).
+    const Tristate my_mode = t.write ? h.cb_write : h.cb_read;
+    std::int64_t mine[7] = {
+        INT64_MAX,  INT64_MIN,        segs.size() > 1 ? 1 : 0,           n < INT_MAX ? 1 : 0,
+        h.cb_nodes, h.cb_buffer_size, static_cast<std::int64_t>(my_mode)};
     for (const Segment& s : segs) {
-        range[0] = std::min(range[0], s.off);
-        range[1] = std::max(range[1], s.off + s.len);
+        mine[0] = std::min(mine[0], s.off);
+        mine[1] = std::max(mine[1], s.off + s.len);
     }
-    std::vector<std::int64_t> all(2 * static_cast<std::size_t>(f.nprocs));
-    PMPI_Allgather(range, 2, MPI_INT64_T, all.data(), 2, MPI_INT64_T, f.comm);
-    std::int64_t glo = INT64_MAX, ghi = INT64_MIN, total = 0;
+    constexpr int kFacts = 7;
+    std::vector<std::int64_t> all(kFacts * static_cast<std::size_t>(f.nprocs));
+    PMPI_Allgather(mine, kFacts, MPI_INT64_T, all.data(), kFacts, MPI_INT64_T, f.comm);
+    h.cb_nodes = static_cast<int>(all[4]);
+    h.cb_buffer_size = all[5];
+    const auto mode = static_cast<Tristate>(all[6]);
+    std::int64_t glo = INT64_MAX, ghi = INT64_MIN;
+    bool noncontig = false, fits_all = true;
     std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
     for (int r = 0; r < f.nprocs; ++r) {
-        const std::int64_t lo = all[2 * r], hi = all[2 * r + 1];
-        if (lo >= hi) continue;
-        ranges.emplace_back(lo, hi);
-        glo = std::min(glo, lo);
-        ghi = std::max(ghi, hi);
-        total += hi - lo;
+        const std::int64_t* e = &all[kFacts * static_cast<std::size_t>(r)];
+        noncontig = noncontig || e[2] != 0;
+        fits_all = fits_all && e[3] != 0;
+        if (e[0] >= e[1]) continue;
+        ranges.emplace_back(e[0], e[1]);
+        glo = std::min(glo, e[0]);
+        ghi = std::max(ghi, e[1]);
     }
     std::sort(ranges.begin(), ranges.end());
     bool interleaved = false;
     for (std::size_t k = 1; k < ranges.size(); ++k)
         if (ranges[k].first < ranges[k - 1].second) interleaved = true;
-    const Tristate mode = t.write ? h.cb_write : h.cb_read;
-    // The packed buffer must be addressable by alltoallv's int displacements.
-    const bool fits = n < INT_MAX;
-    int fits_all = fits ? 1 : 0;
-    PMPI_Allreduce(MPI_IN_PLACE, &fits_all, 1, MPI_INT, MPI_MIN, f.comm);
-    const bool two_phase = c != nullptr && fits_all && !ranges.empty() &&
-                           (mode == Tristate::enable ||
-                            (mode == Tristate::automatic && (interleaved || segs.size() > 1)));
+    // The client is there on all ranks or on none (the open agreed on it).
+    const bool two_phase =
+        c != nullptr && fits_all && !ranges.empty() &&
+        (mode == Tristate::enable || (mode == Tristate::automatic && (interleaved || noncontig)));
     if (!two_phase || c == nullptr) {
         int rc = c == nullptr ? cerr : io_independent(f, t, done);
         return agree(f.comm, rc);

@@ -533,6 +533,44 @@ void case_coll(Checker& ck) {
         ok = a[off] == static_cast<char>((owner * 31 + i * 7) % 253);
     }
     EXPECT_TRUE(ck, ok);
+
+    // Mixed shapes with default (automatic) hints: rank 0 contiguous, the others strided in
+    // disjoint regions (no interleaving). The two-phase decision must be the same on every
+    // rank: a split decision hangs the job.
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/mixed.dat", MPI_MODE_CREATE | MPI_MODE_RDWR,
+                                MPI_INFO_NULL, &fh));
+    const int piece = 100, pieces = 10, region = 2 * piece * pieces;
+    std::vector<char> mine(static_cast<std::size_t>(pieces * piece),
+                           static_cast<char>('A' + g_rank));
+    MPI_Datatype vec = MPI_DATATYPE_NULL;
+    if (g_rank > 0) {
+        MPI_Type_vector(pieces, piece, 2 * piece, MPI_BYTE, &vec);
+        MPI_Type_commit(&vec);
+        EXPECT_OK(ck, MPI_File_set_view(fh, static_cast<MPI_Offset>(g_rank) * region, MPI_BYTE, vec,
+                                        "native", MPI_INFO_NULL));
+    } else {  // set_view is collective: rank 0 sets the default view
+        EXPECT_OK(ck, MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "native", MPI_INFO_NULL));
+    }
+    MPI_Status st;
+    EXPECT_OK(ck, MPI_File_write_all(fh, mine.data(), pieces * piece, MPI_BYTE, &st));
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    if (vec != MPI_DATATYPE_NULL) MPI_Type_free(&vec);
+    MPI_Barrier(g_app);
+    auto m = native_read("/mixed.dat");
+    const std::size_t want_size =
+        g_size == 1 ? pieces * piece : (g_size - 1) * region + region - piece;
+    bool mixed_ok = m.size() == want_size;
+    for (std::size_t off = 0; mixed_ok && off < m.size(); ++off) {
+        const std::size_t r = off / region, in = off % region;
+        char want = 0;
+        if (r == 0)
+            want = in < static_cast<std::size_t>(pieces * piece) ? 'A' : 0;
+        else
+            want = (in / piece) % 2 == 0 ? static_cast<char>('A' + r) : 0;
+        mixed_ok = m[off] == want;
+    }
+    EXPECT_TRUE(ck, mixed_ok);
 }
 
 // ---- errors ----------------------------------------------------------------------------------
