@@ -3,9 +3,8 @@
 // shared-pointer family. Nonblocking calls do the transfer before they return and hand out a
 // generalized request that is already complete (a real MPI_Request: MPI_Wait/Test/Waitall on
 // mixed arrays work); MPI_Status is filled only through MPI_Status_set_elements_x and
-// MPI_Status_set_cancelled. Independent *_shared calls are not supported
-// (MPI_ERR_UNSUPPORTED_OPERATION); the collective ordered calls and the shared-pointer seek
-// and position are.
+// MPI_Status_set_cancelled. Shared-pointer calls claim their range with a fetch-and-add at the
+// pointer's owner (shared_fp.cpp); the ordered calls claim all ranks' ranges at once.
 #include <cstring>
 
 #include "driver.hpp"
@@ -14,7 +13,7 @@ using namespace pfs::mpiio;
 
 namespace {
 
-enum class Where { at, individual, ordered };
+enum class Where { at, individual, shared, ordered };
 
 void fill_status(MPI_Status* st, std::int64_t bytes) {
     if (st == MPI_STATUS_IGNORE || st == nullptr) return;
@@ -58,15 +57,21 @@ int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* b
         else if (w == Where::individual)
             t.pos = f.pos;
     }
+    if (w == Where::shared) {
+        // Claim the range at the shared pointer (one fetch-and-add at its owner).
+        rc = shared_fp_op(f, FpOp::fetch_add, t.bytes(), &t.pos);
+        if (rc != MPI_SUCCESS) return rc;
+    }
     if (w == Where::ordered) {
-        // Ranks in order from the shared pointer (a replica every rank keeps identically).
-        std::int64_t mine = t.bytes(), before = 0, total = 0;
+        // Rank order from the shared pointer: rank 0 claims the total, the others their offset.
+        std::int64_t mine = t.bytes(), before = 0, total = 0, base[2] = {0, MPI_SUCCESS};
         PMPI_Exscan(&mine, &before, 1, MPI_INT64_T, MPI_SUM, f.comm);
         if (f.rank == 0) before = 0;
         PMPI_Allreduce(&mine, &total, 1, MPI_INT64_T, MPI_SUM, f.comm);
-        std::lock_guard lk(f.mu);
-        t.pos = f.shared_pos + before;
-        f.shared_pos += total;
+        if (f.rank == 0) base[1] = shared_fp_op(f, FpOp::fetch_add, total, &base[0]);
+        PMPI_Bcast(base, 2, MPI_INT64_T, 0, f.comm);
+        if (base[1] != MPI_SUCCESS) return static_cast<int>(base[1]);
+        t.pos = base[0] + before;
     }
     rc = (coll || w == Where::ordered) ? io_collective(f, t, bytes) : io_independent(f, t, bytes);
     if (w == Where::individual) {
@@ -279,19 +284,19 @@ int MPI_File_write_all_end(MPI_File fh, const void* b, MPI_Status* s) {
 // ---- shared file pointer ------------------------------------------------------------------------
 int MPI_File_read_shared(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Status* s) {
     PFS_DISPATCH(fh, f, PMPI_File_read_shared(fh, b, n, t, s));
-    return raise_error(fh, MPI_ERR_UNSUPPORTED_OPERATION);
+    return sync_op(fh, *f, Where::shared, false, false, 0, b, n, t, s);
 }
 int MPI_File_write_shared(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Status* s) {
     PFS_DISPATCH(fh, f, PMPI_File_write_shared(fh, b, n, t, s));
-    return raise_error(fh, MPI_ERR_UNSUPPORTED_OPERATION);
+    return sync_op(fh, *f, Where::shared, true, false, 0, const_cast<void*>(b), n, t, s);
 }
 int MPI_File_iread_shared(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iread_shared(fh, b, n, t, r));
-    return raise_error(fh, MPI_ERR_UNSUPPORTED_OPERATION);
+    return async_op(fh, *f, Where::shared, false, false, 0, b, n, t, r);
 }
 int MPI_File_iwrite_shared(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iwrite_shared(fh, b, n, t, r));
-    return raise_error(fh, MPI_ERR_UNSUPPORTED_OPERATION);
+    return async_op(fh, *f, Where::shared, true, false, 0, const_cast<void*>(b), n, t, r);
 }
 int MPI_File_read_ordered(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Status* s) {
     PFS_DISPATCH(fh, f, PMPI_File_read_ordered(fh, b, n, t, s));

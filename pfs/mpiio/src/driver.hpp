@@ -18,6 +18,9 @@
 namespace pfs::client {
 class Client;
 }
+namespace mpi_tools {
+class Transport;
+}
 
 namespace pfs::mpiio {
 
@@ -68,6 +71,8 @@ struct PfsFile {
     std::string path;  // PFS path (prefix stripped)
     int fd = -1;
     bool delete_on_close = false;
+    int fp_owner = -1;        // world rank holding the shared file pointer (comm rank 0)
+    std::uint64_t fp_id = 0;  // its counter there (view data bytes)
 
     std::mutex mu;  // guards everything below
     View view;
@@ -111,6 +116,15 @@ int raise_error(MPI_File fh, int code);
 // Collective agreement over comm: every rank gets the same verdict; a rank that failed keeps
 // its own code, the others get the class of the first failing rank.
 int agree(MPI_Comm comm, int code);
+
+// ---- shared file pointer (shared_fp.cpp)
+// ---------------------------------------------------------
+enum class FpOp : std::uint8_t { fetch_add, set };
+void serve_shared_fp(mpi_tools::Transport& t);  // once per process, with the client
+std::uint64_t shared_fp_create(std::int64_t initial);
+void shared_fp_destroy(std::uint64_t id);
+// *old = the pointer before the operation. Returns an MPI error code.
+int shared_fp_op(const PfsFile& f, FpOp op, std::int64_t arg, std::int64_t* old);
 
 // ---- data path (io.cpp, collective.cpp)
 // ----------------------------------------------------------

@@ -120,7 +120,21 @@ int open_pfs(MPI_Comm comm, const char* name, int amode, MPI_Info info, MPI_File
     set_default_view(f->view);
     if (amode & MPI_MODE_APPEND) {
         auto a = c->fstat(f->fd);
-        if (a) f->pos = f->shared_pos = static_cast<std::int64_t>(a->size);
+        if (a) f->pos = static_cast<std::int64_t>(a->size);
+    }
+    // The shared file pointer: a counter on comm rank 0 (APPEND: at the end of file).
+    std::int64_t init = f->pos;
+    PMPI_Bcast(&init, 1, MPI_INT64_T, 0, dup);
+    if (rank == 0) f->fp_id = shared_fp_create(init);
+    PMPI_Bcast(&f->fp_id, 1, MPI_UINT64_T, 0, dup);
+    {
+        MPI_Group g, world;
+        PMPI_Comm_group(dup, &g);
+        PMPI_Comm_group(MPI_COMM_WORLD, &world);
+        int zero = 0;
+        PMPI_Group_translate_ranks(g, 1, &zero, world, &f->fp_owner);
+        PMPI_Group_free(&g);
+        PMPI_Group_free(&world);
     }
     register_file(f);
     *fh = f->handle;
@@ -148,6 +162,7 @@ int MPI_File_close(MPI_File* fh) {
         if (!r) rc = error_class_of_errno(r.error());
     }
     rc = agree(f->comm, rc);
+    if (f->rank == 0) shared_fp_destroy(f->fp_id);  // every rank is done with it: close agreed
     if (f->delete_on_close && f->rank == 0 && c != nullptr) (void)c->unlink(f->path);
     if (f->delete_on_close) PMPI_Barrier(f->comm);
     {
@@ -256,8 +271,11 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
     const bool seq = (f->amode & MPI_MODE_SEQUENTIAL) != 0;
     if (disp == MPI_DISPLACEMENT_CURRENT) {
         if (!seq) rc = MPI_ERR_ARG;
+        std::int64_t sp = 0;
+        if (rc == MPI_SUCCESS) rc = shared_fp_op(*f, FpOp::fetch_add, 0, &sp);
         std::lock_guard lk(f->mu);
-        disp = f->view.disp + f->shared_pos;
+        auto segs = map_view(f->view, sp, 1);
+        disp = segs.empty() ? f->view.disp : segs.front().off;
     } else if (disp < 0) {
         rc = MPI_ERR_ARG;
     }
@@ -276,7 +294,7 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
         rc = MPI_ERR_UNSUPPORTED_DATAREP;
     rc = agree(f->comm, rc);
     if (rc != MPI_SUCCESS) return raise_error(fh, rc);
-    std::lock_guard lk(f->mu);
+    std::unique_lock lk(f->mu);
     release_view(f->view);
     View& v = f->view;
     v.disp = disp;
@@ -297,8 +315,13 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
     v.prefix.assign(1, 0);
     for (const Block& b : ft->blocks) v.prefix.push_back(v.prefix.back() + b.len);
     f->pos = 0;
-    f->shared_pos = 0;
     f->hints.apply(info);
+    lk.unlock();
+    // The shared pointer restarts at 0 in the new view; nobody uses it before all ranks left
+    // set_view (the barrier), so no rank's *_shared call can race the reset.
+    std::int64_t old = 0;
+    if (f->rank == 0) (void)shared_fp_op(*f, FpOp::set, 0, &old);
+    PMPI_Barrier(f->comm);
     return MPI_SUCCESS;
 }
 
@@ -404,13 +427,15 @@ int MPI_File_sync(MPI_File fh) {
 
 int MPI_File_seek_shared(MPI_File fh, MPI_Offset offset, int whence) {
     PFS_DISPATCH(fh, f, PMPI_File_seek_shared(fh, offset, whence));
-    // The shared pointer changes only in collective calls (independent *_shared calls are not
-    // supported), so every rank keeps an identical replica.
-    std::int64_t base = 0;
+    std::int64_t base = 0, esize = 1;
     int rc = MPI_SUCCESS;
-    if (whence == MPI_SEEK_CUR) {
+    {
         std::lock_guard lk(f->mu);
-        base = f->shared_pos / f->view.esize;
+        esize = f->view.esize;
+    }
+    if (whence == MPI_SEEK_CUR) {
+        rc = shared_fp_op(*f, FpOp::fetch_add, 0, &base);
+        base /= esize;
     } else if (whence == MPI_SEEK_END) {
         pfs::client::Client* c = client_or(&rc);
         if (c != nullptr) {
@@ -430,18 +455,23 @@ int MPI_File_seek_shared(MPI_File fh, MPI_Offset offset, int whence) {
     MPI_Offset o0 = base + offset;
     PMPI_Bcast(&o0, 1, MPI_OFFSET, 0, f->comm);
     if (rc == MPI_SUCCESS && o0 != base + offset) rc = MPI_ERR_ARG;
+    // Everyone read the old value before the owner changes it; nobody moves it before all
+    // ranks know the seek is done.
     rc = agree(f->comm, rc);
-    if (rc == MPI_SUCCESS) {
-        std::lock_guard lk(f->mu);
-        f->shared_pos = o0 * f->view.esize;
+    if (rc == MPI_SUCCESS && f->rank == 0) {
+        std::int64_t old = 0;
+        rc = shared_fp_op(*f, FpOp::set, o0 * esize, &old);
     }
-    return raise_error(fh, rc);
+    return raise_error(fh, agree(f->comm, rc));
 }
 
 int MPI_File_get_position_shared(MPI_File fh, MPI_Offset* offset) {
     PFS_DISPATCH(fh, f, PMPI_File_get_position_shared(fh, offset));
+    std::int64_t sp = 0;
+    const int rc = shared_fp_op(*f, FpOp::fetch_add, 0, &sp);
+    if (rc != MPI_SUCCESS) return raise_error(fh, rc);
     std::lock_guard lk(f->mu);
-    *offset = f->shared_pos / f->view.esize;
+    *offset = sp / f->view.esize;
     return MPI_SUCCESS;
 }
 

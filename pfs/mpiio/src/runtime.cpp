@@ -96,6 +96,7 @@ client::Client* get_client(int* err) {
                 g_client_err = MPI_ERR_IO;
             } else {
                 g_client = c.release();
+                serve_shared_fp(job.transport());
             }
         }
     }

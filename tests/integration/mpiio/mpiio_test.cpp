@@ -343,8 +343,40 @@ void case_calls(Checker& ck) {
     EXPECT_OK(ck, MPI_File_read_ordered_begin(fh, in.data(), g_rank + 1, MPI_CHAR));
     EXPECT_OK(ck, MPI_File_read_ordered_end(fh, in.data(), &st));
     EXPECT_TRUE(ck, in == mine);
-    EXPECT_CLASS(ck, MPI_File_write_shared(fh, mine.data(), 1, MPI_CHAR, &st),
-                 MPI_ERR_UNSUPPORTED_OPERATION);
+    // Independent shared-pointer I/O: each rank appends its run at the shared pointer (any
+    // order); the runs tile the region exactly and the pointer ends after all of them.
+    MPI_Barrier(g_app);
+    const MPI_Offset sbase = (1 << 20) + 4096;
+    EXPECT_OK(ck, MPI_File_seek_shared(fh, sbase, MPI_SEEK_SET));
+    EXPECT_OK(ck, MPI_File_write_shared(fh, mine.data(), g_rank + 1, MPI_CHAR, &st));
+    MPI_Get_count(&st, MPI_CHAR, &cnt);
+    EXPECT_TRUE(ck, cnt == g_rank + 1);
+    MPI_Barrier(g_app);
+    EXPECT_OK(ck, MPI_File_get_position_shared(fh, &p));
+    EXPECT_TRUE(ck, p == sbase + static_cast<MPI_Offset>(expect.size()));
+    std::string region(expect.size(), '\0');
+    EXPECT_OK(ck, MPI_File_read_at(fh, sbase, region.data(), static_cast<int>(region.size()),
+                                   MPI_CHAR, &st));
+    for (int r = 0; r < g_size; ++r) {
+        const std::string run(static_cast<std::size_t>(r + 1), static_cast<char>('a' + r));
+        EXPECT_TRUE(ck, region.find(run) != std::string::npos &&
+                            std::count(region.begin(), region.end(), 'a' + r) == r + 1);
+    }
+    // read_shared / iread_shared: every byte of the region is read by exactly one rank.
+    EXPECT_OK(ck, MPI_File_seek_shared(fh, sbase, MPI_SEEK_SET));
+    std::vector<char> part(static_cast<std::size_t>(g_rank + 1), 0);
+    EXPECT_OK(ck, MPI_File_iread_shared(fh, part.data(), g_rank + 1, MPI_CHAR, &rq[0]));
+    EXPECT_OK(ck, MPI_Wait(&rq[0], &st));
+    MPI_Get_count(&st, MPI_CHAR, &cnt);
+    EXPECT_TRUE(ck, cnt == g_rank + 1);
+    int sum = 0;
+    for (char ch : part) sum += ch;
+    int total_sum = 0, want_sum = 0;
+    MPI_Allreduce(&sum, &total_sum, 1, MPI_INT, MPI_SUM, g_app);
+    for (char ch : region) want_sum += ch;
+    EXPECT_TRUE(ck, total_sum == want_sum);
+    EXPECT_OK(ck, MPI_File_get_position_shared(fh, &p));
+    MPI_Barrier(g_app);
     // A user error handler is called on an error of this file.
     MPI_Errhandler user;
     MPI_File_create_errhandler(count_eh, &user);
@@ -362,7 +394,7 @@ void case_calls(Checker& ck) {
     MPI_Barrier(g_app);
     // The file is on the PFS with the data (native client view).
     auto raw = native_read("/calls.dat");
-    EXPECT_TRUE(ck, raw.size() == (1u << 20) + expect.size());
+    EXPECT_TRUE(ck, raw.size() == (1u << 20) + 4096 + expect.size());
     if (raw.size() >= 4000u * g_size)
         EXPECT_TRUE(ck, std::memcmp(raw.data() + 4000 * g_rank, a.data(), 4000) == 0);
     // Delete on rank 0; then an open without CREATE fails everywhere.
