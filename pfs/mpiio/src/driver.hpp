@@ -93,6 +93,9 @@ client::Client* get_client(int* err);
 // Marks that mpi_tools::Job is (being) initialized in this process.
 void note_job_started();
 bool job_started();
+// False when comm holds a rank that is not a compute rank of the job (MPI_COMM_WORLD in a PFS
+// job holds the servers, which never join a collective: opening on it would hang).
+bool comm_is_app_only(MPI_Comm comm);
 
 // ---- registry (registry.cpp) -------------------------------------------------------------------
 enum class Lookup { not_ours, open, closed };

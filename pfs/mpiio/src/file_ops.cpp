@@ -3,6 +3,7 @@
 // the real PMPI_File_* untouched; a pfs: handle that was closed gives MPI_ERR_FILE.
 #include <fcntl.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -58,6 +59,15 @@ int open_pfs(MPI_Comm comm, const char* name, int amode, MPI_Info info, MPI_File
     int inter = 0;
     if (comm == MPI_COMM_NULL || PMPI_Comm_test_inter(comm, &inter) != MPI_SUCCESS || inter)
         return raise_error(MPI_FILE_NULL, MPI_ERR_COMM);
+    // A local check before anything collective: every compute rank of such a communicator
+    // fails the same way at once, instead of waiting forever for the server ranks.
+    if (!comm_is_app_only(comm)) {
+        std::fprintf(stderr,
+                     "pfs-mpiio: MPI_File_open(\"%s\"): the communicator holds PFS server ranks "
+                     "(MPI_COMM_WORLD of a PFS job?); use the application communicator\n",
+                     name);
+        return raise_error(MPI_FILE_NULL, MPI_ERR_COMM);
+    }
     MPI_Comm dup = MPI_COMM_NULL;
     if (PMPI_Comm_dup(comm, &dup) != MPI_SUCCESS) return raise_error(MPI_FILE_NULL, MPI_ERR_COMM);
     PMPI_Comm_set_errhandler(dup, MPI_ERRORS_RETURN);

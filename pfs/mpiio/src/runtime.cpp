@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "driver.hpp"
 #include "mpi_tools/job.hpp"
@@ -67,6 +68,24 @@ void note_job_started() {
 }
 bool job_started() {
     return g_job_started;
+}
+
+bool comm_is_app_only(MPI_Comm comm) {
+    if (!job_started()) return true;
+    const auto& job = mpi_tools::Job::get();
+    MPI_Group g, world;
+    if (PMPI_Comm_group(comm, &g) != MPI_SUCCESS) return true;
+    PMPI_Comm_group(MPI_COMM_WORLD, &world);
+    int n = 0;
+    PMPI_Group_size(g, &n);
+    std::vector<int> in(static_cast<std::size_t>(n)), out(in.size());
+    for (int i = 0; i < n; ++i) in[static_cast<std::size_t>(i)] = i;
+    PMPI_Group_translate_ranks(g, n, in.data(), world, out.data());
+    PMPI_Group_free(&g);
+    PMPI_Group_free(&world);
+    for (int r : out)
+        if (r == MPI_UNDEFINED || job.layout().role_of(r) != mpi_tools::Role::compute) return false;
+    return true;
 }
 
 client::Client* get_client(int* err) {

@@ -628,6 +628,11 @@ void case_errors(Checker& ck) {
         MPI_File_open(g_app, "pfs:/nodir/x", MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh),
         MPI_ERR_NO_SUCH_FILE);
     EXPECT_TRUE(ck, fh == MPI_FILE_NULL);
+    // MPI_COMM_WORLD of a PFS job holds the server ranks: refused at once, no hang.
+    EXPECT_CLASS(ck,
+                 MPI_File_open(MPI_COMM_WORLD, "pfs:/e1", MPI_MODE_CREATE | MPI_MODE_RDWR,
+                               MPI_INFO_NULL, &fh),
+                 MPI_ERR_COMM);
     EXPECT_OK(ck,
               MPI_File_open(g_app, "pfs:/e1", MPI_MODE_CREATE | MPI_MODE_RDWR, MPI_INFO_NULL, &fh));
     EXPECT_OK(ck, MPI_File_close(&fh));
