@@ -402,6 +402,17 @@ void case_calls(Checker& ck) {
     MPI_Barrier(g_app);
     EXPECT_CLASS(ck, MPI_File_open(g_app, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh),
                  MPI_ERR_NO_SUCH_FILE);
+    // Striping hints apply to the file the open creates.
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "striping_unit", "65536");
+    MPI_Info_set(info, "striping_factor", "1");
+    EXPECT_OK(
+        ck, MPI_File_open(g_app, "pfs:/striped.dat", MPI_MODE_CREATE | MPI_MODE_WRONLY, info, &fh));
+    MPI_Info_free(&info);
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    auto sa = pfs::mpiio::native_client()->stat("/striped.dat");
+    EXPECT_TRUE(ck, sa && sa->layout.stripe_size == 65536 && sa->layout.stripe_count == 1);
+    MPI_Barrier(g_app);
     // DELETE_ON_CLOSE removes the file at close.
     EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/doc.tmp",
                                 MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_DELETE_ON_CLOSE,
