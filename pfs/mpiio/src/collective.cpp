@@ -32,35 +32,47 @@ std::int64_t round_up(std::int64_t v, std::int64_t a) {
 
 }  // namespace
 
-int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done) {
+int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done, int arg_rc) {
     *done = 0;
-    const std::int64_t n = t.bytes();
+    const std::int64_t n = arg_rc == MPI_SUCCESS ? t.bytes() : 0;
     int cerr = MPI_SUCCESS;
     client::Client* c = get_client(&cerr);
     std::vector<Segment> segs;
     Hints h;
     {
         std::lock_guard lk(f.mu);
-        segs = map_view(f.view, t.pos, n);
+        if (n > 0) segs = map_view(f.view, t.pos, n);
         h = f.hints;
     }
     // One allgather gives every rank the same facts, so every rank takes the same branch:
     // accessed range, whether the access is non-contiguous, whether it fits int displacements,
-    // and the collective hints (rank 0's win: ranks given different hints still agree).
+    // the collective hints (rank 0's win: ranks given different hints still agree) and the
+    // argument check's verdict (the agreement on argument errors rides on the same call).
     const Tristate my_mode = t.write ? h.cb_write : h.cb_read;
-    std::int64_t mine[7] = {
-        INT64_MAX,  INT64_MIN,        segs.size() > 1 ? 1 : 0,           n < INT_MAX ? 1 : 0,
-        h.cb_nodes, h.cb_buffer_size, static_cast<std::int64_t>(my_mode)};
+    int arg_cls = MPI_SUCCESS;
+    std::int64_t mine[8] = {INT64_MAX,
+                            INT64_MIN,
+                            segs.size() > 1 ? 1 : 0,
+                            n < INT_MAX ? 1 : 0,
+                            h.cb_nodes,
+                            h.cb_buffer_size,
+                            static_cast<std::int64_t>(my_mode),
+                            0};
     for (const Segment& s : segs) {
         mine[0] = std::min(mine[0], s.off);
         mine[1] = std::max(mine[1], s.off + s.len);
     }
-    constexpr int kFacts = 7;
+    if (arg_rc != MPI_SUCCESS) PMPI_Error_class(arg_rc, &arg_cls);
+    mine[7] = arg_cls;
+    constexpr int kFacts = 8;
     std::vector<std::int64_t> all(kFacts * static_cast<std::size_t>(f.nprocs));
     PMPI_Allgather(mine, kFacts, MPI_INT64_T, all.data(), kFacts, MPI_INT64_T, f.comm);
     h.cb_nodes = static_cast<int>(all[4]);
     h.cb_buffer_size = all[5];
     const auto mode = static_cast<Tristate>(all[6]);
+    for (int r = 0; r < f.nprocs; ++r)
+        if (const std::int64_t cls = all[kFacts * static_cast<std::size_t>(r) + 7]; cls != 0)
+            return arg_rc != MPI_SUCCESS ? arg_rc : static_cast<int>(cls);
     std::int64_t glo = INT64_MAX, ghi = INT64_MIN;
     bool noncontig = false, fits_all = true;
     std::vector<std::pair<std::int64_t, std::int64_t>> ranges;
@@ -223,13 +235,21 @@ int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done) {
                            ddis.data(), MPI_BYTE, f.comm);
         }
     }
-    rc = agree(f.comm, rc);
-    if (t.write) {
-        if (rc == MPI_SUCCESS) *done = n;
-        return rc;
+    // One allreduce agrees on errors (the lowest failing rank, whose class it then broadcasts)
+    // and on the end of file any aggregator saw.
+    std::int64_t verdict[2] = {rc != MPI_SUCCESS ? f.rank : INT64_MAX, eof_seen};
+    PMPI_Allreduce(MPI_IN_PLACE, verdict, 2, MPI_INT64_T, MPI_MIN, f.comm);
+    if (verdict[0] != INT64_MAX) {
+        int cls = MPI_ERR_IO;
+        if (rc != MPI_SUCCESS) PMPI_Error_class(rc, &cls);
+        PMPI_Bcast(&cls, 1, MPI_INT, static_cast<int>(verdict[0]), f.comm);
+        return rc != MPI_SUCCESS ? rc : cls;
     }
-    PMPI_Allreduce(MPI_IN_PLACE, &eof_seen, 1, MPI_INT64_T, MPI_MIN, f.comm);
-    if (rc != MPI_SUCCESS) return rc;
+    eof_seen = verdict[1];
+    if (t.write) {
+        *done = n;
+        return MPI_SUCCESS;
+    }
     std::int64_t got = 0;
     for (const Segment& s : segs) {
         if (s.off + s.len <= eof_seen) {

@@ -45,7 +45,23 @@ int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* b
     *bytes = 0;
     Transfer t;
     int rc = check(f, w, write, off, buf, count, dt, &t.mem);
-    if (coll || w == Where::ordered) rc = agree(f.comm, rc);
+    // Plain collectives carry the argument verdict into io_collective's first exchange.
+    if (coll && w != Where::ordered) {
+        if (rc == MPI_SUCCESS) {
+            std::lock_guard lk(f.mu);
+            t.pos = w == Where::at ? off * f.view.esize : f.pos;
+        }
+        t.write = write;
+        t.buf = buf;
+        t.count = count;
+        rc = io_collective(f, t, bytes, rc);
+        if (rc == MPI_SUCCESS && w == Where::individual) {
+            std::lock_guard lk(f.mu);
+            f.pos = t.pos + *bytes / f.view.esize * f.view.esize;
+        }
+        return rc;
+    }
+    if (w == Where::ordered) rc = agree(f.comm, rc);
     if (rc != MPI_SUCCESS) return rc;
     t.write = write;
     t.buf = buf;
@@ -73,7 +89,8 @@ int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* b
         if (base[1] != MPI_SUCCESS) return static_cast<int>(base[1]);
         t.pos = base[0] + before;
     }
-    rc = (coll || w == Where::ordered) ? io_collective(f, t, bytes) : io_independent(f, t, bytes);
+    rc =
+        w == Where::ordered ? io_collective(f, t, bytes, MPI_SUCCESS) : io_independent(f, t, bytes);
     if (w == Where::individual) {
         std::lock_guard lk(f.mu);
         f.pos = t.pos + *bytes / f.view.esize * f.view.esize;

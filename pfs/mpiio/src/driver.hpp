@@ -141,7 +141,8 @@ struct Transfer {
 };
 // Independent access: returns an MPI error code; *done = data bytes moved.
 int io_independent(PfsFile& f, const Transfer& t, std::int64_t* done);
-// Collective access over f.comm (two-phase when it pays off); errors agreed.
-int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done);
+// Collective access over f.comm (two-phase when it pays off); errors agreed. arg_rc is this
+// rank's argument check: any rank's failure makes every rank return before data moves.
+int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done, int arg_rc);
 
 }  // namespace pfs::mpiio
