@@ -678,14 +678,6 @@ void case_errors(Checker& ck) {
     MPI_Type_commit(&dec);
     EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_INT, dec, "native", MPI_INFO_NULL), MPI_ERR_TYPE);
     MPI_Type_free(&dec);
-    MPI_Datatype two, overlap;  // tiles every 4 bytes but 8 bytes long: tiles overlap
-    MPI_Type_contiguous(2, MPI_INT, &two);
-    MPI_Type_create_resized(two, 0, 4, &overlap);
-    MPI_Type_commit(&overlap);
-    EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_INT, overlap, "native", MPI_INFO_NULL),
-                 MPI_ERR_TYPE);
-    MPI_Type_free(&overlap);
-    MPI_Type_free(&two);
     MPI_Datatype three;
     MPI_Type_contiguous(3, MPI_BYTE, &three);
     MPI_Type_commit(&three);
