@@ -6,6 +6,7 @@
 // MPI_Status_set_cancelled. Shared-pointer calls claim their range with a fetch-and-add at the
 // pointer's owner (shared_fp.cpp); the ordered calls claim all ranks' ranges at once.
 #include <cstring>
+#include <thread>
 
 #include "driver.hpp"
 
@@ -127,22 +128,59 @@ int cancel_fn(void*, int) {
     return MPI_SUCCESS;  // already complete: nothing to cancel
 }
 
-int async_op(MPI_File fh, PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* buf,
-             int count, MPI_Datatype dt, MPI_Request* req) {
+// Independent nonblocking calls run on a thread of their own and complete the generalized
+// request from there (MPI_THREAD_MULTIPLE, which the job runtime always provides), so the
+// caller overlaps them with computation and with each other. The position is taken when the
+// call starts, as MPI requires: the individual pointer moves by the requested amount, the shared
+// pointer by a fetch-and-add. Collective nonblocking calls are done before they return (every
+// rank takes part in them there anyway) and hand back a completed request.
+int async_op(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, bool write, bool coll,
+             MPI_Offset off, void* buf, int count, MPI_Datatype dt, MPI_Request* req) {
+    PfsFile& f = *fp;
     std::int64_t bytes = 0;
-    std::shared_ptr<const Flat> mem;
+    Transfer t;
     // Argument errors are reported by the call itself, I/O errors through the request.
-    int rc = check(f, w, write, off, buf, count, dt, &mem);
+    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
     if (coll) rc = agree(f.comm, rc);
     if (rc != MPI_SUCCESS) return raise_error(fh, rc);
-    rc = transfer(f, w, write, coll, off, buf, count, dt, &bytes);
-    auto* s = new ReqState{rc, bytes};
+    if (coll) {
+        rc = transfer(f, w, write, coll, off, buf, count, dt, &bytes);
+        auto* s = new ReqState{rc, bytes};
+        int grc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
+        if (grc != MPI_SUCCESS) {
+            delete s;
+            return raise_error(fh, grc);
+        }
+        PMPI_Grequest_complete(*req);
+        return MPI_SUCCESS;
+    }
+    t.write = write;
+    t.buf = buf;
+    t.count = count;
+    if (w == Where::shared) {
+        rc = shared_fp_op(f, FpOp::fetch_add, t.bytes(), &t.pos);
+        if (rc != MPI_SUCCESS) return raise_error(fh, rc);
+    } else {
+        std::lock_guard lk(f.mu);
+        if (w == Where::at) {
+            t.pos = off * f.view.esize;
+        } else {
+            t.pos = f.pos;
+            f.pos += t.bytes() / f.view.esize * f.view.esize;
+        }
+    }
+    auto* s = new ReqState{MPI_SUCCESS, 0};
     int grc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
     if (grc != MPI_SUCCESS) {
         delete s;
         return raise_error(fh, grc);
     }
-    PMPI_Grequest_complete(*req);
+    std::thread([fp, t, s, r = *req]() mutable {
+        std::int64_t done = 0;
+        s->rc = io_independent(*fp, t, &done);
+        s->bytes = done;
+        PMPI_Grequest_complete(r);
+    }).detach();
     return MPI_SUCCESS;
 }
 
@@ -211,22 +249,22 @@ int MPI_File_write_at_all(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_D
 }
 int MPI_File_iread_at(MPI_File fh, MPI_Offset o, void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iread_at(fh, o, b, n, t, r));
-    return async_op(fh, *f, Where::at, false, false, o, b, n, t, r);
+    return async_op(fh, f, Where::at, false, false, o, b, n, t, r);
 }
 int MPI_File_iwrite_at(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_Datatype t,
                        MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iwrite_at(fh, o, b, n, t, r));
-    return async_op(fh, *f, Where::at, true, false, o, const_cast<void*>(b), n, t, r);
+    return async_op(fh, f, Where::at, true, false, o, const_cast<void*>(b), n, t, r);
 }
 int MPI_File_iread_at_all(MPI_File fh, MPI_Offset o, void* b, int n, MPI_Datatype t,
                           MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iread_at_all(fh, o, b, n, t, r));
-    return async_op(fh, *f, Where::at, false, true, o, b, n, t, r);
+    return async_op(fh, f, Where::at, false, true, o, b, n, t, r);
 }
 int MPI_File_iwrite_at_all(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_Datatype t,
                            MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iwrite_at_all(fh, o, b, n, t, r));
-    return async_op(fh, *f, Where::at, true, true, o, const_cast<void*>(b), n, t, r);
+    return async_op(fh, f, Where::at, true, true, o, const_cast<void*>(b), n, t, r);
 }
 
 // ---- individual file pointer --------------------------------------------------------------------
@@ -248,19 +286,19 @@ int MPI_File_write_all(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_St
 }
 int MPI_File_iread(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iread(fh, b, n, t, r));
-    return async_op(fh, *f, Where::individual, false, false, 0, b, n, t, r);
+    return async_op(fh, f, Where::individual, false, false, 0, b, n, t, r);
 }
 int MPI_File_iwrite(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iwrite(fh, b, n, t, r));
-    return async_op(fh, *f, Where::individual, true, false, 0, const_cast<void*>(b), n, t, r);
+    return async_op(fh, f, Where::individual, true, false, 0, const_cast<void*>(b), n, t, r);
 }
 int MPI_File_iread_all(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iread_all(fh, b, n, t, r));
-    return async_op(fh, *f, Where::individual, false, true, 0, b, n, t, r);
+    return async_op(fh, f, Where::individual, false, true, 0, b, n, t, r);
 }
 int MPI_File_iwrite_all(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iwrite_all(fh, b, n, t, r));
-    return async_op(fh, *f, Where::individual, true, true, 0, const_cast<void*>(b), n, t, r);
+    return async_op(fh, f, Where::individual, true, true, 0, const_cast<void*>(b), n, t, r);
 }
 
 // ---- split collectives
@@ -309,11 +347,11 @@ int MPI_File_write_shared(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI
 }
 int MPI_File_iread_shared(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iread_shared(fh, b, n, t, r));
-    return async_op(fh, *f, Where::shared, false, false, 0, b, n, t, r);
+    return async_op(fh, f, Where::shared, false, false, 0, b, n, t, r);
 }
 int MPI_File_iwrite_shared(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Request* r) {
     PFS_DISPATCH(fh, f, PMPI_File_iwrite_shared(fh, b, n, t, r));
-    return async_op(fh, *f, Where::shared, true, false, 0, const_cast<void*>(b), n, t, r);
+    return async_op(fh, f, Where::shared, true, false, 0, const_cast<void*>(b), n, t, r);
 }
 int MPI_File_read_ordered(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Status* s) {
     PFS_DISPATCH(fh, f, PMPI_File_read_ordered(fh, b, n, t, s));
