@@ -2,6 +2,7 @@
 # Parallel HDF5 round trip through the driver (contiguous + chunked datasets, independent +
 # collective transfers) on 4 compute ranks; then h5dump reads the file copied out through the
 # native client and must find the four datasets and their values.
+# shellcheck source=tests/integration/mpiio/lib.sh
 . "$(dirname "$0")/lib.sh"
 [[ -x $BIN/pfs-mpiio-hdf5-test ]] || fail "pfs-mpiio-hdf5-test not built (hdf5-openmpi missing?)"
 mkfs --meta 1 --data 2

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # An unmodified MPI program (linked with libmpi only) gets the driver by LD_PRELOAD: only the
 # compute block is preloaded (env LD_PRELOAD=... as the application), as docs/mpiio.md shows.
+# shellcheck source=tests/integration/mpiio/lib.sh
 . "$(dirname "$0")/lib.sh"
 LIB=$BIN/../lib/libpfs_mpiio.so
 [[ -f $LIB ]] || fail "no $LIB"
