@@ -9,7 +9,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 for io in ("ompio", "romio321"):
     rows = d[io]["results"]
-    assert {r["mode"] for r in rows} == {"fpp", "shared", "coll"}, rows
+    assert {r["mode"] for r in rows} == {"fpp", "shared", "coll", "strided", "strided_coll"}, rows
     assert d[io]["verified"] is True
     for r in rows:
         assert r["pfs_write"] > 0 and r["base_write"] > 0 and r["native_read"] > 0, r

@@ -23,6 +23,8 @@
 
 namespace {
 
+long g_piece = 64 << 10;  // strided modes: bytes per interleaved piece
+
 struct Result {
     double write_mib_s = 0, read_mib_s = 0;
     bool ok = true;
@@ -47,7 +49,7 @@ Result run_native(MPI_Comm app, const std::string& mode, long block, long xfer) 
         r.ok = false;
         return r;
     }
-    const bool fpp = mode == "fpp";
+    const bool fpp = mode == "fpp", strided = mode.rfind("strided", 0) == 0;
     const std::string name = "/native-" + mode + (fpp ? "-" + std::to_string(rank) : "");
     const long origin = fpp ? 0 : static_cast<long>(rank) * block;
     std::vector<char> buf(static_cast<std::size_t>(xfer)), back(buf.size());
@@ -65,14 +67,21 @@ Result run_native(MPI_Comm app, const std::string& mode, long block, long xfer) 
             return 0.0;
         }
         for (long k = 0; k < block / xfer; ++k) {
-            const long off = origin + k * xfer;
             fill(buf, rank, k);
-            if (write) {
-                if (!c->pwrite(*fd, buf.data(), buf.size(), off)) r.ok = false;
-            } else {
-                auto n = c->pread(*fd, back.data(), back.size(), off);
-                if (!n || std::memcmp(buf.data(), back.data(), buf.size()) != 0) r.ok = false;
+            // Strided: the rank's pieces interleave with the other ranks' (what the view maps).
+            const long step = strided ? g_piece : xfer;
+            for (long j = 0; j < xfer; j += step) {
+                const long v = k * xfer + j;
+                const long off =
+                    strided ? (v / g_piece * size + rank) * g_piece + v % g_piece : origin + v;
+                if (write) {
+                    if (!c->pwrite(*fd, buf.data() + j, static_cast<std::size_t>(step), off))
+                        r.ok = false;
+                } else if (!c->pread(*fd, back.data() + j, static_cast<std::size_t>(step), off)) {
+                    r.ok = false;
+                }
             }
+            if (!write && std::memcmp(buf.data(), back.data(), buf.size()) != 0) r.ok = false;
         }
         if (write) {
             MPI_Barrier(app);
@@ -94,12 +103,21 @@ Result run(MPI_Comm app, const std::string& base, const std::string& mode, long 
     int rank = 0, size = 1;
     MPI_Comm_rank(app, &rank);
     MPI_Comm_size(app, &size);
-    const bool fpp = mode == "fpp", coll = mode == "coll";
+    const bool fpp = mode == "fpp", coll = mode == "coll" || mode == "strided_coll";
+    const bool strided = mode.rfind("strided", 0) == 0;
     const std::string name = base + "/bench-" + mode + (fpp ? "-" + std::to_string(rank) : "");
     MPI_Comm comm = fpp ? MPI_COMM_SELF : app;
-    const MPI_Offset origin = fpp ? 0 : static_cast<MPI_Offset>(rank) * block;
+    const MPI_Offset origin = fpp || strided ? 0 : static_cast<MPI_Offset>(rank) * block;
     std::vector<char> buf(static_cast<std::size_t>(xfer)), back(buf.size());
     Result r;
+    // Strided: rank r owns pieces r, r+P, ... of g_piece bytes (IOR --mpiio.useFileView style).
+    MPI_Datatype piece = MPI_DATATYPE_NULL, tile = MPI_DATATYPE_NULL;
+    if (strided) {
+        MPI_Type_contiguous(static_cast<int>(g_piece), MPI_BYTE, &piece);
+        MPI_Type_create_resized(piece, 0, static_cast<MPI_Aint>(g_piece) * size, &tile);
+        MPI_Type_commit(&tile);
+        MPI_Type_free(&piece);
+    }
     auto phase = [&](bool write) {
         MPI_Barrier(app);
         const double t0 = MPI_Wtime();
@@ -109,6 +127,9 @@ Result run(MPI_Comm app, const std::string& base, const std::string& mode, long 
             r.ok = false;
             return 0.0;
         }
+        if (strided && MPI_File_set_view(fh, static_cast<MPI_Offset>(rank) * g_piece, MPI_BYTE,
+                                         tile, "native", MPI_INFO_NULL) != MPI_SUCCESS)
+            r.ok = false;
         for (long k = 0; k < block / xfer; ++k) {
             const MPI_Offset off = origin + k * xfer;
             MPI_Status st;
@@ -135,6 +156,7 @@ Result run(MPI_Comm app, const std::string& base, const std::string& mode, long 
         return MPI_Wtime() - t0;
     };
     const double tw = phase(true), tr = phase(false);
+    if (tile != MPI_DATATYPE_NULL) MPI_Type_free(&tile);
     const double mib = static_cast<double>(block) * size / (1 << 20);
     r.write_mib_s = tw > 0 ? mib / tw : 0;
     r.read_mib_s = tr > 0 ? mib / tr : 0;
@@ -161,6 +183,9 @@ int main(int argc, char** argv) {
     cli.add_option("--mib", mib, "MiB per rank (default 64)");
     cli.add_option("--xfer-kib", xfer_kib, "transfer size in KiB (default 1024)");
     cli.add_option("--reps", reps, "repetitions, best kept (default 3)");
+    long piece_kib = 64;
+    cli.add_option("--piece-kib", piece_kib,
+                   "strided modes: interleaved piece in KiB (default 64)");
     cli.add_option("--label", label, "name of the baseline MPI-IO (ompio, romio321)");
     try {
         cli.parse(argc, argv);
@@ -169,13 +194,19 @@ int main(int argc, char** argv) {
         job.finish(2);
     }
     const long block = mib << 20, xfer = xfer_kib << 10;
+    g_piece = piece_kib << 10;
+    if (g_piece <= 0 || xfer % g_piece != 0) {
+        if (rank == 0)
+            std::fprintf(stderr, "pfs-mpiio-bench: --xfer-kib must be a multiple of --piece-kib\n");
+        job.finish(2);
+    }
     bool all_ok = true;
     std::string json = "{\"ranks\":" + std::to_string(size) +
                        ",\"mib_per_rank\":" + std::to_string(mib) +
                        ",\"xfer_kib\":" + std::to_string(xfer_kib) + ",\"baseline\":\"" + label +
                        "\",\"results\":[";
     bool first = true;
-    for (const std::string mode : {"fpp", "shared", "coll"}) {
+    for (const std::string mode : {"fpp", "shared", "coll", "strided", "strided_coll"}) {
         std::map<std::string, Result> best;
         for (int i = 0; i < reps; ++i)
             for (const std::string target : {"pfs", "native", "local"}) {
@@ -192,12 +223,12 @@ int main(int argc, char** argv) {
         const auto& n = best["native"];
         if (rank == 0) {
             std::printf(
-                "BENCH %-6s write  pfs %8.1f  native %8.1f  %s %8.1f MiB/s  "
+                "BENCH %-12s write  pfs %8.1f  native %8.1f  %s %8.1f MiB/s  "
                 "pfs/%s %.3f  pfs/native %.3f\n",
                 mode.c_str(), p.write_mib_s, n.write_mib_s, label.c_str(), l.write_mib_s,
                 label.c_str(), p.write_mib_s / l.write_mib_s, p.write_mib_s / n.write_mib_s);
             std::printf(
-                "BENCH %-6s read   pfs %8.1f  native %8.1f  %s %8.1f MiB/s  "
+                "BENCH %-12s read   pfs %8.1f  native %8.1f  %s %8.1f MiB/s  "
                 "pfs/%s %.3f  pfs/native %.3f\n",
                 mode.c_str(), p.read_mib_s, n.read_mib_s, label.c_str(), l.read_mib_s,
                 label.c_str(), p.read_mib_s / l.read_mib_s, p.read_mib_s / n.read_mib_s);
