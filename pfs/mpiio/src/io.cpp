@@ -14,6 +14,9 @@
 namespace pfs::mpiio {
 namespace {
 
+// Pieces at least this large are read one by one when they cover less than half the span.
+constexpr std::int64_t kSieveMinPiece = 32 << 10;
+
 int client_error(int err) {
     return error_class_of_errno(err);
 }
@@ -34,6 +37,15 @@ int read_segments(client::Client& c, PfsFile& f, const std::vector<Segment>& seg
             while (j < segs.size() && segs[j].off >= segs[j - 1].off + segs[j - 1].len &&
                    segs[j].off + segs[j].len - segs[i].off <= window)
                 ++j;
+        if (j > i + 1) {
+            // Sieving reads the gaps too: worth it for many small pieces, not for a few large
+            // ones that are mostly gap (e.g. 64 KiB pieces of 4 interleaved ranks: 4x the bytes).
+            std::int64_t data_in = 0;
+            for (std::size_t k = i; k < j; ++k) data_in += segs[k].len;
+            const std::int64_t span_in = segs[j - 1].off + segs[j - 1].len - segs[i].off;
+            const auto pieces = static_cast<std::int64_t>(j - i);
+            if (2 * data_in < span_in && data_in / pieces >= kSieveMinPiece) j = i + 1;
+        }
         if (j == i + 1) {
             auto r = c.pread(f.fd, dst + data, static_cast<std::size_t>(segs[i].len), segs[i].off);
             if (!r) return client_error(r.error());
