@@ -3,9 +3,9 @@
 // runs an unmodified application's rank through the Job.
 //
 // Recursion guard: Job::init itself calls MPI_Init_thread and Job::finish calls MPI_Finalize.
-// Those calls come from code inside this library (mpi_tools is linked into it), so a wrapper
-// whose caller lies in this library's text goes straight to PMPI; a call from anywhere else is
-// the application's and goes through the Job.
+// Those calls come from the object that holds mpi_tools::Job (libmpi_tools.so), so a wrapper
+// whose caller lies there (or in this library) goes straight to PMPI; a call from anywhere else
+// is the application's and goes through the Job.
 #include <dlfcn.h>
 
 #include <atomic>
@@ -41,9 +41,22 @@ const void* self_base() {
     return base;
 }
 
+// The object holding mpi_tools::Job (the shared libmpi_tools, or this library or the program
+// when it is linked in statically).
+const void* job_base() {
+    static const void* base = [] {
+        Dl_info info{};
+        dladdr(reinterpret_cast<void*>(&mpi_tools::Job::init), &info);
+        return info.dli_fbase;
+    }();
+    return base;
+}
+
+// A call from the job runtime itself (Job::init, Job::finish) or from this library.
 bool called_from_self(void* ret) {
     Dl_info info{};
-    return dladdr(ret, &info) != 0 && info.dli_fbase == self_base();
+    return dladdr(ret, &info) != 0 &&
+           (info.dli_fbase == self_base() || info.dli_fbase == job_base());
 }
 
 // True when this process is a compute rank of a pfs-run PFS job (judged from the launch
