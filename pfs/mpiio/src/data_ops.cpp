@@ -1,0 +1,381 @@
+// PMPI wrappers of the data-transfer functions: explicit offset (_at), individual file pointer,
+// collective (_all, _at_all), split collectives (_begin/_end), nonblocking (i*) and the
+// shared-pointer family. Nonblocking calls do the transfer before they return and hand out a
+// generalized request that is already complete (a real MPI_Request: MPI_Wait/Test/Waitall on
+// mixed arrays work); MPI_Status is filled only through MPI_Status_set_elements_x and
+// MPI_Status_set_cancelled. Shared-pointer calls claim their range with a fetch-and-add at the
+// pointer's owner (shared_fp.cpp); the ordered calls claim all ranks' ranges at once.
+#include <cstring>
+#include <thread>
+
+#include "driver.hpp"
+
+using namespace pfs::mpiio;
+
+namespace {
+
+enum class Where { at, individual, shared, ordered };
+
+void fill_status(MPI_Status* st, std::int64_t bytes) {
+    if (st == MPI_STATUS_IGNORE || st == nullptr) return;
+    PMPI_Status_set_elements_x(st, MPI_BYTE, bytes);
+    PMPI_Status_set_cancelled(st, 0);
+}
+
+// Argument checks shared by every transfer. Returns an MPI error code.
+int check(PfsFile& f, Where w, bool write, MPI_Offset off, const void* buf, int count,
+          MPI_Datatype dt, std::shared_ptr<const Flat>* mem) {
+    if (count < 0) return MPI_ERR_COUNT;
+    int err = MPI_SUCCESS;
+    *mem = flatten(dt, &err);
+    if (!*mem) return MPI_ERR_TYPE;
+    if (write && (f.amode & MPI_MODE_RDONLY)) return MPI_ERR_READ_ONLY;
+    if (!write && (f.amode & MPI_MODE_WRONLY)) return MPI_ERR_ACCESS;
+    if (w == Where::at && (f.amode & MPI_MODE_SEQUENTIAL)) return MPI_ERR_UNSUPPORTED_OPERATION;
+    if (w == Where::at && off < 0) return MPI_ERR_ARG;
+    if (buf == nullptr && count > 0 && (*mem)->size > 0) return MPI_ERR_BUFFER;
+    std::lock_guard lk(f.mu);
+    if ((static_cast<std::int64_t>(count) * (*mem)->size) % f.view.esize != 0) return MPI_ERR_TYPE;
+    return MPI_SUCCESS;
+}
+
+// One transfer. Collective calls agree on argument errors before moving data, so a rank with
+// bad arguments does not leave the others waiting in the exchange.
+int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* buf, int count,
+             MPI_Datatype dt, std::int64_t* bytes) {
+    *bytes = 0;
+    Transfer t;
+    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
+    // Plain collectives carry the argument verdict into io_collective's first exchange.
+    if (coll && w != Where::ordered) {
+        if (rc == MPI_SUCCESS) {
+            std::lock_guard lk(f.mu);
+            t.pos = w == Where::at ? off * f.view.esize : f.pos;
+        }
+        t.write = write;
+        t.buf = buf;
+        t.count = count;
+        rc = io_collective(f, t, bytes, rc);
+        if (rc == MPI_SUCCESS && w == Where::individual) {
+            std::lock_guard lk(f.mu);
+            f.pos = t.pos + *bytes / f.view.esize * f.view.esize;
+        }
+        return rc;
+    }
+    if (w == Where::ordered) rc = agree(f.comm, rc);
+    if (rc != MPI_SUCCESS) return rc;
+    t.write = write;
+    t.buf = buf;
+    t.count = count;
+    {
+        std::lock_guard lk(f.mu);
+        if (w == Where::at)
+            t.pos = off * f.view.esize;
+        else if (w == Where::individual)
+            t.pos = f.pos;
+    }
+    if (w == Where::shared) {
+        // Claim the range at the shared pointer (one fetch-and-add at its owner).
+        rc = shared_fp_op(f, FpOp::fetch_add, t.bytes(), &t.pos);
+        if (rc != MPI_SUCCESS) return rc;
+    }
+    if (w == Where::ordered) {
+        // Rank order from the shared pointer: rank 0 claims the total, the others their offset.
+        std::int64_t mine = t.bytes(), before = 0, total = 0, base[2] = {0, MPI_SUCCESS};
+        PMPI_Exscan(&mine, &before, 1, MPI_INT64_T, MPI_SUM, f.comm);
+        if (f.rank == 0) before = 0;
+        PMPI_Allreduce(&mine, &total, 1, MPI_INT64_T, MPI_SUM, f.comm);
+        if (f.rank == 0) base[1] = shared_fp_op(f, FpOp::fetch_add, total, &base[0]);
+        PMPI_Bcast(base, 2, MPI_INT64_T, 0, f.comm);
+        if (base[1] != MPI_SUCCESS) return static_cast<int>(base[1]);
+        t.pos = base[0] + before;
+    }
+    rc =
+        w == Where::ordered ? io_collective(f, t, bytes, MPI_SUCCESS) : io_independent(f, t, bytes);
+    if (w == Where::individual) {
+        std::lock_guard lk(f.mu);
+        f.pos = t.pos + *bytes / f.view.esize * f.view.esize;
+    }
+    return rc;
+}
+
+int sync_op(MPI_File fh, PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* buf,
+            int count, MPI_Datatype dt, MPI_Status* st) {
+    std::int64_t bytes = 0;
+    const int rc = transfer(f, w, write, coll, off, buf, count, dt, &bytes);
+    if (rc == MPI_SUCCESS) fill_status(st, bytes);
+    return raise_error(fh, rc);
+}
+
+struct ReqState {
+    int rc;
+    std::int64_t bytes;
+};
+
+int query_fn(void* extra, MPI_Status* st) {
+    auto* s = static_cast<ReqState*>(extra);
+    PMPI_Status_set_elements_x(st, MPI_BYTE, s->bytes);
+    PMPI_Status_set_cancelled(st, 0);
+    st->MPI_SOURCE = MPI_UNDEFINED;
+    st->MPI_TAG = MPI_UNDEFINED;
+    return s->rc;
+}
+int free_fn(void* extra) {
+    delete static_cast<ReqState*>(extra);
+    return MPI_SUCCESS;
+}
+int cancel_fn(void*, int) {
+    return MPI_SUCCESS;  // already complete: nothing to cancel
+}
+
+// Independent nonblocking calls run on a thread of their own and complete the generalized
+// request from there (MPI_THREAD_MULTIPLE, which the job runtime always provides), so the
+// caller overlaps them with computation and with each other. The position is taken when the
+// call starts, as MPI requires: the individual pointer moves by the requested amount, the shared
+// pointer by a fetch-and-add. Collective nonblocking calls are done before they return (every
+// rank takes part in them there anyway) and hand back a completed request.
+int async_op(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, bool write, bool coll,
+             MPI_Offset off, void* buf, int count, MPI_Datatype dt, MPI_Request* req) {
+    PfsFile& f = *fp;
+    std::int64_t bytes = 0;
+    Transfer t;
+    // Argument errors are reported by the call itself, I/O errors through the request.
+    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
+    if (coll) rc = agree(f.comm, rc);
+    if (rc != MPI_SUCCESS) return raise_error(fh, rc);
+    if (coll) {
+        rc = transfer(f, w, write, coll, off, buf, count, dt, &bytes);
+        auto* s = new ReqState{rc, bytes};
+        int grc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
+        if (grc != MPI_SUCCESS) {
+            delete s;
+            return raise_error(fh, grc);
+        }
+        PMPI_Grequest_complete(*req);
+        return MPI_SUCCESS;
+    }
+    t.write = write;
+    t.buf = buf;
+    t.count = count;
+    if (w == Where::shared) {
+        rc = shared_fp_op(f, FpOp::fetch_add, t.bytes(), &t.pos);
+        if (rc != MPI_SUCCESS) return raise_error(fh, rc);
+    } else {
+        std::lock_guard lk(f.mu);
+        if (w == Where::at) {
+            t.pos = off * f.view.esize;
+        } else {
+            t.pos = f.pos;
+            f.pos += t.bytes() / f.view.esize * f.view.esize;
+        }
+    }
+    auto* s = new ReqState{MPI_SUCCESS, 0};
+    int grc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
+    if (grc != MPI_SUCCESS) {
+        delete s;
+        return raise_error(fh, grc);
+    }
+    std::thread([fp, t, s, r = *req]() mutable {
+        std::int64_t done = 0;
+        s->rc = io_independent(*fp, t, &done);
+        s->bytes = done;
+        PMPI_Grequest_complete(r);
+    }).detach();
+    return MPI_SUCCESS;
+}
+
+int split_begin(MPI_File fh, PfsFile& f, Where w, bool write, MPI_Offset off, void* buf, int count,
+                MPI_Datatype dt) {
+    {
+        std::lock_guard lk(f.mu);
+        if (f.split_active) return raise_error(fh, MPI_ERR_IO);  // one split at a time
+    }
+    std::int64_t bytes = 0;
+    const int rc = transfer(f, w, write, true, off, buf, count, dt, &bytes);
+    std::lock_guard lk(f.mu);
+    f.split_active = true;
+    f.split_rc = rc;
+    f.split_bytes = bytes;
+    return MPI_SUCCESS;
+}
+
+int split_end(MPI_File fh, PfsFile& f, MPI_Status* st) {
+    int rc = MPI_SUCCESS;
+    std::int64_t bytes = 0;
+    {
+        std::lock_guard lk(f.mu);
+        if (!f.split_active) return raise_error(fh, MPI_ERR_IO);  // no matching _begin
+        f.split_active = false;
+        rc = f.split_rc;
+        bytes = f.split_bytes;
+    }
+    if (rc == MPI_SUCCESS) fill_status(st, bytes);
+    return raise_error(fh, rc);
+}
+
+#define PFS_DISPATCH(fh, f, passthrough)                     \
+    std::shared_ptr<PfsFile> f;                              \
+    switch (lookup(fh, &f)) {                                \
+        case Lookup::not_ours:                               \
+            return passthrough;                              \
+        case Lookup::closed:                                 \
+            return raise_error(MPI_FILE_NULL, MPI_ERR_FILE); \
+        case Lookup::open:                                   \
+            break;                                           \
+    }
+
+}  // namespace
+
+extern "C" {
+
+// ---- explicit offsets ---------------------------------------------------------------------------
+int MPI_File_read_at(MPI_File fh, MPI_Offset o, void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_at(fh, o, b, n, t, s));
+    return sync_op(fh, *f, Where::at, false, false, o, b, n, t, s);
+}
+int MPI_File_write_at(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_Datatype t,
+                      MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_at(fh, o, b, n, t, s));
+    return sync_op(fh, *f, Where::at, true, false, o, const_cast<void*>(b), n, t, s);
+}
+int MPI_File_read_at_all(MPI_File fh, MPI_Offset o, void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_at_all(fh, o, b, n, t, s));
+    return sync_op(fh, *f, Where::at, false, true, o, b, n, t, s);
+}
+int MPI_File_write_at_all(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_Datatype t,
+                          MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_at_all(fh, o, b, n, t, s));
+    return sync_op(fh, *f, Where::at, true, true, o, const_cast<void*>(b), n, t, s);
+}
+int MPI_File_iread_at(MPI_File fh, MPI_Offset o, void* b, int n, MPI_Datatype t, MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iread_at(fh, o, b, n, t, r));
+    return async_op(fh, f, Where::at, false, false, o, b, n, t, r);
+}
+int MPI_File_iwrite_at(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_Datatype t,
+                       MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iwrite_at(fh, o, b, n, t, r));
+    return async_op(fh, f, Where::at, true, false, o, const_cast<void*>(b), n, t, r);
+}
+int MPI_File_iread_at_all(MPI_File fh, MPI_Offset o, void* b, int n, MPI_Datatype t,
+                          MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iread_at_all(fh, o, b, n, t, r));
+    return async_op(fh, f, Where::at, false, true, o, b, n, t, r);
+}
+int MPI_File_iwrite_at_all(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_Datatype t,
+                           MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iwrite_at_all(fh, o, b, n, t, r));
+    return async_op(fh, f, Where::at, true, true, o, const_cast<void*>(b), n, t, r);
+}
+
+// ---- individual file pointer --------------------------------------------------------------------
+int MPI_File_read(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::individual, false, false, 0, b, n, t, s);
+}
+int MPI_File_write(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::individual, true, false, 0, const_cast<void*>(b), n, t, s);
+}
+int MPI_File_read_all(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_all(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::individual, false, true, 0, b, n, t, s);
+}
+int MPI_File_write_all(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_all(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::individual, true, true, 0, const_cast<void*>(b), n, t, s);
+}
+int MPI_File_iread(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iread(fh, b, n, t, r));
+    return async_op(fh, f, Where::individual, false, false, 0, b, n, t, r);
+}
+int MPI_File_iwrite(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iwrite(fh, b, n, t, r));
+    return async_op(fh, f, Where::individual, true, false, 0, const_cast<void*>(b), n, t, r);
+}
+int MPI_File_iread_all(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iread_all(fh, b, n, t, r));
+    return async_op(fh, f, Where::individual, false, true, 0, b, n, t, r);
+}
+int MPI_File_iwrite_all(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iwrite_all(fh, b, n, t, r));
+    return async_op(fh, f, Where::individual, true, true, 0, const_cast<void*>(b), n, t, r);
+}
+
+// ---- split collectives
+// ----------------------------------------------------------------------------
+int MPI_File_read_at_all_begin(MPI_File fh, MPI_Offset o, void* b, int n, MPI_Datatype t) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_at_all_begin(fh, o, b, n, t));
+    return split_begin(fh, *f, Where::at, false, o, b, n, t);
+}
+int MPI_File_read_at_all_end(MPI_File fh, void* b, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_at_all_end(fh, b, s));
+    return split_end(fh, *f, s);
+}
+int MPI_File_write_at_all_begin(MPI_File fh, MPI_Offset o, const void* b, int n, MPI_Datatype t) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_at_all_begin(fh, o, b, n, t));
+    return split_begin(fh, *f, Where::at, true, o, const_cast<void*>(b), n, t);
+}
+int MPI_File_write_at_all_end(MPI_File fh, const void* b, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_at_all_end(fh, b, s));
+    return split_end(fh, *f, s);
+}
+int MPI_File_read_all_begin(MPI_File fh, void* b, int n, MPI_Datatype t) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_all_begin(fh, b, n, t));
+    return split_begin(fh, *f, Where::individual, false, 0, b, n, t);
+}
+int MPI_File_read_all_end(MPI_File fh, void* b, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_all_end(fh, b, s));
+    return split_end(fh, *f, s);
+}
+int MPI_File_write_all_begin(MPI_File fh, const void* b, int n, MPI_Datatype t) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_all_begin(fh, b, n, t));
+    return split_begin(fh, *f, Where::individual, true, 0, const_cast<void*>(b), n, t);
+}
+int MPI_File_write_all_end(MPI_File fh, const void* b, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_all_end(fh, b, s));
+    return split_end(fh, *f, s);
+}
+
+// ---- shared file pointer ------------------------------------------------------------------------
+int MPI_File_read_shared(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_shared(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::shared, false, false, 0, b, n, t, s);
+}
+int MPI_File_write_shared(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_shared(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::shared, true, false, 0, const_cast<void*>(b), n, t, s);
+}
+int MPI_File_iread_shared(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iread_shared(fh, b, n, t, r));
+    return async_op(fh, f, Where::shared, false, false, 0, b, n, t, r);
+}
+int MPI_File_iwrite_shared(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Request* r) {
+    PFS_DISPATCH(fh, f, PMPI_File_iwrite_shared(fh, b, n, t, r));
+    return async_op(fh, f, Where::shared, true, false, 0, const_cast<void*>(b), n, t, r);
+}
+int MPI_File_read_ordered(MPI_File fh, void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_ordered(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::ordered, false, true, 0, b, n, t, s);
+}
+int MPI_File_write_ordered(MPI_File fh, const void* b, int n, MPI_Datatype t, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_ordered(fh, b, n, t, s));
+    return sync_op(fh, *f, Where::ordered, true, true, 0, const_cast<void*>(b), n, t, s);
+}
+int MPI_File_read_ordered_begin(MPI_File fh, void* b, int n, MPI_Datatype t) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_ordered_begin(fh, b, n, t));
+    return split_begin(fh, *f, Where::ordered, false, 0, b, n, t);
+}
+int MPI_File_read_ordered_end(MPI_File fh, void* b, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_read_ordered_end(fh, b, s));
+    return split_end(fh, *f, s);
+}
+int MPI_File_write_ordered_begin(MPI_File fh, const void* b, int n, MPI_Datatype t) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_ordered_begin(fh, b, n, t));
+    return split_begin(fh, *f, Where::ordered, true, 0, const_cast<void*>(b), n, t);
+}
+int MPI_File_write_ordered_end(MPI_File fh, const void* b, MPI_Status* s) {
+    PFS_DISPATCH(fh, f, PMPI_File_write_ordered_end(fh, b, s));
+    return split_end(fh, *f, s);
+}
+
+}  // extern "C"

@@ -1,0 +1,833 @@
+// pfs-mpiio-test: the MPI-IO driver's test program. A compute-rank program of a PFS job
+// (pfs-run) linked with libpfs_mpiio; every case prints "MPIIO-TEST <case> PASS" on rank 0
+// when all ranks passed, and the job exits 1 otherwise.
+//   --case flatten      flattening of every combiner vs MPI's own unpack (plain 1-rank job ok)
+//   --case calls        every MPI_File_* call on a pfs: file
+//   --case views        file views with every combiner vs a reference image built by MPI_Unpack
+//   --case coll         collective and independent writes give identical files; two-phase read
+//   --case errors       bad input gives the right error class, crashes nothing, hangs nothing
+//   --case passthrough  a path without pfs: goes to Open MPI's own MPI-IO (--local-dir)
+#include <fcntl.h>
+#include <mpi.h>
+#include <sys/stat.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "mpi_tools/job.hpp"
+#include "mpiio_test_util.hpp"
+#include "pfs/client/client.hpp"
+#include "pfs/mpiio/flatten.hpp"
+#include "pfs/mpiio/mpiio.hpp"
+#include "type_zoo.hpp"
+
+using mpiio_test::Checker;
+
+namespace {
+
+MPI_Comm g_app;
+int g_rank = 0, g_size = 1;
+
+// Whole file through the native client (the path the driver writes through, not the driver).
+std::vector<char> native_read(const std::string& path) {
+    auto* c = pfs::mpiio::native_client();
+    std::vector<char> out;
+    if (c == nullptr) return out;
+    auto fd = c->open(path, O_RDONLY);
+    if (!fd) return out;
+    auto a = c->fstat(*fd);
+    if (a) {
+        out.resize(a->size);
+        auto r = c->pread(*fd, out.data(), out.size(), 0);
+        if (!r) out.clear();
+    }
+    (void)c->close(*fd);
+    return out;
+}
+
+// Reference blocks of `t` from MPI's pack engine: unpack byte markers into an image and read
+// back which image byte received which packed byte.
+std::vector<pfs::mpiio::Block> reference_blocks(MPI_Datatype t) {
+    int psz = 0;
+    MPI_Pack_size(1, t, MPI_COMM_SELF, &psz);
+    MPI_Count size = 0, tlb = 0, text = 0;
+    MPI_Type_size_x(t, &size);
+    MPI_Type_get_true_extent_x(t, &tlb, &text);
+    std::vector<std::uint32_t> idx(static_cast<std::size_t>(text), 0);
+    std::vector<bool> covered(static_cast<std::size_t>(text), false);
+    std::vector<unsigned char> packed(static_cast<std::size_t>(size)), image(text);
+    for (int pass = 0; pass < 4; ++pass) {
+        for (MPI_Count i = 0; i < size; ++i)
+            packed[i] = pass == 3 ? 1 : static_cast<unsigned char>(i >> (8 * pass));
+        std::fill(image.begin(), image.end(), 0);
+        int pos = 0;
+        MPI_Unpack(packed.data(), static_cast<int>(size), &pos, image.data() - tlb, 1, t,
+                   MPI_COMM_SELF);
+        for (MPI_Count j = 0; j < text; ++j) {
+            if (pass < 3)
+                idx[j] |= static_cast<std::uint32_t>(image[j]) << (8 * pass);
+            else
+                covered[j] = image[j] == 1;
+        }
+    }
+    std::vector<std::pair<std::uint32_t, std::int64_t>> order;
+    for (MPI_Count j = 0; j < text; ++j)
+        if (covered[j]) order.emplace_back(idx[j], j + tlb);
+    std::sort(order.begin(), order.end());
+    std::vector<pfs::mpiio::Block> out;
+    for (auto& [k, off] : order) {
+        if (!out.empty() && out.back().off + out.back().len == off)
+            ++out.back().len;
+        else
+            out.push_back({off, 1});
+    }
+    return out;
+}
+
+// ---- flatten ---------------------------------------------------------------------------------
+void case_flatten(Checker& ck) {
+    auto zoo = mpiio_test::make_zoo(g_rank, g_size);
+    for (auto& z : zoo) {
+        auto f = pfs::mpiio::flatten(z.type);
+        if (!f) {
+            ck.fail(__FILE__, __LINE__, z.name + ": flatten failed");
+            continue;
+        }
+        auto ref = reference_blocks(z.type);
+        if (f->blocks != ref)
+            ck.fail(__FILE__, __LINE__,
+                    z.name + ": blocks differ from MPI's type map (" +
+                        std::to_string(f->blocks.size()) + " vs " + std::to_string(ref.size()) +
+                        " blocks)");
+        MPI_Count lb = 0, ext = 0, size = 0;
+        MPI_Type_get_extent_x(z.type, &lb, &ext);
+        MPI_Type_size_x(z.type, &size);
+        if (f->lb != lb || f->extent != ext || f->size != size)
+            ck.fail(__FILE__, __LINE__, z.name + ": bounds differ");
+        if ((f->nonneg && f->monotonic) != z.filetype_ok)
+            ck.fail(__FILE__, __LINE__, z.name + ": filetype legality flag wrong");
+        // Cached: the second call returns the same object.
+        if (pfs::mpiio::flatten(z.type) != f && z.name.rfind("named", 0) != 0)
+            ck.fail(__FILE__, __LINE__, z.name + ": not cached");
+        // gather/scatter agree with MPI_Pack/MPI_Unpack for 2 elements.
+        MPI_Count tlb = 0, text = 0;
+        MPI_Type_get_true_extent_x(z.type, &tlb, &text);
+        const std::int64_t span = text + ext;
+        std::vector<char> mem(static_cast<std::size_t>(span + 64));
+        for (std::size_t i = 0; i < mem.size(); ++i) mem[i] = static_cast<char>(i * 7 + 1);
+        char* base = mem.data() + 32 - tlb;
+        std::vector<char> mine(static_cast<std::size_t>(2 * size)), theirs(mine.size());
+        pfs::mpiio::gather(base, 2, *f, mine.data(), 2 * size);
+        int pos = 0;
+        MPI_Pack(base, 2, z.type, theirs.data(), static_cast<int>(theirs.size()), &pos,
+                 MPI_COMM_SELF);
+        if (mine != theirs) ck.fail(__FILE__, __LINE__, z.name + ": gather differs from MPI_Pack");
+    }
+    mpiio_test::free_zoo(zoo);
+}
+
+// ---- calls -----------------------------------------------------------------------------------
+int g_eh_calls = 0;
+void count_eh(MPI_File*, int*, ...) {
+    ++g_eh_calls;
+}
+
+void case_calls(Checker& ck) {
+    const char* name = "pfs:/calls.dat";
+    MPI_File fh = MPI_FILE_NULL;
+    MPI_Info info;
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "cb_nodes", "1");
+    EXPECT_OK(ck, MPI_File_open(g_app, name, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh));
+    MPI_Info_free(&info);
+    if (fh == MPI_FILE_NULL) return;
+    int amode = 0;
+    EXPECT_OK(ck, MPI_File_get_amode(fh, &amode));
+    EXPECT_TRUE(ck, amode == (MPI_MODE_CREATE | MPI_MODE_RDWR));
+    MPI_Group g, ga;
+    int cmp = MPI_UNEQUAL;
+    EXPECT_OK(ck, MPI_File_get_group(fh, &g));
+    MPI_Comm_group(g_app, &ga);
+    MPI_Group_compare(g, ga, &cmp);
+    EXPECT_TRUE(ck, cmp == MPI_IDENT);
+    MPI_Group_free(&g);
+    MPI_Group_free(&ga);
+    // Hints: given at open, changed by set_info, reported by get_info.
+    MPI_Info got;
+    char val[64] = {};
+    int flag = 0;
+    EXPECT_OK(ck, MPI_File_get_info(fh, &got));
+    MPI_Info_get(got, "cb_nodes", 63, val, &flag);
+    EXPECT_TRUE(ck, flag && std::string(val) == "1");
+    MPI_Info_free(&got);
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "cb_buffer_size", "65536");
+    EXPECT_OK(ck, MPI_File_set_info(fh, info));
+    MPI_Info_free(&info);
+    EXPECT_OK(ck, MPI_File_get_info(fh, &got));
+    MPI_Info_get(got, "cb_buffer_size", 63, val, &flag);
+    EXPECT_TRUE(ck, flag && std::string(val) == "65536");
+    MPI_Info_free(&got);
+    // Errhandler: MPI_ERRORS_RETURN by default, a user handler is called.
+    MPI_Errhandler eh;
+    EXPECT_OK(ck, MPI_File_get_errhandler(fh, &eh));
+    EXPECT_TRUE(ck, eh == MPI_ERRORS_RETURN);
+    MPI_Errhandler_free(&eh);
+    // c2f/f2c round trip is the same handle.
+    EXPECT_TRUE(ck, MPI_File_f2c(MPI_File_c2f(fh)) == fh);
+
+    EXPECT_OK(ck, MPI_File_set_size(fh, 0));
+    MPI_Offset size = -1;
+    EXPECT_OK(ck, MPI_File_get_size(fh, &size));
+    EXPECT_TRUE(ck, size == 0);
+    MPI_Barrier(g_app);
+
+    // write_at / read_at, status filled.
+    std::vector<int> a(1000), b(1000);
+    std::iota(a.begin(), a.end(), g_rank * 100000);
+    MPI_Status st;
+    const MPI_Offset off = static_cast<MPI_Offset>(g_rank) * 4000;
+    EXPECT_OK(ck, MPI_File_write_at(fh, off, a.data(), 1000, MPI_INT, &st));
+    int cnt = -1;
+    MPI_Get_count(&st, MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 1000);
+    MPI_Get_elements(&st, MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 1000);
+    EXPECT_OK(ck, MPI_File_sync(fh));
+    MPI_Barrier(g_app);
+    EXPECT_OK(ck, MPI_File_sync(fh));
+    EXPECT_OK(ck, MPI_File_read_at(fh, off, b.data(), 1000, MPI_INT, &st));
+    EXPECT_TRUE(ck, a == b);
+    EXPECT_OK(ck, MPI_File_get_size(fh, &size));
+    if (size != 4000 * g_size)
+        ck.fail(__FILE__, __LINE__, "size " + std::to_string(size) + " after all wrote");
+    MPI_Barrier(g_app);  // nobody writes further before everyone checked the size
+
+    // Individual pointer: seek, write, get_position, seek back, read, SEEK_END.
+    const MPI_Offset base = 4000 * g_size + g_rank * 40;
+    EXPECT_OK(ck, MPI_File_seek(fh, base, MPI_SEEK_SET));
+    EXPECT_OK(ck, MPI_File_write(fh, a.data(), 10, MPI_INT, &st));
+    MPI_Offset p = -1;
+    EXPECT_OK(ck, MPI_File_get_position(fh, &p));
+    EXPECT_TRUE(ck, p == base + 40);
+    EXPECT_OK(ck, MPI_File_seek(fh, -40, MPI_SEEK_CUR));
+    std::fill(b.begin(), b.end(), 0);
+    EXPECT_OK(ck, MPI_File_read(fh, b.data(), 10, MPI_INT, &st));
+    EXPECT_TRUE(ck, std::equal(a.begin(), a.begin() + 10, b.begin()));
+    MPI_Barrier(g_app);
+    EXPECT_OK(ck, MPI_File_seek(fh, 0, MPI_SEEK_END));
+    EXPECT_OK(ck, MPI_File_get_position(fh, &p));
+    EXPECT_TRUE(ck, p == 4000 * g_size + 40 * g_size);
+    MPI_Offset bo = -1;
+    EXPECT_OK(ck, MPI_File_get_byte_offset(fh, 5, &bo));
+    EXPECT_TRUE(ck, bo == 5);
+    MPI_Aint ext = 0;
+    EXPECT_OK(ck, MPI_File_get_type_extent(fh, MPI_DOUBLE, &ext));
+    EXPECT_TRUE(ck, ext == 8);
+    // Atomicity.
+    int at = -1;
+    EXPECT_OK(ck, MPI_File_set_atomicity(fh, 1));
+    EXPECT_OK(ck, MPI_File_get_atomicity(fh, &at));
+    EXPECT_TRUE(ck, at == 1);
+    EXPECT_OK(ck, MPI_File_set_atomicity(fh, 0));
+    // Preallocate extends only.
+    EXPECT_OK(ck, MPI_File_preallocate(fh, 1 << 20));
+    EXPECT_OK(ck, MPI_File_get_size(fh, &size));
+    EXPECT_TRUE(ck, size == (1 << 20));
+    EXPECT_OK(ck, MPI_File_preallocate(fh, 10));
+    EXPECT_OK(ck, MPI_File_get_size(fh, &size));
+    EXPECT_TRUE(ck, size == (1 << 20));
+
+    // A view: rank r owns every nprocs-th int from disp 8192; get_view returns it.
+    MPI_Datatype ft;
+    MPI_Type_create_resized(MPI_INT, 0, 4 * g_size, &ft);
+    MPI_Type_commit(&ft);
+    EXPECT_OK(ck,
+              MPI_File_set_view(fh, (1 << 19) + 4 * g_rank, MPI_INT, ft, "native", MPI_INFO_NULL));
+    MPI_Offset vd = -1;
+    MPI_Datatype ve, vf;
+    char rep[MPI_MAX_DATAREP_STRING];
+    EXPECT_OK(ck, MPI_File_get_view(fh, &vd, &ve, &vf, rep));
+    EXPECT_TRUE(ck, vd == (1 << 19) + 4 * g_rank && ve == MPI_INT && std::string(rep) == "native");
+    int ni, na, nt, comb = -1;
+    MPI_Type_get_envelope(vf, &ni, &na, &nt, &comb);
+    EXPECT_TRUE(ck, comb == MPI_COMBINER_DUP || comb == MPI_COMBINER_RESIZED);
+    MPI_Type_free(&vf);
+    EXPECT_OK(ck, MPI_File_get_byte_offset(fh, 2, &bo));
+    EXPECT_TRUE(ck, bo == (1 << 19) + 4 * g_rank + 2 * 4 * g_size);
+    // Collective through the view (individual pointer), then explicit offsets (_at_all).
+    EXPECT_OK(ck, MPI_File_write_all(fh, a.data(), 100, MPI_INT, &st));
+    MPI_Get_count(&st, MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 100);
+    EXPECT_OK(ck, MPI_File_get_position(fh, &p));
+    EXPECT_TRUE(ck, p == 100);
+    std::fill(b.begin(), b.end(), 0);
+    EXPECT_OK(ck, MPI_File_read_at_all(fh, 0, b.data(), 100, MPI_INT, &st));
+    EXPECT_TRUE(ck, std::equal(a.begin(), a.begin() + 100, b.begin()));
+    EXPECT_OK(ck, MPI_File_write_at_all(fh, 100, a.data() + 100, 100, MPI_INT, &st));
+    EXPECT_OK(ck, MPI_File_seek(fh, 0, MPI_SEEK_SET));
+    std::fill(b.begin(), b.end(), 0);
+    EXPECT_OK(ck, MPI_File_read_all(fh, b.data(), 200, MPI_INT, &st));
+    EXPECT_TRUE(ck, std::equal(a.begin(), a.begin() + 200, b.begin()));
+    // Nonblocking: real requests, mixed with a point-to-point pair in one MPI_Waitall.
+    MPI_Request rq[4];
+    int token = 7, token_in = 0;
+    EXPECT_OK(ck, MPI_File_iwrite_at(fh, 200, a.data() + 200, 50, MPI_INT, &rq[0]));
+    MPI_Irecv(&token_in, 1, MPI_INT, 0, 99, MPI_COMM_SELF, &rq[1]);
+    MPI_Isend(&token, 1, MPI_INT, 0, 99, MPI_COMM_SELF, &rq[2]);
+    EXPECT_OK(ck, MPI_File_iwrite_at_all(fh, 250, a.data() + 250, 50, MPI_INT, &rq[3]));
+    MPI_Status sts[4];
+    EXPECT_OK(ck, MPI_Waitall(4, rq, sts));
+    MPI_Get_count(&sts[0], MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 50 && token_in == 7);
+    std::fill(b.begin(), b.end(), 0);
+    EXPECT_OK(ck, MPI_File_iread_at(fh, 200, b.data(), 50, MPI_INT, &rq[0]));
+    int done = 0;
+    while (!done) MPI_Test(&rq[0], &done, &st);
+    MPI_Get_count(&st, MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 50 && std::equal(a.begin() + 200, a.begin() + 250, b.begin()));
+    EXPECT_OK(ck, MPI_File_iread_at_all(fh, 250, b.data(), 50, MPI_INT, &rq[0]));
+    EXPECT_OK(ck, MPI_Wait(&rq[0], &st));
+    EXPECT_TRUE(ck, std::equal(a.begin() + 250, a.begin() + 300, b.begin()));
+    EXPECT_OK(ck, MPI_File_seek(fh, 300, MPI_SEEK_SET));
+    EXPECT_OK(ck, MPI_File_iwrite(fh, a.data() + 300, 10, MPI_INT, &rq[0]));
+    EXPECT_OK(ck, MPI_Wait(&rq[0], MPI_STATUS_IGNORE));
+    EXPECT_OK(ck, MPI_File_iwrite_all(fh, a.data() + 310, 10, MPI_INT, &rq[0]));
+    EXPECT_OK(ck, MPI_Wait(&rq[0], MPI_STATUS_IGNORE));
+    EXPECT_OK(ck, MPI_File_seek(fh, 300, MPI_SEEK_SET));
+    std::fill(b.begin(), b.end(), 0);
+    EXPECT_OK(ck, MPI_File_iread(fh, b.data(), 10, MPI_INT, &rq[0]));
+    EXPECT_OK(ck, MPI_Wait(&rq[0], MPI_STATUS_IGNORE));
+    EXPECT_OK(ck, MPI_File_iread_all(fh, b.data() + 10, 10, MPI_INT, &rq[0]));
+    EXPECT_OK(ck, MPI_Wait(&rq[0], MPI_STATUS_IGNORE));
+    EXPECT_TRUE(ck, std::equal(a.begin() + 300, a.begin() + 320, b.begin()));
+    // Split collectives.
+    EXPECT_OK(ck, MPI_File_write_at_all_begin(fh, 320, a.data() + 320, 10, MPI_INT));
+    EXPECT_OK(ck, MPI_File_write_at_all_end(fh, a.data() + 320, &st));
+    EXPECT_OK(ck, MPI_File_seek(fh, 330, MPI_SEEK_SET));
+    EXPECT_OK(ck, MPI_File_write_all_begin(fh, a.data() + 330, 10, MPI_INT));
+    EXPECT_OK(ck, MPI_File_write_all_end(fh, a.data() + 330, &st));
+    std::fill(b.begin(), b.end(), 0);
+    EXPECT_OK(ck, MPI_File_read_at_all_begin(fh, 320, b.data(), 10, MPI_INT));
+    EXPECT_OK(ck, MPI_File_read_at_all_end(fh, b.data(), &st));
+    EXPECT_OK(ck, MPI_File_seek(fh, 330, MPI_SEEK_SET));
+    EXPECT_OK(ck, MPI_File_read_all_begin(fh, b.data() + 10, 10, MPI_INT));
+    EXPECT_OK(ck, MPI_File_read_all_end(fh, b.data() + 10, &st));
+    MPI_Get_count(&st, MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 10 && std::equal(a.begin() + 320, a.begin() + 340, b.begin()));
+    EXPECT_CLASS(ck, MPI_File_read_all_end(fh, b.data(), &st), MPI_ERR_IO);  // no begin
+    MPI_Type_free(&ft);
+
+    // Shared pointer: ordered calls and the pointer work, independent *_shared do not.
+    EXPECT_OK(ck, MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "native", MPI_INFO_NULL));
+    EXPECT_OK(ck, MPI_File_seek_shared(fh, 1 << 20, MPI_SEEK_SET));
+    std::vector<char> mine(static_cast<std::size_t>(g_rank + 1), static_cast<char>('a' + g_rank));
+    EXPECT_OK(ck, MPI_File_write_ordered(fh, mine.data(), g_rank + 1, MPI_CHAR, &st));
+    EXPECT_OK(ck, MPI_File_get_position_shared(fh, &p));
+    EXPECT_TRUE(ck, p == (1 << 20) + g_size * (g_size + 1) / 2);
+    std::string expect;
+    for (int r = 0; r < g_size; ++r)
+        expect += std::string(static_cast<std::size_t>(r + 1), static_cast<char>('a' + r));
+    std::string back(expect.size(), '\0');
+    EXPECT_OK(ck, MPI_File_read_at(fh, 1 << 20, back.data(), static_cast<int>(back.size()),
+                                   MPI_CHAR, &st));
+    EXPECT_TRUE(ck, back == expect);
+    EXPECT_OK(ck, MPI_File_seek_shared(fh, 1 << 20, MPI_SEEK_SET));
+    std::vector<char> in(mine.size(), 0);
+    EXPECT_OK(ck, MPI_File_read_ordered_begin(fh, in.data(), g_rank + 1, MPI_CHAR));
+    EXPECT_OK(ck, MPI_File_read_ordered_end(fh, in.data(), &st));
+    EXPECT_TRUE(ck, in == mine);
+    // Independent shared-pointer I/O: each rank appends its run at the shared pointer (any
+    // order); the runs tile the region exactly and the pointer ends after all of them.
+    MPI_Barrier(g_app);
+    const MPI_Offset sbase = (1 << 20) + 4096;
+    EXPECT_OK(ck, MPI_File_seek_shared(fh, sbase, MPI_SEEK_SET));
+    EXPECT_OK(ck, MPI_File_write_shared(fh, mine.data(), g_rank + 1, MPI_CHAR, &st));
+    MPI_Get_count(&st, MPI_CHAR, &cnt);
+    EXPECT_TRUE(ck, cnt == g_rank + 1);
+    MPI_Barrier(g_app);
+    EXPECT_OK(ck, MPI_File_get_position_shared(fh, &p));
+    EXPECT_TRUE(ck, p == sbase + static_cast<MPI_Offset>(expect.size()));
+    std::string region(expect.size(), '\0');
+    EXPECT_OK(ck, MPI_File_read_at(fh, sbase, region.data(), static_cast<int>(region.size()),
+                                   MPI_CHAR, &st));
+    for (int r = 0; r < g_size; ++r) {
+        const std::string run(static_cast<std::size_t>(r + 1), static_cast<char>('a' + r));
+        EXPECT_TRUE(ck, region.find(run) != std::string::npos &&
+                            std::count(region.begin(), region.end(), 'a' + r) == r + 1);
+    }
+    // read_shared / iread_shared: every byte of the region is read by exactly one rank.
+    EXPECT_OK(ck, MPI_File_seek_shared(fh, sbase, MPI_SEEK_SET));
+    std::vector<char> part(static_cast<std::size_t>(g_rank + 1), 0);
+    EXPECT_OK(ck, MPI_File_iread_shared(fh, part.data(), g_rank + 1, MPI_CHAR, &rq[0]));
+    EXPECT_OK(ck, MPI_Wait(&rq[0], &st));
+    MPI_Get_count(&st, MPI_CHAR, &cnt);
+    EXPECT_TRUE(ck, cnt == g_rank + 1);
+    int sum = 0;
+    for (char ch : part) sum += ch;
+    int total_sum = 0, want_sum = 0;
+    MPI_Allreduce(&sum, &total_sum, 1, MPI_INT, MPI_SUM, g_app);
+    for (char ch : region) want_sum += ch;
+    EXPECT_TRUE(ck, total_sum == want_sum);
+    EXPECT_OK(ck, MPI_File_get_position_shared(fh, &p));
+    MPI_Barrier(g_app);
+    // Several independent nonblocking writes in flight at once, then reads, then Waitall.
+    {
+        const int kReqs = 6, kInts = 1 << 16;
+        std::vector<int> big(static_cast<std::size_t>(kReqs) * kInts), big_in(big.size(), 0);
+        std::iota(big.begin(), big.end(), g_rank * 7777);
+        std::vector<MPI_Request> reqs(kReqs);
+        // Byte view: a region of its own per rank, past everything else in the file.
+        const MPI_Offset at0 = (2 << 20) + static_cast<MPI_Offset>(g_rank) * kReqs * kInts * 4;
+        for (int k = 0; k < kReqs; ++k)
+            EXPECT_OK(ck, MPI_File_iwrite_at(fh, at0 + static_cast<MPI_Offset>(k) * kInts * 4,
+                                             big.data() + static_cast<std::size_t>(k) * kInts,
+                                             kInts, MPI_INT, &reqs[static_cast<std::size_t>(k)]));
+        std::vector<MPI_Status> bsts(kReqs);
+        EXPECT_OK(ck, MPI_Waitall(kReqs, reqs.data(), bsts.data()));
+        for (auto& s2 : bsts) {
+            MPI_Get_count(&s2, MPI_INT, &cnt);
+            EXPECT_TRUE(ck, cnt == kInts);
+        }
+        for (int k = 0; k < kReqs; ++k)
+            EXPECT_OK(ck, MPI_File_iread_at(fh, at0 + static_cast<MPI_Offset>(k) * kInts * 4,
+                                            big_in.data() + static_cast<std::size_t>(k) * kInts,
+                                            kInts, MPI_INT, &reqs[static_cast<std::size_t>(k)]));
+        EXPECT_OK(ck, MPI_Waitall(kReqs, reqs.data(), MPI_STATUSES_IGNORE));
+        EXPECT_TRUE(ck, big == big_in);
+        // A request freed before it completes still completes (and frees) on its own.
+        // Its buffer must outlive the test (nobody can know when it is done with it).
+        static std::vector<int> lost_buf;
+        lost_buf.assign(big.begin(), big.begin() + kInts);
+        MPI_Request lost;
+        EXPECT_OK(ck, MPI_File_iwrite_at(fh, at0, lost_buf.data(), kInts, MPI_INT, &lost));
+        EXPECT_OK(ck, MPI_Request_free(&lost));
+        MPI_Barrier(g_app);
+    }
+    // A user error handler is called on an error of this file.
+    MPI_Errhandler user;
+    MPI_File_create_errhandler(count_eh, &user);
+    EXPECT_OK(ck, MPI_File_set_errhandler(fh, user));
+    g_eh_calls = 0;
+    EXPECT_CLASS(ck, MPI_File_read_at(fh, -1, b.data(), 1, MPI_INT, &st), MPI_ERR_ARG);
+    EXPECT_TRUE(ck, g_eh_calls == 1);
+    EXPECT_OK(ck, MPI_File_call_errhandler(fh, MPI_ERR_OTHER));
+    EXPECT_TRUE(ck, g_eh_calls == 2);
+    EXPECT_OK(ck, MPI_File_set_errhandler(fh, MPI_ERRORS_RETURN));
+    MPI_Errhandler_free(&user);
+
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    EXPECT_TRUE(ck, fh == MPI_FILE_NULL);
+    MPI_Barrier(g_app);
+    // The file is on the PFS with the data (native client view).
+    auto raw = native_read("/calls.dat");
+    EXPECT_TRUE(ck,
+                raw.size() == (2u << 20) + static_cast<std::size_t>(g_size) * 6 * (1 << 16) * 4);
+    if (raw.size() >= 4000u * g_size)
+        EXPECT_TRUE(ck, std::memcmp(raw.data() + 4000 * g_rank, a.data(), 4000) == 0);
+    // Delete on rank 0; then an open without CREATE fails everywhere.
+    if (g_rank == 0) EXPECT_OK(ck, MPI_File_delete(name, MPI_INFO_NULL));
+    MPI_Barrier(g_app);
+    EXPECT_CLASS(ck, MPI_File_open(g_app, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh),
+                 MPI_ERR_NO_SUCH_FILE);
+    // Striping hints apply to the file the open creates.
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "striping_unit", "65536");
+    MPI_Info_set(info, "striping_factor", "1");
+    EXPECT_OK(
+        ck, MPI_File_open(g_app, "pfs:/striped.dat", MPI_MODE_CREATE | MPI_MODE_WRONLY, info, &fh));
+    MPI_Info_free(&info);
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    auto sa = pfs::mpiio::native_client()->stat("/striped.dat");
+    EXPECT_TRUE(ck, sa && sa->layout.stripe_size == 65536 && sa->layout.stripe_count == 1);
+    MPI_Barrier(g_app);
+    // DELETE_ON_CLOSE removes the file at close.
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/doc.tmp",
+                                MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_DELETE_ON_CLOSE,
+                                MPI_INFO_NULL, &fh));
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    EXPECT_TRUE(ck, !pfs::mpiio::native_client()->stat("/doc.tmp"));
+}
+
+// ---- views -----------------------------------------------------------------------------------
+void case_views(Checker& ck) {
+    auto zoo = mpiio_test::make_zoo(g_rank, g_size);
+    int tested = 0;
+    for (auto& z : zoo) {
+        if (!z.filetype_ok) continue;
+        ++tested;
+        const std::string path = "/view-" + z.name + "-" + std::to_string(g_rank);
+        MPI_File fh;
+        EXPECT_OK(ck, MPI_File_open(MPI_COMM_SELF, ("pfs:" + path).c_str(),
+                                    MPI_MODE_CREATE | MPI_MODE_RDWR, MPI_INFO_NULL, &fh));
+        MPI_Count tsize = 0, lb = 0, ext = 0;
+        MPI_Type_size_x(z.type, &tsize);
+        MPI_Type_get_extent_x(z.type, &lb, &ext);
+        const int tiles = 5;
+        const MPI_Offset disp = 100;
+        std::vector<char> data(static_cast<std::size_t>(tsize * tiles));
+        for (std::size_t i = 0; i < data.size(); ++i)
+            data[i] = static_cast<char>((i * 13 + 5) % 251 + 1);
+        EXPECT_OK(ck, MPI_File_set_view(fh, disp, MPI_BYTE, z.type, "native", MPI_INFO_NULL));
+        MPI_Status st;
+        // Two calls: one partial tile boundary in the middle exercises resuming inside a tile.
+        const int first = static_cast<int>(tsize * 2 + tsize / 2);
+        EXPECT_OK(ck, MPI_File_write(fh, data.data(), first, MPI_BYTE, &st));
+        EXPECT_OK(ck, MPI_File_write(fh, data.data() + first, static_cast<int>(data.size()) - first,
+                                     MPI_BYTE, &st));
+        std::vector<char> back(data.size(), 0);
+        EXPECT_OK(ck, MPI_File_seek(fh, 0, MPI_SEEK_SET));
+        EXPECT_OK(ck, MPI_File_read(fh, back.data(), static_cast<int>(back.size()), MPI_BYTE, &st));
+        if (back != data) ck.fail(__FILE__, __LINE__, z.name + ": read through the view differs");
+        EXPECT_OK(ck, MPI_File_close(&fh));
+        // Reference image: MPI_Unpack of the data into `tiles` elements at the displacement.
+        MPI_Count tlb = 0, text = 0;
+        MPI_Type_get_true_extent_x(z.type, &tlb, &text);
+        std::vector<char> image(static_cast<std::size_t>(disp + (tiles - 1) * ext + tlb + text), 0);
+        int pos = 0;
+        MPI_Unpack(data.data(), static_cast<int>(data.size()), &pos, image.data() + disp, tiles,
+                   z.type, MPI_COMM_SELF);
+        // The file ends at the last data byte written.
+        std::size_t end = image.size();
+        {
+            auto ref = reference_blocks(z.type);
+            std::int64_t last = 0;
+            for (auto& b : ref) last = std::max(last, b.off + b.len);
+            end = static_cast<std::size_t>(disp + (tiles - 1) * ext + last);
+        }
+        image.resize(end);
+        auto raw = native_read(path);
+        if (raw != image)
+            ck.fail(__FILE__, __LINE__,
+                    z.name + ": file image differs from MPI_Unpack reference (" +
+                        std::to_string(raw.size()) + " vs " + std::to_string(image.size()) +
+                        " bytes)");
+        // The same data through a derived memory type (non-contiguous buffer, one element each
+        // side): write with the view from a vector-shaped buffer and compare.
+        (void)pfs::mpiio::native_client()->unlink(path);
+    }
+    EXPECT_TRUE(ck, tested >= 18);
+    // Memory datatype with negative and decreasing displacements: gather / scatter path.
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(MPI_COMM_SELF, ("pfs:/memtype-" + std::to_string(g_rank)).c_str(),
+                                MPI_MODE_CREATE | MPI_MODE_RDWR, MPI_INFO_NULL, &fh));
+    int bl[] = {1, 2, 1};
+    MPI_Aint d[] = {40, 0, -16};
+    MPI_Datatype mt;
+    MPI_Type_create_hindexed(3, bl, d, MPI_INT, &mt);
+    MPI_Type_commit(&mt);
+    std::vector<int> mem(64);
+    std::iota(mem.begin(), mem.end(), 1000);
+    int* origin = mem.data() + 8;  // displacement -16 bytes = 4 ints before
+    MPI_Status st;
+    EXPECT_OK(ck, MPI_File_write_at(fh, 0, origin, 1, mt, &st));
+    int got[4] = {};
+    EXPECT_OK(ck, MPI_File_read_at(fh, 0, got, 4, MPI_INT, &st));
+    EXPECT_TRUE(ck, got[0] == origin[10] && got[1] == origin[0] && got[2] == origin[1] &&
+                        got[3] == origin[-4]);
+    std::vector<int> mem2(64, 0);
+    EXPECT_OK(ck, MPI_File_read_at(fh, 0, mem2.data() + 8, 1, mt, &st));
+    EXPECT_TRUE(ck, mem2[18] == origin[10] && mem2[8] == origin[0] && mem2[9] == origin[1] &&
+                        mem2[4] == origin[-4] && mem2[5] == 0);
+    MPI_Type_free(&mt);
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    mpiio_test::free_zoo(zoo);
+}
+
+// ---- coll ------------------------------------------------------------------------------------
+// Rank r writes blocks r, r+P, r+2P, ... of `blk` bytes: an interleaved pattern that makes
+// two-phase I/O move data between ranks.
+void write_pattern(Checker& ck, const char* name, bool collective, MPI_Info info, int nblocks,
+                   int blk) {
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(g_app, name, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh));
+    MPI_Datatype vec, ft;
+    MPI_Type_vector(nblocks, blk, blk * g_size, MPI_BYTE, &vec);
+    MPI_Type_create_resized(vec, 0, static_cast<MPI_Aint>(nblocks) * blk * g_size, &ft);
+    MPI_Type_commit(&ft);
+    MPI_Type_free(&vec);
+    EXPECT_OK(ck, MPI_File_set_view(fh, static_cast<MPI_Offset>(g_rank) * blk, MPI_BYTE, ft,
+                                    "native", info));
+    std::vector<char> data(static_cast<std::size_t>(nblocks) * blk);
+    for (std::size_t i = 0; i < data.size(); ++i)
+        data[i] = static_cast<char>((g_rank * 31 + i * 7) % 253);
+    MPI_Status st;
+    if (collective)
+        EXPECT_OK(
+            ck, MPI_File_write_all(fh, data.data(), static_cast<int>(data.size()), MPI_BYTE, &st));
+    else
+        EXPECT_OK(ck,
+                  MPI_File_write(fh, data.data(), static_cast<int>(data.size()), MPI_BYTE, &st));
+    int cnt = 0;
+    MPI_Get_count(&st, MPI_BYTE, &cnt);
+    EXPECT_TRUE(ck, cnt == static_cast<int>(data.size()));
+    // Read back collectively through the same view (two-phase read) and independently.
+    std::vector<char> back(data.size(), 0);
+    EXPECT_OK(
+        ck, MPI_File_read_at_all(fh, 0, back.data(), static_cast<int>(back.size()), MPI_BYTE, &st));
+    EXPECT_TRUE(ck, back == data);
+    std::fill(back.begin(), back.end(), 0);
+    EXPECT_OK(ck,
+              MPI_File_read_at(fh, 0, back.data(), static_cast<int>(back.size()), MPI_BYTE, &st));
+    EXPECT_TRUE(ck, back == data);
+    // Past EOF, collectively: 0 elements, no error.
+    EXPECT_OK(ck, MPI_File_read_at_all(fh, static_cast<MPI_Offset>(data.size()) * 2, back.data(),
+                                       10, MPI_BYTE, &st));
+    MPI_Get_count(&st, MPI_BYTE, &cnt);
+    EXPECT_TRUE(ck, cnt == 0);
+    MPI_Type_free(&ft);
+    EXPECT_OK(ck, MPI_File_close(&fh));
+}
+
+void case_coll(Checker& ck) {
+    MPI_Info info;
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "cb_nodes", "2");
+    MPI_Info_set(info, "cb_buffer_size", "65536");  // several rounds
+    MPI_Info_set(info, "romio_cb_write", "enable");
+    MPI_Info_set(info, "romio_cb_read", "enable");
+    const int nblocks = 64, blk = 3000;  // not stripe aligned
+    write_pattern(ck, "pfs:/coll.dat", true, info, nblocks, blk);
+    write_pattern(ck, "pfs:/indep.dat", false, MPI_INFO_NULL, nblocks, blk);
+    MPI_Info_free(&info);
+    MPI_Barrier(g_app);
+    auto a = native_read("/coll.dat");
+    auto b = native_read("/indep.dat");
+    EXPECT_TRUE(ck, a.size() == static_cast<std::size_t>(nblocks) * blk * g_size);
+    EXPECT_TRUE(ck, a == b);
+    // Contents are what each rank meant to write.
+    bool ok = a.size() == static_cast<std::size_t>(nblocks) * blk * g_size;
+    for (std::size_t off = 0; ok && off < a.size(); ++off) {
+        const std::size_t blkno = off / blk;
+        const int owner = static_cast<int>(blkno % g_size);
+        const std::size_t i = (blkno / g_size) * blk + off % blk;
+        ok = a[off] == static_cast<char>((owner * 31 + i * 7) % 253);
+    }
+    EXPECT_TRUE(ck, ok);
+
+    // Mixed shapes with default (automatic) hints: rank 0 contiguous, the others strided in
+    // disjoint regions (no interleaving). The two-phase decision must be the same on every
+    // rank: a split decision hangs the job.
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/mixed.dat", MPI_MODE_CREATE | MPI_MODE_RDWR,
+                                MPI_INFO_NULL, &fh));
+    const int piece = 100, pieces = 10, region = 2 * piece * pieces;
+    std::vector<char> mine(static_cast<std::size_t>(pieces * piece),
+                           static_cast<char>('A' + g_rank));
+    MPI_Datatype vec = MPI_DATATYPE_NULL;
+    if (g_rank > 0) {
+        MPI_Type_vector(pieces, piece, 2 * piece, MPI_BYTE, &vec);
+        MPI_Type_commit(&vec);
+        EXPECT_OK(ck, MPI_File_set_view(fh, static_cast<MPI_Offset>(g_rank) * region, MPI_BYTE, vec,
+                                        "native", MPI_INFO_NULL));
+    } else {  // set_view is collective: rank 0 sets the default view
+        EXPECT_OK(ck, MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "native", MPI_INFO_NULL));
+    }
+    MPI_Status st;
+    EXPECT_OK(ck, MPI_File_write_all(fh, mine.data(), pieces * piece, MPI_BYTE, &st));
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    if (vec != MPI_DATATYPE_NULL) MPI_Type_free(&vec);
+    MPI_Barrier(g_app);
+    auto m = native_read("/mixed.dat");
+    const std::size_t want_size =
+        g_size == 1 ? pieces * piece : (g_size - 1) * region + region - piece;
+    bool mixed_ok = m.size() == want_size;
+    for (std::size_t off = 0; mixed_ok && off < m.size(); ++off) {
+        const std::size_t r = off / region, in = off % region;
+        char want = 0;
+        if (r == 0)
+            want = in < static_cast<std::size_t>(pieces * piece) ? 'A' : 0;
+        else
+            want = (in / piece) % 2 == 0 ? static_cast<char>('A' + r) : 0;
+        mixed_ok = m[off] == want;
+    }
+    EXPECT_TRUE(ck, mixed_ok);
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+void case_errors(Checker& ck) {
+    MPI_File fh = MPI_FILE_NULL;
+    EXPECT_CLASS(
+        ck, MPI_File_open(g_app, "pfs:/e1", MPI_MODE_RDONLY | MPI_MODE_RDWR, MPI_INFO_NULL, &fh),
+        MPI_ERR_AMODE);
+    EXPECT_CLASS(
+        ck, MPI_File_open(g_app, "pfs:/e1", MPI_MODE_RDONLY | MPI_MODE_CREATE, MPI_INFO_NULL, &fh),
+        MPI_ERR_AMODE);
+    EXPECT_CLASS(
+        ck,
+        MPI_File_open(g_app, "pfs:/e1", MPI_MODE_RDWR | MPI_MODE_SEQUENTIAL | MPI_MODE_CREATE,
+                      MPI_INFO_NULL, &fh),
+        MPI_ERR_AMODE);
+    EXPECT_CLASS(ck, MPI_File_open(g_app, "pfs:/e1", MPI_MODE_CREATE, MPI_INFO_NULL, &fh),
+                 MPI_ERR_AMODE);
+    EXPECT_CLASS(ck, MPI_File_open(g_app, "pfs:/missing", MPI_MODE_RDONLY, MPI_INFO_NULL, &fh),
+                 MPI_ERR_NO_SUCH_FILE);
+    EXPECT_CLASS(
+        ck,
+        MPI_File_open(g_app, "pfs:/nodir/x", MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh),
+        MPI_ERR_NO_SUCH_FILE);
+    EXPECT_TRUE(ck, fh == MPI_FILE_NULL);
+    // MPI_COMM_WORLD of a PFS job holds the server ranks: refused at once, no hang.
+    EXPECT_CLASS(ck,
+                 MPI_File_open(MPI_COMM_WORLD, "pfs:/e1", MPI_MODE_CREATE | MPI_MODE_RDWR,
+                               MPI_INFO_NULL, &fh),
+                 MPI_ERR_COMM);
+    EXPECT_OK(ck,
+              MPI_File_open(g_app, "pfs:/e1", MPI_MODE_CREATE | MPI_MODE_RDWR, MPI_INFO_NULL, &fh));
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    EXPECT_CLASS(ck,
+                 MPI_File_open(g_app, "pfs:/e1", MPI_MODE_CREATE | MPI_MODE_EXCL | MPI_MODE_RDWR,
+                               MPI_INFO_NULL, &fh),
+                 MPI_ERR_FILE_EXISTS);
+    EXPECT_CLASS(ck, MPI_File_open(g_app, "pfs:/", MPI_MODE_RDWR, MPI_INFO_NULL, &fh),
+                 MPI_ERR_BAD_FILE);
+    if (g_rank == 0)
+        EXPECT_CLASS(ck, MPI_File_delete("pfs:/missing", MPI_INFO_NULL), MPI_ERR_NO_SUCH_FILE);
+
+    // Read-only / write-only access.
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/e1", MPI_MODE_RDONLY, MPI_INFO_NULL, &fh));
+    int v[4] = {1, 2, 3, 4};
+    MPI_Status st;
+    EXPECT_CLASS(ck, MPI_File_write_at(fh, 0, v, 4, MPI_INT, &st), MPI_ERR_READ_ONLY);
+    EXPECT_CLASS(ck, MPI_File_set_size(fh, 10), MPI_ERR_READ_ONLY);
+    // Past EOF: success, 0 elements.
+    int cnt = -1;
+    EXPECT_OK(ck, MPI_File_read_at(fh, 1000, v, 4, MPI_INT, &st));
+    MPI_Get_count(&st, MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 0);
+    EXPECT_OK(ck, MPI_File_read(fh, v, 4, MPI_INT, &st));
+    MPI_Get_count(&st, MPI_INT, &cnt);
+    EXPECT_TRUE(ck, cnt == 0);
+    // Views MPI forbids: decreasing filetype, filetype not made of etypes, bad datarep, bad disp.
+    MPI_Datatype dec;
+    int bl[] = {1, 1};
+    MPI_Aint d[] = {8, 0};
+    MPI_Type_create_hindexed(2, bl, d, MPI_INT, &dec);
+    MPI_Type_commit(&dec);
+    EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_INT, dec, "native", MPI_INFO_NULL), MPI_ERR_TYPE);
+    MPI_Type_free(&dec);
+    MPI_Datatype three;
+    MPI_Type_contiguous(3, MPI_BYTE, &three);
+    MPI_Type_commit(&three);
+    EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_INT, three, "native", MPI_INFO_NULL),
+                 MPI_ERR_ARG);
+    MPI_Type_free(&three);
+    EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "external32", MPI_INFO_NULL),
+                 MPI_ERR_UNSUPPORTED_DATAREP);
+    EXPECT_CLASS(ck, MPI_File_set_view(fh, -5, MPI_BYTE, MPI_BYTE, "native", MPI_INFO_NULL),
+                 MPI_ERR_ARG);
+    EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_DATATYPE_NULL, MPI_BYTE, "native", MPI_INFO_NULL),
+                 MPI_ERR_TYPE);
+    EXPECT_CLASS(ck, MPI_File_read_at(fh, -1, v, 1, MPI_INT, &st), MPI_ERR_ARG);
+    EXPECT_CLASS(ck, MPI_File_read_at(fh, 0, v, -1, MPI_INT, &st), MPI_ERR_COUNT);
+    EXPECT_CLASS(ck, MPI_File_seek(fh, -1, MPI_SEEK_SET), MPI_ERR_ARG);
+    // Collective with bad arguments on one rank only: every rank gets an error, nobody hangs.
+    const int n = g_rank == 0 ? -1 : 4;
+    int rc = MPI_File_read_at_all(fh, 0, v, n, MPI_INT, &st);
+    EXPECT_TRUE(ck, rc != MPI_SUCCESS);
+    MPI_File copy = fh;
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    // Closing twice, a stale copy after close.
+    EXPECT_CLASS(ck, MPI_File_close(&fh), MPI_ERR_FILE);
+    EXPECT_CLASS(ck, MPI_File_read_at(copy, 0, v, 1, MPI_INT, &st), MPI_ERR_FILE);
+    EXPECT_CLASS(ck, MPI_File_close(&copy), MPI_ERR_FILE);
+    EXPECT_CLASS(ck, MPI_File_read_at(MPI_FILE_NULL, 0, v, 1, MPI_INT, &st), MPI_ERR_FILE);
+    // Write-only: reading is an access error.
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/e1", MPI_MODE_WRONLY, MPI_INFO_NULL, &fh));
+    EXPECT_CLASS(ck, MPI_File_read_at(fh, 0, v, 1, MPI_INT, &st), MPI_ERR_ACCESS);
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    // Sequential: explicit offsets are not allowed.
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/e1", MPI_MODE_WRONLY | MPI_MODE_SEQUENTIAL,
+                                MPI_INFO_NULL, &fh));
+    EXPECT_CLASS(ck, MPI_File_write_at(fh, 0, v, 1, MPI_INT, &st), MPI_ERR_UNSUPPORTED_OPERATION);
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    // The data-management abort class: registered, its string carries the errno.
+    int code = pfs::mpiio::dm_abort_error_code(ENOSPC);
+    int cls = 0;
+    MPI_Error_class(code, &cls);
+    char s[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    MPI_Error_string(code, s, &len);
+    EXPECT_TRUE(ck, cls > MPI_ERR_LASTCODE || cls == pfs::mpiio::dm_abort_error_class());
+    EXPECT_TRUE(ck, std::string(s).find("errno 28") != std::string::npos);
+    EXPECT_TRUE(ck, pfs::mpiio::error_class_for_errno(EACCES) == MPI_ERR_ACCESS);
+    EXPECT_TRUE(ck, pfs::mpiio::error_class_for_errno(ENOSPC) == MPI_ERR_NO_SPACE);
+    EXPECT_TRUE(ck, pfs::mpiio::error_class_for_errno(EROFS) == MPI_ERR_READ_ONLY);
+    EXPECT_TRUE(ck, pfs::mpiio::error_class_for_errno(EIO) == MPI_ERR_IO);
+}
+
+// ---- passthrough -----------------------------------------------------------------------------
+void case_passthrough(Checker& ck, const std::string& dir) {
+    const std::string path = dir + "/plain-" + std::to_string(g_rank) + ".dat";
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(MPI_COMM_SELF, path.c_str(), MPI_MODE_CREATE | MPI_MODE_RDWR,
+                                MPI_INFO_NULL, &fh));
+    const char msg[] = "real MPI-IO";
+    MPI_Status st;
+    EXPECT_OK(ck, MPI_File_write_at(fh, 0, msg, sizeof(msg), MPI_CHAR, &st));
+    MPI_Offset size = 0;
+    EXPECT_OK(ck, MPI_File_get_size(fh, &size));
+    EXPECT_TRUE(ck, size == sizeof(msg));
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    struct stat sb {};
+    EXPECT_TRUE(ck, ::stat(path.c_str(), &sb) == 0 && sb.st_size == sizeof(msg));
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_TRUE(ck, text == std::string(msg, sizeof(msg)));
+    // And nothing of that name on the PFS.
+    EXPECT_TRUE(ck, !pfs::mpiio::native_client()->stat(path));
+    EXPECT_OK(ck, MPI_File_delete(path.c_str(), MPI_INFO_NULL));
+    EXPECT_TRUE(ck, ::stat(path.c_str(), &sb) != 0);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    auto& job = mpi_tools::Job::init(&argc, &argv);
+    g_app = job.app_comm();
+    MPI_Comm_rank(g_app, &g_rank);
+    MPI_Comm_size(g_app, &g_size);
+    std::string which, local_dir = "/tmp";
+    CLI::App cli{"pfs-mpiio-test"};
+    cli.add_option("--case", which)->required();
+    cli.add_option("--local-dir", local_dir);
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (g_rank == 0) cli.exit(e);
+        job.finish(2);
+    }
+    Checker ck{which, g_rank};
+    if (which == "flatten")
+        case_flatten(ck);
+    else if (which == "calls")
+        case_calls(ck);
+    else if (which == "views")
+        case_views(ck);
+    else if (which == "coll")
+        case_coll(ck);
+    else if (which == "errors")
+        case_errors(ck);
+    else if (which == "passthrough")
+        case_passthrough(ck, local_dir);
+    else {
+        if (g_rank == 0) std::fprintf(stderr, "unknown case %s\n", which.c_str());
+        job.finish(2);
+    }
+    int bad = ck.failures;
+    MPI_Allreduce(MPI_IN_PLACE, &bad, 1, MPI_INT, MPI_SUM, g_app);
+    if (g_rank == 0) {
+        if (bad == 0)
+            std::printf("MPIIO-TEST %s PASS (%d ranks)\n", which.c_str(), g_size);
+        else
+            std::printf("MPIIO-TEST %s FAIL (%d failed checks)\n", which.c_str(), bad);
+        std::fflush(stdout);
+    }
+    job.finish(bad == 0 ? 0 : 1);
+}
