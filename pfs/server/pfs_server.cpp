@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/data/object_store.hpp"
 #include "pfs/meta/meta_store.hpp"
@@ -70,6 +71,8 @@ int main(int argc, char** argv) {
     auto& t = job.transport();
     using pfs::server::Requests;
     pfs::server::refuse(t, Requests::all, EAGAIN);
+    // Every program of a PFS job starts the DMAPI core (collective; requests meanwhile: EAGAIN).
+    dmapi::events::start(job);
 
     const auto sb = load_superblock(job);
     const int index = job.layout().index_in_role(job.rank());
@@ -95,6 +98,7 @@ int main(int argc, char** argv) {
         pool = std::make_unique<pfs::server::WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
                                                          cfg::kQueueMaxBytes);
         pfs::server::serve_meta(t, *pool, *meta);
+        pfs::server::serve_dm(t, *pool, *meta);
         pfs::server::refuse(t, Requests::data, EOPNOTSUPP);
     } else if (role == Role::data) {
         const auto dir = root / sb.data_volumes[static_cast<std::size_t>(index)];

@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,6 +62,35 @@ struct Chunk {
 // Cuts per-server ranges into chunks of at most `max_bytes` (objects are dense per server, so a
 // chunk is still one contiguous object range).
 std::vector<Chunk> make_chunks(const std::vector<ServerRange>& ranges, std::uint64_t max_bytes);
+
+// The DM state this rank caches for event generation: per inode its event list and managed
+// regions, and the file system's event list and return-on-destroy name. Entries are added only
+// if no invalidation arrived while they were fetched (epoch), so a change the metadata server
+// already invalidated is never re-cached from an older reply.
+class DmCache {
+  public:
+    struct View {
+        std::uint64_t event_set = 0;
+        std::vector<ManagedRegion> regions;
+    };
+    struct FsView {
+        std::uint64_t event_set = 0;
+        std::string rod_name;
+    };
+    std::optional<View> find(Ino ino, Gen gen) const;
+    std::optional<FsView> fs() const;
+    std::uint64_t epoch() const;
+    void put(Ino ino, Gen gen, View v, std::uint64_t epoch_at_request);
+    void put_fs(FsView v, std::uint64_t epoch_at_request);
+    void invalidate(Ino ino);  // ino 0: the file system's state
+    std::uint64_t invalidations() const;
+
+  private:
+    mutable std::mutex mu_;
+    std::map<Ino, std::pair<Gen, View>> files_;
+    std::optional<FsView> fs_;
+    std::uint64_t epoch_ = 0;
+};
 
 struct Client::Impl {
     Impl(mpi_tools::Transport& tr, const ClientOptions& o) : t(tr), opt(o) {}

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/transport.hpp"
 #include "pfs/client/client.hpp"
@@ -688,6 +689,7 @@ void case_malformed(Client& c) {
 
 int main(int argc, char** argv) {
     auto& job = mpi_tools::Job::init(&argc, &argv);
+    dmapi::events::start(job);
     g_job = &job;
     g_app = job.app_comm();
     MPI_Comm_rank(g_app, &g_rank);
