@@ -485,6 +485,12 @@ void dm_nospace(DmSide& dm) {
     if (g_case == "mount") dm_mount(dm);
     if (g_case == "nospace") dm_nospace(dm);
     if (g_case == "libdmapi") dm.serve(cont, [](const std::string&) {});
+    if (g_case == "overhead")
+        dm.serve(cont, [&](const std::string& msg) {
+            CHECK_EQ(node.set_disp(
+                         dm.sid, bit(DM_EVENT_USER) | (msg == "dispose" ? bit(DM_EVENT_WRITE) : 0)),
+                     0);
+        });
     std::printf("DMFS-TEST %s dm %s (%zu events)\n", g_case.c_str(), g_failures ? "FAIL" : "PASS",
                 dm.events.size());
     std::fflush(stdout);
@@ -781,6 +787,37 @@ void compute_libdmapi(Client& c, Job& job, dm_sessid_t sid) {
     if (fd) (void)c.close(*fd);
 }
 
+// Not a test: the cost of event checks on the data path, printed beside its same-run baseline.
+// Rounds of small pwrites alternate between "no session disposes of write" (the baseline) and
+// "a session disposes of write, the file has no region" (cached event list and regions).
+void compute_overhead(Client& c, Node& node, dm_sessid_t sid) {
+    auto fd = c.open("/o", O_CREAT | O_WRONLY, 0644);
+    CHECK(fd.ok());
+    if (!fd) return;
+    std::vector<char> buf(4096, 'o');
+    const int n = 2000;
+    auto round = [&] {
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < n; ++i)
+            CHECK_EQ(err_of(c.pwrite(*fd, buf.data(), buf.size(), 4096LL * (i % 64))), 0);
+        return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0)
+                   .count() /
+               n;
+    };
+    double base = 0, disposed = 0;
+    for (int r = 0; r < 3; ++r) {
+        tell(node, sid, "undispose");
+        base += round() / 3;
+        tell(node, sid, "dispose");
+        disposed += round() / 3;
+    }
+    std::printf(
+        "DMFS-BENCH {\"pwrite_4k_us_no_disposition\": %.2f, "
+        "\"pwrite_4k_us_disposed_no_region\": %.2f, \"ratio\": %.3f}\n",
+        base, disposed, disposed / base);
+    CHECK_EQ(err_of(c.close(*fd)), 0);
+}
+
 [[noreturn]] void compute_main(Job& job) {
     g_role = "compute";
     Node& node = dmapi::events::start(job);
@@ -795,6 +832,7 @@ void compute_libdmapi(Client& c, Job& job, dm_sessid_t sid) {
         if (g_case == "destroy") compute_destroy(c, node, sid);
         if (g_case == "nospace") compute_nospace(c);
         if (g_case == "libdmapi") compute_libdmapi(c, job, sid);
+        if (g_case == "overhead") compute_overhead(c, node, sid);
         if (g_case == "mount") {
             Client second(job);  // a second mount on this rank: refused by the DM application
             CHECK_EQ(second.connect_error(), EROFS);
