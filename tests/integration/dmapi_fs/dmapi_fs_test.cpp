@@ -14,6 +14,7 @@
 //
 // Each side prints "DMFS-TEST <case> <role> PASS" or FAIL lines; the script wants both PASSes.
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -255,6 +256,7 @@ dm_eventset_t disposition() {
     if (g_case == "destroy") return bit(DM_EVENT_DESTROY) | user;
     if (g_case == "mount") return bit(DM_EVENT_MOUNT) | user;
     if (g_case == "nospace") return bit(DM_EVENT_NOSPACE) | user;
+    if (g_case == "deadcache") return bit(DM_EVENT_WRITE) | user;
     return user;
 }
 
@@ -438,6 +440,23 @@ void dm_mount(DmSide& dm) {
     }
 }
 
+// A rank that cached /dc's regions dies; the region change must skip it (a wait on it would end
+// in EIO after the invalidation deadline) and still reach the live caching rank.
+void dm_deadcache(DmSide& dm) {
+    dm.serve(
+        [](const Received&) -> std::pair<dm_response_t, int> { return {DM_RESP_ABORT, EDQUOT}; },
+        [&](const std::string& msg) {
+            if (msg != "region /dc") return;
+            DmChange c;
+            c.op = DmChange::Op::set_regions;
+            c.regions = {{0, 4096, DM_REGION_WRITE}};
+            auto r = dm.client.dm_update(dm.handle_of("/dc"), c);
+            CHECK(r.ok());
+            if (!r) std::printf("dm_update: %s\n", std::strerror(r.error()));
+        });
+    CHECK_EQ(dm.of_type(DM_EVENT_WRITE).size(), 1u);
+}
+
 void dm_nospace(DmSide& dm) {
     int seen = 0;
     dm.serve(
@@ -484,6 +503,7 @@ void dm_nospace(DmSide& dm) {
     if (g_case == "destroy") dm_destroy(dm);
     if (g_case == "mount") dm_mount(dm);
     if (g_case == "nospace") dm_nospace(dm);
+    if (g_case == "deadcache") dm_deadcache(dm);
     if (g_case == "libdmapi") dm.serve(cont, [](const std::string&) {});
     if (g_case == "overhead")
         dm.serve(cont, [&](const std::string& msg) {
@@ -586,6 +606,39 @@ void compute_destroy(Client& c, Node& node, dm_sessid_t sid) {
     tell(node, sid, "tag /x");
     CHECK_EQ(err_of(c.unlink("/x")), 0);
     CHECK_EQ(err_of(c.unlink("/y")), 0);
+}
+
+// The second dm rank of the deadcache case: caches /dc's DM state, then dies.
+[[noreturn]] void cacher_main(Job& job) {
+    g_role = "cacher";
+    Node& node = dmapi::events::start(job);
+    const dm_sessid_t sid = wait_for_session(node);
+    CHECK(sid != DM_NO_SESSION);
+    Client c(job);
+    auto fd = c.open("/dc", O_CREAT | O_WRONLY, 0644);
+    CHECK(fd.ok());
+    // A write with a write disposition: this rank fetches and caches /dc's regions (none).
+    if (fd) CHECK_EQ(err_of(c.pwrite(*fd, "cached", 6, 0)), 0);
+    tell(node, sid, "cached");
+    std::printf("DMFS-TEST %s cacher %s, dying\n", g_case.c_str(), g_failures ? "FAIL" : "PASS");
+    std::fflush(stdout);
+    ::raise(SIGKILL);
+    std::abort();
+}
+
+void compute_deadcache(Client& c, Job& job, Node& node, dm_sessid_t sid) {
+    const int cacher = job.layout().first_rank(mpi_tools::Role::dm) + 1;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!job.ft().is_failed(cacher) && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    CHECK(job.ft().is_failed(cacher));
+    auto fd = c.open("/dc", O_WRONLY);
+    CHECK(fd.ok());
+    if (!fd) return;
+    CHECK_EQ(err_of(c.pwrite(*fd, "x", 1, 5000)), 0);  // caches here too (live caching rank)
+    tell(node, sid, "region /dc");
+    CHECK_EQ(err_of(c.pwrite(*fd, "x", 1, 10)), EDQUOT);  // the new region is seen
+    CHECK_EQ(err_of(c.close(*fd)), 0);
 }
 
 void compute_nospace(Client& c) {
@@ -832,6 +885,7 @@ void compute_overhead(Client& c, Node& node, dm_sessid_t sid) {
         if (g_case == "destroy") compute_destroy(c, node, sid);
         if (g_case == "nospace") compute_nospace(c);
         if (g_case == "libdmapi") compute_libdmapi(c, job, sid);
+        if (g_case == "deadcache") compute_deadcache(c, job, node, sid);
         if (g_case == "overhead") compute_overhead(c, node, sid);
         if (g_case == "mount") {
             Client second(job);  // a second mount on this rank: refused by the DM application
@@ -851,6 +905,9 @@ int main(int argc, char** argv) {
     auto& job = Job::init(&argc, &argv);
     const char* c = std::getenv("DMFS_CASE");
     g_case = c ? c : "";
-    if (job.role() == mpi_tools::Role::dm) dm_main(job);
+    if (job.role() == mpi_tools::Role::dm) {
+        if (job.layout().index_in_role(job.rank()) == 1) cacher_main(job);
+        dm_main(job);
+    }
     compute_main(job);
 }

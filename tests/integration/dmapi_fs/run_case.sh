@@ -5,7 +5,9 @@
 . "$(dirname "$0")/../pfs/lib.sh"
 CASE=$1
 if [[ $CASE == nospace ]]; then mkfs --meta 1 --data 2 --quota-per-volume 1M; else mkfs --meta 1 --data 2; fi
-run_job --meta 1 --data 2 --dm 1 --dm-app "$BIN/dmapi-fs-test" --compute 1 -x "DMFS_CASE=$CASE" \
+DM=1
+[[ $CASE == deadcache ]] && DM=2  # the second dm rank caches DM state, then dies
+run_job --meta 1 --data 2 --dm "$DM" --dm-app "$BIN/dmapi-fs-test" --compute 1 -x "DMFS_CASE=$CASE" \
     -- "$BIN/dmapi-fs-test"
 grep -q "^DMFS-TEST $CASE .* FAIL" "$OUT" && fail "a check failed"
 [[ $RC -eq 0 ]] || fail "job exited $RC, want 0"
