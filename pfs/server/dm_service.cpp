@@ -6,7 +6,9 @@
 // Bookkeeping: a DmStateReq with `cache` adds the asking rank to the inode's caching set BEFORE
 // the state is read, so a concurrent change either is seen by the read or invalidates the
 // asker. A change commits first, then takes the caching set (emptying it) and sends every member
-// a DmInvalidateReq, all at once, and awaits each answer. The wait is failure-aware: a rank the
+// a DmInvalidateReq, all at once, and awaits each answer (on a thread of its own, not a
+// worker: a rank answers only after its operations that checked the old state are done, and they
+// may need a worker). The wait is failure-aware: a rank the
 // failure detector declared dead answers EHOSTDOWN at once and is skipped; a live rank that does
 // not answer within kInvalidateTimeout fails the change with EIO (the state is committed; the
 // rank stays registered so that a retry invalidates it again).
@@ -14,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "pfs/meta/meta_store.hpp"
 #include "service.hpp"
@@ -153,13 +156,27 @@ void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
             r.reply(encode(out));
         },
         [](int err) { return error_reply<DmStateResp>(err); });
-    serve_typed<DmUpdateReq>(t, pool, [&t, &m, tracker](const DmUpdateReq& q) {
-        if (q.op == 0) return StatusResp{EINVAL};
-        bool invalidates = false;
-        int err = apply(m, q, &invalidates);
-        if (err == 0 && invalidates) err = invalidate(t, *tracker, q.ino);
-        return StatusResp{err};
-    });
+    serve_raw(
+        t, pool, static_cast<std::uint16_t>(MsgType::dm_update_req),
+        [&t, &m, tracker](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+            auto q = decode<DmUpdateReq>(frame);
+            if (!q || q->op == 0) {
+                r.reply(encode(StatusResp{q ? EINVAL : q.error()}));
+                return;
+            }
+            bool invalidates = false;
+            const int err = apply(m, *q, &invalidates);
+            if (err != 0 || !invalidates) {
+                r.reply(encode(StatusResp{err}));
+                return;
+            }
+            // The wait for the caching ranks runs off the worker pool: a rank answers only when
+            // its operations under the old state are done, and those may need a worker here.
+            std::thread([&t, tracker, ino = q->ino, r] {
+                r.reply(encode(StatusResp{invalidate(t, *tracker, ino)}));
+            }).detach();
+        },
+        [](int err) { return error_reply<StatusResp>(err); });
 }
 
 }  // namespace pfs::server

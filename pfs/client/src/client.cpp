@@ -108,8 +108,14 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
         job.transport().serve(static_cast<std::uint16_t>(MsgType::dm_invalidate_req),
                               [cache = dm_cache_](mpi_tools::Incoming& in, mpi_tools::Responder r) {
                                   auto q = decode<DmInvalidateReq>(in.payload());
-                                  if (q) cache->invalidate(q->ino);
-                                  r.reply(encode(StatusResp{q ? 0 : q.error()}));
+                                  if (!q) {
+                                      r.reply(encode(StatusResp{q.error()}));
+                                      return;
+                                  }
+                                  // Answered once no operation that checked the old state
+                                  // still runs (DmCache pins).
+                                  cache->invalidate(q->ino,
+                                                    [r] { r.reply(encode(StatusResp{0})); });
                               });
     info_.data_servers = num_servers_;
     if (auto sb = meta::Superblock::load(job.root())) {

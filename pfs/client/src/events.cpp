@@ -47,13 +47,47 @@ void DmCache::put_fs(FsView v, std::uint64_t epoch_at_request) {
     if (epoch_ == epoch_at_request) fs_ = std::move(v);
 }
 
-void DmCache::invalidate(Ino ino) {
+std::optional<DmCache::View> DmCache::find_pinned(Ino ino, Gen gen, DmPin* pin) {
     std::lock_guard lk(mu_);
-    ++epoch_;
-    if (ino == 0)
-        fs_.reset();
-    else
-        files_.erase(ino);
+    auto it = files_.find(ino);
+    if (it == files_.end() || it->second.first != gen) return std::nullopt;
+    ++pins_[ino];
+    *pin = DmPin(this, ino);
+    return it->second.second;
+}
+
+void DmCache::invalidate(Ino ino, std::function<void()> done) {
+    {
+        std::lock_guard lk(mu_);
+        ++epoch_;
+        if (ino == 0)
+            fs_.reset();
+        else
+            files_.erase(ino);
+        if (done && pins_.count(ino)) {
+            waiting_[ino].push_back(std::move(done));
+            return;
+        }
+    }
+    if (done) done();
+}
+
+void DmPin::release() noexcept {
+    if (c_ == nullptr) return;
+    std::vector<std::function<void()>> run;
+    {
+        std::lock_guard lk(c_->mu_);
+        auto it = c_->pins_.find(ino_);
+        if (it != c_->pins_.end() && --it->second == 0) {
+            c_->pins_.erase(it);
+            if (auto w = c_->waiting_.find(ino_); w != c_->waiting_.end()) {
+                run = std::move(w->second);
+                c_->waiting_.erase(w);
+            }
+        }
+    }
+    c_ = nullptr;
+    for (auto& f : run) f();
 }
 
 // ---- Client ------------------------------------------------------------------------------------
@@ -94,10 +128,10 @@ int Client::maybe_raise(FsEvent ev, const Attr* obj) {
 }
 
 int Client::data_event(int type, std::uint32_t region_flag, const Attr& a, std::uint64_t off,
-                       std::uint64_t len) {
+                       std::uint64_t len, DmPin* pin) {
     if (!wants(type)) return 0;
     auto* sink = event_sink();
-    auto v = dm_cache_->find(a.ino, a.gen);
+    auto v = dm_cache_->find_pinned(a.ino, a.gen, pin);
     if (!v) {
         const auto e = dm_cache_->epoch();
         auto r = impl_->rpc<DmStateResp>(meta_rank_, DmStateReq{a.ino, a.gen, true});
@@ -105,6 +139,9 @@ int Client::data_event(int type, std::uint32_t region_flag, const Attr& a, std::
         if (r.err != 0) return r.err;
         v = DmCache::View{r.dm.event_set, r.dm.regions};
         dm_cache_->put(a.ino, a.gen, *v, e);
+        // Pinned only if nothing invalidated it meanwhile; else this operation uses the fresh
+        // reply unpinned (it is newer than any change whose invalidation it could race).
+        if (auto again = dm_cache_->find_pinned(a.ino, a.gen, pin)) v = std::move(again);
     }
     const std::uint64_t end = len == 0 ? UINT64_MAX : off + len;
     bool hit = false;
@@ -118,6 +155,7 @@ int Client::data_event(int type, std::uint32_t region_flag, const Attr& a, std::
     }
     if (!hit) return 0;
     if (!event_enabled(type, &a)) return 0;
+    *pin = DmPin();  // the DM application answers this operation: no pin while it waits
     FsEvent ev;
     ev.type = type;
     ev.handle1 = handle_of(a);

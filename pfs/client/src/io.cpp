@@ -42,8 +42,10 @@ Result<void> Client::truncate_file(const Attr& a, std::uint64_t size, bool event
     if (a.type != FileType::file) return Errno{EINVAL};
     if (size > config::kMaxFileSize) return Errno{EFBIG};
     // XDSM: a truncate event when the cut [size, end) overlaps a TRUNCATE region.
+    DmPin pin;  // held until the truncate is done (see DmCache)
     if (events)
-        if (int e = data_event(ev::kTruncate, ev::kRegionTruncate, a, size, 0)) return Errno{e};
+        if (int e = data_event(ev::kTruncate, ev::kRegionTruncate, a, size, 0, &pin))
+            return Errno{e};
     auto cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
     if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
     if (cur.attr.gen != a.gen) return Errno{ESTALE};
@@ -134,8 +136,9 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
     const auto off = static_cast<std::uint64_t>(offset);
     if (count > config::kMaxFileSize || off > config::kMaxFileSize - count)
         count = static_cast<std::size_t>(config::kMaxFileSize - off);
+    DmPin pin;  // held until the read is done (see DmCache)
     if (events)
-        if (int e = data_event(ev::kRead, ev::kRegionRead, a, off, count)) return Errno{e};
+        if (int e = data_event(ev::kRead, ev::kRegionRead, a, off, count, &pin)) return Errno{e};
     // The size comes from the metadata server; ask for it while the data servers already read
     // (one round trip of latency instead of two). Bytes at or past the size are discarded.
     const auto stat_frame = encode(StatReq{a.ino});
@@ -195,8 +198,9 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
     const auto off = static_cast<std::uint64_t>(offset);
     if (count > config::kMaxFileSize || off > config::kMaxFileSize - count) return Errno{EFBIG};
     const Attr& a = f.attr;
+    DmPin pin;  // held until the write is done (see DmCache)
     if (events)
-        if (int e = data_event(ev::kWrite, ev::kRegionWrite, a, off, count)) return Errno{e};
+        if (int e = data_event(ev::kWrite, ev::kRegionWrite, a, off, count, &pin)) return Errno{e};
     auto ranges = map_range_by_server(a.layout, num_servers_, off, count);
     if (!ranges) return Errno{ranges.error()};
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);

@@ -103,6 +103,7 @@ struct DmChange {
 };
 
 class DmCache;
+class DmPin;
 
 class Client {
   public:
@@ -222,8 +223,9 @@ class Client {
     bool wants(int type) const;
     // A data event (read/write/truncate) when [off, off+len) overlaps a managed region with
     // `region_flag` (len 0: to the end of the file).
+    // `pin` holds the inode against invalidation while an operation that raised no event runs.
     int data_event(int type, std::uint32_t region_flag, const Attr& a, std::uint64_t off,
-                   std::uint64_t len);
+                   std::uint64_t len, DmPin* pin);
     void destroy_event(const Attr& a, const DmSlots& dm);
     void mount_event();
     std::uint32_t st_mode(const Attr& a) const;
