@@ -234,6 +234,7 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
         e.type = ev::kNospace;
         e.handle1 = e.handle2 = handle_of(a);
         e.mode = st_mode(a);
+        pin = DmPin();  // not while waiting for the DM application (see DmCache)
         if (int rc = event_sink()->raise(e)) return Errno{rc};
         err = write_chunks();
     }
