@@ -118,10 +118,6 @@ int dm_probe_hole(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t, d
                   dm_size_t*) {
     return not_implemented();
 }
-int dm_get_allocinfo(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t*, unsigned int, dm_extent_t*,
-                     unsigned int*) {
-    return not_implemented();
-}
 
 // ---- Not planned: optional XDSM functions (DM_CONFIG_* says so) and SGI additions -------------
 

@@ -2,6 +2,8 @@
 // the metadata server) and invisible I/O. Handles are {fsid, ino, gen}; any mismatch is EBADF.
 #include <fcntl.h>
 
+#include <algorithm>
+
 #include "internal.hpp"
 
 namespace pfs::client {
@@ -103,6 +105,58 @@ Result<void> Client::setattr_handle(const Handle& h, const SetAttr& changes) {
     if (rest == SetAttr{}) return ok();
     auto r = impl_->rpc<AttrResp>(meta_rank_, SetattrReq{a->ino, rest});
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+}
+
+Result<std::vector<Extent>> Client::alloc_map(const Handle& h, std::uint64_t offset) {
+    auto a = attr_by_handle(h);
+    if (!a) return Errno{a.error()};
+    if (a->type != FileType::file) return Errno{EINVAL};
+    const std::uint64_t size = a->size;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> data;  // file ranges holding data
+    const std::uint64_t ss = a->layout.stripe_size;
+    for (auto s : stripe_servers(a->layout)) {
+        std::uint64_t from = 0;
+        for (;;) {  // a map cut at kMaxAllocExtents is asked again from its end
+            auto r = impl_->rpc<AllocMapResp>(
+                data_rank(s), AllocMapReq{a->ino, a->gen, from, config::kMaxFileSize - from});
+            if (r.err != 0) return Errno{r.err};
+            for (const auto& e : r.extents) {
+                if (!e.is_data) continue;
+                // One object run spans stripe units that are apart in the file.
+                for (std::uint64_t o = e.offset; o < e.offset + e.length;) {
+                    const std::uint64_t piece =
+                        std::min(e.offset + e.length, (o / ss + 1) * ss) - o;
+                    auto fo = file_offset(a->layout, num_servers_, s, o);
+                    if (!fo) return Errno{fo.error()};
+                    data.emplace_back(*fo, *fo + piece);
+                    o += piece;
+                }
+            }
+            if (r.complete || r.extents.empty()) break;
+            from = r.extents.back().offset + r.extents.back().length;
+        }
+    }
+    std::sort(data.begin(), data.end());
+    std::vector<Extent> out;
+    std::uint64_t at = offset;
+    auto add = [&](std::uint64_t b, std::uint64_t e, bool is_data) {
+        if (e <= b) return;
+        if (!out.empty() && out.back().is_data == is_data &&
+            out.back().offset + out.back().length == b)
+            out.back().length += e - b;
+        else
+            out.push_back(Extent{b, e - b, is_data});
+    };
+    for (auto [b, e] : data) {
+        e = std::min(e, size);
+        if (e <= at) continue;
+        b = std::max(b, at);
+        add(at, b, false);
+        add(b, e, true);
+        at = e;
+    }
+    if (at < size) add(at, size, false);
+    return out;
 }
 
 Result<void> Client::sync_handle(const Handle& h) {

@@ -871,6 +871,67 @@ void compute_libdmapi(Client& c, Job& job, dm_sessid_t sid) {
     CHECK_EQ(rb[0], 'q');
     auto sz = c.stat("/f");
     CHECK(sz.ok() && sz->size == 6004);  // punching keeps the size
+    // The allocation now, at the volume's 4 KiB block granularity: a hole [0, 4096) (punched)
+    // and data [4096, 6004) (the block holding 5000..6000 also holds data on both sides). One
+    // extent per call, then all at once.
+    {
+        dm_off_t at = 0;
+        dm_extent_t ex[8];
+        unsigned nex = 0;
+        std::vector<dm_extent_t> walk;
+        int rc = 1;
+        for (int guard = 0; rc == 1 && guard < 16; ++guard) {
+            rc = dm_get_allocinfo(sid, hp, hl, T, &at, 1, ex, &nex);
+            CHECK(rc == 0 || rc == 1);
+            for (unsigned i = 0; i < nex; ++i) walk.push_back(ex[i]);
+        }
+        CHECK_EQ(walk.size(), 2u);
+        if (walk.size() == 2) {
+            CHECK(walk[0].ex_type == DM_EXTENT_HOLE && walk[0].ex_offset == 0 &&
+                  walk[0].ex_length == 4096);
+            CHECK(walk[1].ex_type == DM_EXTENT_RES && walk[1].ex_offset == 4096 &&
+                  walk[1].ex_length == 6004 - 4096);
+        }
+        at = 0;
+        CHECK_EQ(dm_get_allocinfo(sid, hp, hl, T, &at, 8, ex, &nex), 0);
+        CHECK_EQ(nex, 2u);
+        CHECK_EQ(at, 6004);
+        at = 100000;  // past the end: nothing
+        CHECK_EQ(dm_get_allocinfo(sid, hp, hl, T, &at, 8, ex, &nex), 0);
+        CHECK_EQ(nex, 0u);
+        CHECK(fails(dm_get_allocinfo(sid, hp, hl, T, &at, 0, ex, &nex), EINVAL));
+        CHECK(fails(dm_get_allocinfo(sid, hp, hl, T, nullptr, 8, ex, &nex), EFAULT));
+        CHECK(fails(dm_get_allocinfo(sid, dirh, dirl, T, &at, 8, ex, &nex), EINVAL));
+        // Striped over both servers (64 KiB units): units 0 and 2 live on server 0 at object
+        // offsets 0 and 64 KiB, unit 1 (server 1) is never written; the map is in file offsets.
+        pfs::LayoutHint lh;
+        lh.stripe_size = 64 << 10;
+        lh.stripe_count = 2;
+        lh.first_server = 0;
+        auto sfd = c.open("/striped", O_CREAT | O_WRONLY, 0644, lh);
+        CHECK(sfd.ok());
+        if (sfd) {
+            std::vector<char> unit(64 << 10, 's');
+            CHECK_EQ(err_of(c.pwrite(*sfd, unit.data(), unit.size(), 0)), 0);
+            CHECK_EQ(err_of(c.pwrite(*sfd, unit.data(), unit.size(), 128 << 10)), 0);
+            (void)c.close(*sfd);
+        }
+        void* sh = nullptr;
+        std::size_t sl = 0;
+        CHECK_EQ(dm_path_to_handle(const_cast<char*>("/striped"), &sh, &sl), 0);
+        at = 0;
+        CHECK_EQ(dm_get_allocinfo(sid, sh, sl, T, &at, 8, ex, &nex), 0);
+        CHECK_EQ(nex, 3u);
+        if (nex == 3) {
+            CHECK(ex[0].ex_type == DM_EXTENT_RES && ex[0].ex_offset == 0 &&
+                  ex[0].ex_length == 64u << 10);
+            CHECK(ex[1].ex_type == DM_EXTENT_HOLE && ex[1].ex_offset == 64 << 10 &&
+                  ex[1].ex_length == 64u << 10);
+            CHECK(ex[2].ex_type == DM_EXTENT_RES && ex[2].ex_offset == 128 << 10 &&
+                  ex[2].ex_length == 64u << 10);
+        }
+        dm_handle_free(sh, sl);
+    }
     CHECK_EQ(dm_sync_by_handle(sid, hp, hl, T), 0);
     CHECK(fails(dm_sync_by_handle(sid, &stale, sizeof stale, T), EBADF));
     CHECK(fails(dm_punch_hole(sid, dirh, dirl, T, 0, 1), EINVAL));

@@ -139,7 +139,7 @@ const std::set<std::string> kFileSystemFunctions{
     "dm_path_to_fshandle", "dm_get_fileattr",  "dm_set_fileattr",          "dm_get_dmattr",
     "dm_set_dmattr",       "dm_remove_dmattr", "dm_getall_dmattr",         "dm_set_region",
     "dm_get_region",       "dm_read_invis",    "dm_write_invis",           "dm_punch_hole",
-    "dm_sync_by_handle"};
+    "dm_sync_by_handle",   "dm_get_allocinfo"};
 
 TEST(DmapiStubs, EveryStubIsEnosysAfterInit) {
     char* version = nullptr;

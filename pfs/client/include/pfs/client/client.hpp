@@ -174,6 +174,9 @@ class Client {
     // file; the size is unchanged), and fsync of its objects.
     Result<void> punch_hole(const Handle& h, std::uint64_t offset, std::uint64_t length);
     Result<void> sync_handle(const Handle& h);
+    // The file's allocation from `offset` to its size, in file offsets: alternating data and
+    // hole runs merged over the stripes (from the servers' SEEK_DATA/SEEK_HOLE maps).
+    Result<std::vector<Extent>> alloc_map(const Handle& h, std::uint64_t offset);
     // dm_set_fileattr: chmod/chown/utimes/truncate by handle, without events; dtime is DM state.
     Result<void> setattr_handle(const Handle& h, const SetAttr& changes);
 
