@@ -39,13 +39,14 @@ constexpr std::array<dm_size_t, DM_CONFIG_WILL_RETRY + 1> kConfig = [] {
     c[DM_CONFIG_MAX_HANDLE_SIZE] = DM_PFS_HANDLE_LEN;
     // not implemented yet: no managed regions yet. GPFS: 32.
     c[DM_CONFIG_MAX_MANAGED_REGIONS] = 32;
-    // not implemented yet: the limit dm_send_msg/dm_create_userevent will enforce. GPFS: 4096
-    // (SGI: 3960).
-    c[DM_CONFIG_MAX_MESSAGE_DATA] = 4096;
+    // implemented: the payload limit dm_send_msg/dm_create_userevent enforce (E2BIG above it),
+    // dmapi::core::kMaxMsgData, SGI's DM_MAX_MSG_DATA. GPFS: 4096.
+    c[DM_CONFIG_MAX_MESSAGE_DATA] = 3960;
     // true today and planned: dm_obj_ref_* stay ENOSYS. GPFS: 0.
     c[DM_CONFIG_OBJ_REF] = kFalse;
-    // true today and planned: dm_pending stays ENOSYS. GPFS: 0.
-    c[DM_CONFIG_PENDING] = kFalse;
+    // implemented: dm_pending accepts an outstanding token (it has no further effect: no source
+    // times out on a DM application). GPFS: 0, SGI: 1.
+    c[DM_CONFIG_PENDING] = kTrue;
     // not implemented yet: DM attributes, event lists and managed regions will be inode metadata
     // (DESIGN 5). GPFS: 1, 1, 1.
     c[DM_CONFIG_PERS_ATTRIBUTES] = kTrue;
@@ -77,8 +78,9 @@ int dm_get_config(void* hanp, size_t hlen, dm_config_t flagname, dm_size_t* retv
     return 0;
 }
 
-// As SGI/XFS: nelem 0 is EINVAL; the set is truncated to the first min(nelem, DM_EVENT_MAX)
-// events and *nelemp says how many were considered.
+// The events this build generates (kGeneratedEvents: the PFS's file-system events and user
+// events). As SGI/XFS: nelem 0 is EINVAL; the set is truncated to the first
+// min(nelem, DM_EVENT_MAX) events and *nelemp says how many were considered.
 int dm_get_config_events(void* hanp, size_t hlen, unsigned int nelem, dm_eventset_t* eventsetp,
                          unsigned int* nelemp) {
     if (!pfs::dmapi::require_service()) return -1;
@@ -87,7 +89,7 @@ int dm_get_config_events(void* hanp, size_t hlen, unsigned int nelem, dm_eventse
     if (int err = pfs::dmapi::parse_handle(hanp, hlen, &h)) return fail(err);
     if (nelem == 0) return fail(EINVAL);
     const unsigned int n = nelem < DM_EVENT_MAX ? nelem : static_cast<unsigned int>(DM_EVENT_MAX);
-    *eventsetp = DM_PFS_EVENTSET_SUPPORTED & ((dm_eventset_t{1} << n) - 1);
+    *eventsetp = pfs::dmapi::kGeneratedEvents & ((dm_eventset_t{1} << n) - 1);
     *nelemp = n;
     return 0;
 }

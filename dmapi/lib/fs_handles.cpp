@@ -18,7 +18,7 @@ int path_handle(const char* path, void** hanpp, std::size_t* hlenp, bool fs) noe
     if (p.starts_with("pfs:")) p.remove_prefix(4);
     if (p.empty() || p.front() != '/') return fail(EINVAL);  // not a PFS path
     auto* c = fs_client();
-    if (c == nullptr) return fail(ENXIO);
+    if (c == nullptr) return fail(ENOTCONN);
     auto a = c->stat(p);
     if (!a) return fail(a.error());
     pfs::Handle h = c->handle_of(*a);

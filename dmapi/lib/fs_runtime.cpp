@@ -1,6 +1,8 @@
 // The PFS client of libdmapi's file-system functions (fs_runtime.hpp).
 #include "fs_runtime.hpp"
 
+#include <mpi.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -14,23 +16,21 @@ namespace pfs::dmapi {
 
 namespace {
 std::mutex g_mu;
-mpi_tools::Job* g_job = nullptr;
 std::unique_ptr<pfs::client::Client> g_client;
 }  // namespace
-
-void attach_job(mpi_tools::Job& job) {
-    std::lock_guard lk(g_mu);
-    if (g_job == nullptr) g_job = &job;
-}
 
 pfs::client::Client* fs_client() noexcept {
     std::lock_guard lk(g_mu);
     if (g_client) return g_client.get();
-    if (g_job == nullptr) return nullptr;
+    // After dm_init_service MPI is up only if this process is a rank of a job, whose Job the
+    // runtime made (a Job made outside libdmapi makes dm_init_service fail with EBUSY).
+    int mpi_up = 0;
+    MPI_Initialized(&mpi_up);
+    if (!service_initialized() || !mpi_up) return nullptr;
     try {
         auto opt = pfs::client::ClientOptions::from_env();
         opt.dm_events = false;  // DM calls raise no events; the program's client caches
-        auto c = std::make_unique<pfs::client::Client>(*g_job, opt);
+        auto c = std::make_unique<pfs::client::Client>(mpi_tools::Job::get(), opt);
         if (c->connect_error() != 0) return nullptr;
         g_client = std::move(c);
     } catch (...) {
@@ -50,7 +50,7 @@ int fs_target(dm_sessid_t sid, const void* hanp, std::size_t hlen, dm_token_t to
         return EINVAL;
     if (p.kind == HandleKind::file && !(accept & kFile)) return EINVAL;
     auto* c = fs_client();
-    if (c == nullptr) return ENXIO;
+    if (c == nullptr) return ENOTCONN;
     out->client = c;
     out->is_fs = p.kind == HandleKind::filesystem;
     out->handle = pfs::Handle{p.fsid, out->is_fs ? 0 : p.ino, out->is_fs ? 0 : p.igen};

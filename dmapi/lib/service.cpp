@@ -24,8 +24,10 @@ bool service_initialized() noexcept {
 
 extern "C" int dm_init_service(char** versionstrpp) {
     if (versionstrpp == nullptr) return pfs::dmapi::fail(EFAULT);
-    // Nothing to open yet: the service is this library plus, later, the job's session layer.
-    // Calling it again is harmless (SGI reopens its device; here it is idempotent).
+    // The service is the job's session/event core: joining the job starts it on this rank
+    // (runtime.cpp). Calling it again is harmless (SGI reopens its device; here it is
+    // idempotent).
+    if (int err = pfs::dmapi::join_job()) return pfs::dmapi::fail(err);
     g_initialized.store(true, std::memory_order_release);
     *versionstrpp = g_version;
     return 0;

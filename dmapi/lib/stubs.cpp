@@ -7,7 +7,7 @@
 // Two groups (docs/dmapi.md has the full table):
 //   planned      - will be implemented by the session/event and file-system layers;
 //   not planned  - optional functions pfs-dmapi, like GPFS, does not support (inheritance,
-//                  *_by_handle creation, object references, dm_pending) and SGI's non-standard
+//                  *_by_handle creation, object references) and SGI's non-standard
 //                  dm_open_by_handle / dm_get_dioinfo; they stay ENOSYS stubs.
 #include "dmapi.h"
 #include "internal.hpp"
@@ -21,48 +21,6 @@ int not_implemented() noexcept {
 }  // namespace
 
 extern "C" {
-
-// ---- Planned: sessions and events ---------------------------------------------------------
-
-int dm_create_session(dm_sessid_t, char*, dm_sessid_t*) {
-    return not_implemented();
-}
-int dm_destroy_session(dm_sessid_t) {
-    return not_implemented();
-}
-int dm_getall_sessions(unsigned int, dm_sessid_t*, unsigned int*) {
-    return not_implemented();
-}
-int dm_query_session(dm_sessid_t, size_t, void*, size_t*) {
-    return not_implemented();
-}
-int dm_get_events(dm_sessid_t, unsigned int, unsigned int, size_t, void*, size_t*) {
-    return not_implemented();
-}
-int dm_respond_event(dm_sessid_t, dm_token_t, dm_response_t, int, size_t, void*) {
-    return not_implemented();
-}
-int dm_find_eventmsg(dm_sessid_t, dm_token_t, size_t, void*, size_t*) {
-    return not_implemented();
-}
-int dm_getall_tokens(dm_sessid_t, unsigned int, dm_token_t*, unsigned int*) {
-    return not_implemented();
-}
-int dm_move_event(dm_sessid_t, dm_token_t, dm_sessid_t, dm_token_t*) {
-    return not_implemented();
-}
-int dm_create_userevent(dm_sessid_t, size_t, void*, dm_token_t*) {
-    return not_implemented();
-}
-int dm_send_msg(dm_sessid_t, dm_msgtype_t, size_t, void*) {
-    return not_implemented();
-}
-int dm_set_disp(dm_sessid_t, void*, size_t, dm_token_t, dm_eventset_t*, unsigned int) {
-    return not_implemented();
-}
-int dm_getall_disp(dm_sessid_t, size_t, void*, size_t*) {
-    return not_implemented();
-}
 
 // ---- Planned: access rights ----------------------------------------------------------------
 
@@ -147,9 +105,6 @@ int dm_obj_ref_query(dm_sessid_t, dm_token_t, void*, size_t) {
     return not_implemented();
 }
 int dm_obj_ref_rele(dm_sessid_t, dm_token_t, void*, size_t) {
-    return not_implemented();
-}
-int dm_pending(dm_sessid_t, dm_token_t, dm_timestruct_t*) {
     return not_implemented();
 }
 int dm_open_by_handle(void*, size_t, int) {

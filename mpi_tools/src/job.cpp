@@ -1,6 +1,7 @@
 #include "mpi_tools/job.hpp"
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -75,6 +76,14 @@ Job& Job::get() {
 
 void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
     policy_ = policy;
+    // Message buffers (up to a 4 MiB client chunk) are allocated per message on every rank.
+    // glibc mmaps such blocks, or trims them off the heap once freed, so each message
+    // page-faults and zero-fills its buffer again: a 1 MiB native write took 4.7 ms instead of
+    // 1.2-1.9 ms with the buffers kept on the heap (docs/benchmarks.md, "where the write time
+    // goes"). Freed memory above 64 MiB of free heap top is still returned, so RSS stays
+    // bounded by the messages in flight.
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);  // glibc's maximum; larger blocks are still mmaped
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
     // tcp BTL: the second write to a dead peer raises SIGPIPE and kills the survivor.
     signal(SIGPIPE, SIG_IGN);
     cfg_ = Config::from_environment();

@@ -2,6 +2,7 @@
 // ObjectStore of its volume. Offsets are object offsets (the client stripes). Reads answer with
 // ReadResp + the bytes in one buffer (short at object EOF; the client zero-fills up to the file
 // size); writes take their payload straight from the received message buffer.
+
 #include <memory>
 
 #include "mpi_tools/wire.hpp"

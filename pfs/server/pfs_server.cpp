@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
@@ -67,12 +68,15 @@ int main(int argc, char** argv) {
                      job.rank(), std::string(mpi_tools::role_name(role)).c_str());
         job.abort(2, "pfs-server started on a non-server rank");
     }
+    // A job with dm ranks is a DMAPI job: every rank starts the DMAPI core (collective; the
+    // session manager is the first meta rank). On a thread of its own, so that serving never
+    // waits for the start-up barrier.
+    if (job.layout().count_of(Role::dm) > 0)
+        std::thread([&job] { dmapi::events::start(job); }).detach();
     // Until the service is up every PFS request is answered "not ready" (EAGAIN: retry).
     auto& t = job.transport();
     using pfs::server::Requests;
     pfs::server::refuse(t, Requests::all, EAGAIN);
-    // Every program of a PFS job starts the DMAPI core (collective; requests meanwhile: EAGAIN).
-    dmapi::events::start(job);
 
     const auto sb = load_superblock(job);
     const int index = job.layout().index_in_role(job.rank());

@@ -6,11 +6,13 @@
 
 namespace dmapi::events {
 
-dmapi::core::Node& start(mpi_tools::Job& job) {
+dmapi::core::Node* start(mpi_tools::Job& job) {
+    const auto& l = job.layout();
+    if (!l.plain && l.count_of(mpi_tools::Role::dm) == 0) return nullptr;  // no DMAPI job
     auto& node = dmapi::core::Node::start(job);
     if (dynamic_cast<NodeSink*>(pfs::client::event_sink()) == nullptr)
         pfs::client::set_event_sink(std::make_shared<NodeSink>());
-    return node;
+    return &node;
 }
 
 bool NodeSink::disposed(int type) {

@@ -231,7 +231,7 @@ ResubmitReply Node::collect_outstanding(const ResubmitRequest& req) {
             if (!fresh) break;  // no token left: it keeps the old one
             auto o = outstanding_[t];
             outstanding_.erase(t);
-            tokens_.release(t);
+            release_token(t);
             o->msg.token = *fresh;
             outstanding_[*fresh] = o;
         }

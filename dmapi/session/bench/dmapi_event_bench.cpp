@@ -45,6 +45,18 @@ Stats stats_of(std::vector<double> v) {
     return s;
 }
 
+// Resident set of this process in KiB (memory growth over many events).
+long rss_kib() {
+    std::FILE* f = std::fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kib = -1;
+    while (std::fgets(line, sizeof line, f))
+        if (std::sscanf(line, "VmRSS: %ld kB", &kib) == 1) break;
+    std::fclose(f);
+    return kib;
+}
+
 double us_since(Clock::time_point t0) {
     return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
 }
@@ -81,6 +93,7 @@ struct Result {  // what rank 1 measured and what rank 0's DM thread measured
     Stats mpi, sync;
     double async_source_s = 0, async_dm_s = 0;
     long long async_events = 0, lost = 0, busy_retries = 0;
+    long rss_10pct_kib = 0, rss_end_kib = 0;  // after 10% of the async events, and at the end
 };
 
 }  // namespace
@@ -118,6 +131,7 @@ int main(int argc, char** argv) {
     const long long expect = warmup + iters + async_n + 1;
     std::atomic<long long> got_async{0};
     Clock::time_point first_async{}, last_async{};
+    long rss_10pct = 0;
     std::thread dm;
     dm_sessid_t sid = DM_NO_SESSION;
     if (me == 0) {
@@ -132,6 +146,7 @@ int main(int argc, char** argv) {
                      m = DM_STEP_TO_NEXT(m, dm_eventmsg_t*)) {
                     ++seen;
                     if (m->ev_token == DM_INVALID_TOKEN) {
+                        if (got_async == async_n / 10) rss_10pct = rss_kib();
                         if (got_async++ == 0) first_async = Clock::now();
                         last_async = Clock::now();
                     } else {
@@ -166,8 +181,10 @@ int main(int argc, char** argv) {
             }
         }
         auto t0 = Clock::now();
-        for (long long i = 0; i < async_n; ++i)
+        for (long long i = 0; i < async_n; ++i) {
+            if (i == async_n / 10) res.rss_10pct_kib = rss_kib();
             n.send_msg(sid, DM_MSGTYPE_ASYNC, payload.size(), payload.data());
+        }
         res.lost = static_cast<long long>(n.flush_async());
         res.async_source_s = us_since(t0) / 1e6;
         n.send_msg(sid, DM_MSGTYPE_SYNC, 3, "end");  // after every async event in the queue
@@ -175,10 +192,13 @@ int main(int argc, char** argv) {
         res.sync = stats_of(rtt);
         res.async_events = async_n;
         res.busy_retries = static_cast<long long>(n.stats().busy_retries.load());
+        res.rss_end_kib = rss_kib();
     }
     if (me == 0) {
         dm.join();
         res.async_dm_s = std::chrono::duration<double>(last_async - first_async).count();
+        res.rss_10pct_kib = rss_10pct;
+        res.rss_end_kib = rss_kib();
     }
     // Rank 1's numbers to rank 0 (failure-aware gather over the ctrl channel).
     std::vector<std::byte> mine(sizeof(Result));
@@ -205,6 +225,10 @@ int main(int argc, char** argv) {
             "async: %lld events, %.0f events/s at the source (queued at the session "
             "rank), %.0f events/s received by the DM app, lost %lld, busy retries %lld\n",
             r1.async_events, src_rate, dm_rate, r1.lost, r1.busy_retries);
+        std::printf(
+            "memory: session rank RSS %ld KiB after 10%% of the async events, %ld KiB at "
+            "the end; source rank %ld / %ld KiB\n",
+            res.rss_10pct_kib, res.rss_end_kib, r1.rss_10pct_kib, r1.rss_end_kib);
         if (!json_path.empty()) {
             FILE* f = std::fopen(json_path.c_str(), "w");
             if (f) {
@@ -224,9 +248,13 @@ int main(int argc, char** argv) {
                 std::fprintf(f,
                              "  \"async\": {\"events\": %lld, \"source_s\": %.6f, \"dm_s\": %.6f, "
                              "\"events_per_s\": %.1f, \"dm_events_per_s\": %.1f, \"lost\": %lld, "
-                             "\"busy_retries\": %lld}\n}\n",
+                             "\"busy_retries\": %lld},\n",
                              r1.async_events, r1.async_source_s, res.async_dm_s, src_rate, dm_rate,
                              r1.lost, r1.busy_retries);
+                std::fprintf(f,
+                             "  \"rss_kib\": {\"session_10pct\": %ld, \"session_end\": %ld, "
+                             "\"source_10pct\": %ld, \"source_end\": %ld}\n}\n",
+                             res.rss_10pct_kib, res.rss_end_kib, r1.rss_10pct_kib, r1.rss_end_kib);
                 std::fclose(f);
             }
         }

@@ -387,4 +387,49 @@ std::optional<ResubmitReply> decode_resubmit_reply(std::span<const std::byte> b,
     return finish(r, std::move(m), [](const ResubmitReply&) { return true; });
 }
 
+std::vector<std::byte> encode(const EventBatch& m) {
+    std::vector<std::byte> out;
+    Writer w(&out);
+    w.put<std::uint32_t>(static_cast<std::uint32_t>(m.events.size()));
+    for (const auto& e : m.events) put_event(w, &out, e);
+    return out;
+}
+
+std::optional<EventBatch> decode_event_batch(std::span<const std::byte> b, int max_rank) {
+    Reader r(b);
+    EventBatch m;
+    auto n = r.get<std::uint32_t>();
+    if (!r.ok() || n == 0 || n > kMaxBatchEvents) return std::nullopt;
+    m.events.resize(n);
+    for (auto& e : m.events)
+        if (!get_event(r, &e, max_rank)) return std::nullopt;
+    return finish(r, std::move(m), [](const EventBatch&) { return true; });
+}
+
+std::vector<std::byte> encode(const EventBatchAck& m) {
+    std::vector<std::byte> out;
+    Writer w(&out);
+    w.put<std::uint32_t>(static_cast<std::uint32_t>(m.acks.size()));
+    for (const auto& a : m.acks) {
+        w.put<std::int32_t>(static_cast<std::int32_t>(a.status));
+        w.put<std::uint32_t>(a.sequence);
+    }
+    return out;
+}
+
+std::optional<EventBatchAck> decode_event_batch_ack(std::span<const std::byte> b) {
+    Reader r(b);
+    EventBatchAck m;
+    auto n = r.get<std::uint32_t>();
+    if (!r.ok() || n > kMaxBatchEvents) return std::nullopt;
+    m.acks.resize(n);
+    for (auto& a : m.acks) {
+        auto st = r.get<std::int32_t>();
+        a.sequence = r.get<std::uint32_t>();
+        if (!r.ok() || st < 0 || st > 3) return std::nullopt;
+        a.status = static_cast<EventStatus>(st);
+    }
+    return finish(r, std::move(m), [](const EventBatchAck&) { return true; });
+}
+
 }  // namespace dmapi::core

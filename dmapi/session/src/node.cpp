@@ -21,14 +21,19 @@ Node* g_node = nullptr;
 std::mutex g_start_mu;
 
 // Events raised at one rank may wait locally for the sender thread: this many per window slot.
-constexpr std::size_t kAsyncQueuePerWindow = 16;
+constexpr std::size_t kAsyncQueuePerWindow = 16;  // so batches of up to 256 form
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
 // Start-up
 
 Node::Node(mpi_tools::Job& job, CoreConfig cfg)
-    : job_(job), cfg_(cfg), me_(job.rank()), size_(job.size()), tokens_(job.rank()) {
+    : job_(job),
+      cfg_(cfg),
+      me_(job.rank()),
+      size_(job.size()),
+      tokens_(job.rank(), 1, 1, kTokenMaxSeq / 2),
+      async_tokens_(job.rank(), 1, kTokenMaxSeq / 2 + 1, kTokenMaxSeq) {
     mgr_thread_ = std::thread([this] { manager_loop(); });
     async_thread_ = std::thread([this] { async_loop(); });
 }
@@ -100,6 +105,18 @@ void Node::register_handlers() {
         else
             ack = enqueue(*m, true);
         r.reply(encode(ack));
+    });
+    tr.serve(msg_type(Msg::event_batch), [this](Incoming& in, Responder r) {
+        auto b = decode_event_batch(in.payload(), size_);
+        EventBatchAck acks;  // none for an undecodable batch: the source counts them lost
+        if (b) {
+            std::lock_guard lk(q_mu_);
+            for (const auto& e : b->events)
+                acks.acks.push_back(e.source == in.header.src
+                                        ? enqueue_locked(e, true)
+                                        : EventAck{EventStatus::no_session, 0});
+        }
+        r.reply(encode(acks));
     });
     tr.serve(msg_type(Msg::table_probe), [this](Incoming& in, Responder r) {
         auto p = decode_table_probe(in.payload());
@@ -450,8 +467,12 @@ SessionQueue* Node::queue_locked(dm_sessid_t sid) {
 }
 
 EventAck Node::enqueue(const EventMsg& m, bool enforce_bound) {
-    EventAck ack;
     std::lock_guard lk(q_mu_);
+    return enqueue_locked(m, enforce_bound);
+}
+
+EventAck Node::enqueue_locked(const EventMsg& m, bool enforce_bound) {
+    EventAck ack;
     SessionQueue* q = queue_locked(m.sid);
     if (!q) {
         ack.status = EventStatus::no_session;
@@ -461,7 +482,7 @@ EventAck Node::enqueue(const EventMsg& m, bool enforce_bound) {
         ack.status = EventStatus::busy;  // rebuilding: the source retries after it
         return ack;
     }
-    if (responded_.count(m.token)) {
+    if (m.sync && responded_.count(m.token)) {
         ack.status = EventStatus::duplicate;  // a resend of an event answered already
         return ack;
     }
@@ -556,7 +577,7 @@ int Node::respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t respons
         deliver_response(ev.source, ResponseMsg{token, sid, response, reterror});
     } else if (token_source(token) == me_) {
         std::lock_guard lk(src_mu_);
-        tokens_.release(token);  // a dm_create_userevent token
+        release_token(token);  // a dm_create_userevent token
     }
     return 0;
 }
@@ -585,7 +606,7 @@ void Node::complete_local(const ResponseMsg& r) {
         src_cv_.notify_all();
     } else {  // unmount: queued synchronous but not waited for
         outstanding_.erase(it);
-        tokens_.release(r.token);
+        release_token(r.token);
     }
 }
 
@@ -703,7 +724,7 @@ int Node::create_userevent(dm_sessid_t sid, std::size_t msglen, const void* msg,
     SessionQueue* q = queue_locked(sid);
     if (!q) {
         std::lock_guard slk(src_mu_);
-        tokens_.release(*t);
+        release_token(*t);
         return EINVAL;
     }
     const auto* p = static_cast<const std::byte*>(msg);
@@ -723,6 +744,13 @@ std::size_t Node::undelivered(dm_sessid_t sid) const {
 
 // ---------------------------------------------------------------------------------------------
 // Sources
+
+void Node::release_token(dm_token_t t) {
+    if (async_tokens_.owns(t))
+        async_tokens_.release(t);
+    else
+        tokens_.release(t);
+}
 
 std::optional<SessionRecord> Node::target_of(const Event& ev, int* err) const {
     *err = 0;
@@ -785,7 +813,7 @@ std::shared_ptr<OutstandingEvent> Node::begin_raise(const Event& ev, RaiseResult
     auto o = std::make_shared<OutstandingEvent>();
     {
         std::unique_lock lk(src_mu_);
-        auto t = tokens_.allocate();
+        auto t = sync ? tokens_.allocate() : async_tokens_.allocate();
         if (!t) {
             res.err = EAGAIN;
             return nullptr;
@@ -908,7 +936,7 @@ void Node::end_raise(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& re
         res.token = o->msg.token;  // a recovered mount event was given a new token
         if (!detached) {
             outstanding_.erase(res.token);
-            tokens_.release(res.token);
+            release_token(res.token);
         }
     }
 }
@@ -971,9 +999,15 @@ int Node::send_msg(dm_sessid_t targetsid, dm_msgtype_t msgtype, std::size_t bufl
     return res.op_errno();
 }
 
+// The sender thread of asynchronous events: batches consecutive events for the same session
+// rank into one message (up to kMaxBatchEvents), keeps up to async_window messages in flight,
+// resends the events a full queue refused (BUSY) with backoff, and counts as lost those whose
+// session rank failed (they are never resubmitted: claim 16).
 void Node::async_loop() {
+    using Batch = std::vector<std::shared_ptr<OutstandingEvent>>;
     struct Flight {
-        std::shared_ptr<OutstandingEvent> ev;
+        Batch evs;
+        int owner;
         std::shared_ptr<mpi_tools::PendingCall> pc;
         std::chrono::microseconds backoff;
     };
@@ -982,7 +1016,7 @@ void Node::async_loop() {
     auto finish = [&](const std::shared_ptr<OutstandingEvent>& o, bool lost) {
         std::lock_guard lk(src_mu_);
         outstanding_.erase(o->msg.token);
-        tokens_.release(o->msg.token);
+        release_token(o->msg.token);
         --async_inflight_;
         if (lost) {
             ++async_lost_;
@@ -990,57 +1024,74 @@ void Node::async_loop() {
         }
         async_cv_.notify_all();
     };
-    auto post = [&](const std::shared_ptr<OutstandingEvent>& o, std::chrono::microseconds b) {
-        flight.push_back({o, tr.post(o->owner, msg_type(Msg::event), encode(o->msg)), b});
+    auto post = [&](Batch evs, int owner, std::chrono::microseconds b) {
+        EventBatch msg;
+        msg.events.reserve(evs.size());
+        for (const auto& e : evs) msg.events.push_back(e->msg);
+        auto pc = tr.post(owner, msg_type(Msg::event_batch), encode(msg));
+        flight.push_back({std::move(evs), owner, std::move(pc), b});
     };
     for (;;) {
-        std::shared_ptr<OutstandingEvent> next;
+        Batch next;
+        int owner = -1;
         {
             std::unique_lock lk(src_mu_);
             if (flight.empty()) async_cv_.wait(lk, [&] { return !async_q_.empty(); });
             if (flight.size() < cfg_.async_window && !async_q_.empty()) {
-                next = async_q_.front();
-                async_q_.pop_front();
-                async_cv_.notify_all();  // room for a raiser
+                owner = async_q_.front()->owner;
+                while (!async_q_.empty() && next.size() < kMaxBatchEvents &&
+                       async_q_.front()->owner == owner) {
+                    next.push_back(std::move(async_q_.front()));
+                    async_q_.pop_front();
+                }
+                async_cv_.notify_all();  // room for raisers
             }
         }
-        if (next) {
-            if (next->owner != me_) {
-                post(next, cfg_.busy_backoff_min);
+        if (!next.empty()) {
+            if (owner != me_) {
+                post(std::move(next), owner, cfg_.busy_backoff_min);
                 continue;
             }
-            auto b = cfg_.busy_backoff_min;
-            for (;;) {  // the session is on this rank: enqueue directly
-                EventAck ack = enqueue(next->msg, true);
-                if (ack.status != EventStatus::busy) {
-                    finish(next, ack.status == EventStatus::no_session);
-                    break;
+            for (auto& e : next) {  // the session is on this rank: enqueue directly
+                auto b = cfg_.busy_backoff_min;
+                for (;;) {
+                    EventAck ack = enqueue(e->msg, true);
+                    if (ack.status != EventStatus::busy) {
+                        finish(e, ack.status == EventStatus::no_session);
+                        break;
+                    }
+                    stats_.busy_retries++;
+                    std::this_thread::sleep_for(b);
+                    b = std::min(b * 2, cfg_.busy_backoff_max);
                 }
-                stats_.busy_retries++;
-                std::this_thread::sleep_for(b);
-                b = std::min(b * 2, cfg_.busy_backoff_max);
             }
             continue;
         }
         Flight f = std::move(flight.front());
         flight.pop_front();
         auto rep = tr.await(f.pc, ft::after(cfg_.rpc_timeout));
-        if (rep.err == ECANCELED && live(f.ev->owner)) {
-            post(f.ev, f.backoff);
+        if (rep.err == ECANCELED && live(f.owner)) {
+            post(std::move(f.evs), f.owner, f.backoff);
             continue;
         }
-        if (rep.err) {  // session rank failed (or timed out): asynchronous events are lost
-            finish(f.ev, true);
+        auto acks = rep.err ? std::nullopt : decode_event_batch_ack(rep.payload);
+        if (!acks || acks->acks.size() != f.evs.size()) {
+            // Session rank failed or timed out (or answered garbage): the events are lost.
+            for (auto& e : f.evs) finish(e, true);
             continue;
         }
-        auto ack = decode_event_ack(rep.payload);
-        if (ack && ack->status == EventStatus::busy) {
+        Batch retry;
+        for (std::size_t i = 0; i < f.evs.size(); ++i) {
+            if (acks->acks[i].status == EventStatus::busy)
+                retry.push_back(std::move(f.evs[i]));
+            else
+                finish(f.evs[i], acks->acks[i].status == EventStatus::no_session);
+        }
+        if (!retry.empty()) {
             stats_.busy_retries++;
             std::this_thread::sleep_for(f.backoff);
-            post(f.ev, std::min(f.backoff * 2, cfg_.busy_backoff_max));
-            continue;
+            post(std::move(retry), f.owner, std::min(f.backoff * 2, cfg_.busy_backoff_max));
         }
-        finish(f.ev, !ack || ack->status == EventStatus::no_session);
     }
 }
 

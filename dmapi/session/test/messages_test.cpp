@@ -69,6 +69,13 @@ TEST(DmCoreMessages, RoundTripAndTruncation) {
     check_truncation(ResubmitReply{{{sample_event(), 12}, {later, 0}}, true},
                      [](auto b) { return decode_resubmit_reply(b, kRanks); });
     check_truncation(ResubmitReply{}, [](auto b) { return decode_resubmit_reply(b, kRanks); });
+    check_truncation(EventBatch{{sample_event(), later}},
+                     [](auto b) { return decode_event_batch(b, kRanks); });
+    check_truncation(EventBatchAck{{{EventStatus::queued, 4}, {EventStatus::busy, 0}}},
+                     [](auto b) { return decode_event_batch_ack(b); });
+    EXPECT_FALSE(decode_event_batch(encode(EventBatch{}), kRanks));  // empty
+    EXPECT_FALSE(decode_event_batch(
+        encode(EventBatch{std::vector<EventMsg>(kMaxBatchEvents + 1, sample_event())}), kRanks));
 }
 
 TEST(DmCoreMessages, ResubmitCarriesOnlyAscendingSynchronousEvents) {

@@ -65,3 +65,15 @@ TEST(DmCoreToken, AllocatorExhaustionAndReuse) {
     ASSERT_TRUE(again.has_value());
     EXPECT_EQ(*again, some);  // the only free value
 }
+
+TEST(DmCoreToken, RangesAreDisjointAndWrapInside) {
+    constexpr std::uint32_t half = kTokenMaxSeq / 2;
+    TokenAllocator sync(2, 1, 1, half), async(2, 1, half + 1, kTokenMaxSeq);
+    auto a = *async.allocate();
+    EXPECT_EQ(token_seq(a), half + 1);  // first_seq below the range: starts at lo
+    EXPECT_TRUE(async.owns(a));
+    EXPECT_FALSE(sync.owns(a));
+    TokenAllocator edge(2, half, 1, half);
+    EXPECT_EQ(token_seq(*edge.allocate()), half);
+    EXPECT_EQ(token_seq(*edge.allocate()), 1u);  // wraps to lo, not into the other range
+}

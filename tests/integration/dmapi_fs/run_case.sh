@@ -7,7 +7,9 @@ CASE=$1
 if [[ $CASE == nospace ]]; then mkfs --meta 1 --data 2 --quota-per-volume 1M; else mkfs --meta 1 --data 2; fi
 DM=1
 [[ $CASE == deadcache ]] && DM=2  # the second dm rank caches DM state, then dies
-run_job --meta 1 --data 2 --dm "$DM" --dm-app "$BIN/dmapi-fs-test" --compute 1 -x "DMFS_CASE=$CASE" \
+DMAPP=$BIN/dmapi-fs-test
+[[ $CASE == libdmapi ]] && DMAPP=$BIN/pfs-dm-idle  # the compute rank is the DM program itself
+run_job --meta 1 --data 2 --dm "$DM" --dm-app "$DMAPP" --compute 1 -x "DMFS_CASE=$CASE" \
     -- "$BIN/dmapi-fs-test"
 grep -q "^DMFS-TEST $CASE .* FAIL" "$OUT" && fail "a check failed"
 [[ $RC -eq 0 ]] || fail "job exited $RC, want 0"

@@ -1,8 +1,9 @@
 // dmapi::events: the PFS's XDSM events at the source rank (library dmapi_events).
 //
-// start(job) is what every program of a PFS job calls right after mpi_tools::Job::init: it
-// starts this rank's DMAPI core (dmapi::core::Node::start, collective over the job) and installs
-// the event sink through which the PFS client raises events (pfs/client/event_sink.hpp).
+// start(job) is what every program of a PFS job calls right after mpi_tools::Job::init: in a
+// DMAPI job it starts this rank's DMAPI core (dmapi::core::Node::start, collective over the job)
+// and installs the event sink through which the PFS client raises events
+// (pfs/client/event_sink.hpp).
 // docs/dmapi-events.md describes which operation raises what.
 #pragma once
 
@@ -20,8 +21,11 @@ class Node;
 
 namespace dmapi::events {
 
-// Collective over every rank of the job (Node::start's barrier). Idempotent.
-dmapi::core::Node& start(mpi_tools::Job& job);
+// In a DMAPI job (one with dm ranks, or a plain job): starts the core, collective over every
+// rank of the job (Node::start's barrier), and installs the sink; returns the Node. In a PFS job
+// without dm ranks (no DMAPI job: its servers do not start the core) it does nothing and returns
+// nullptr: no event is ever generated there. Idempotent.
+dmapi::core::Node* start(mpi_tools::Job& job);
 
 // ev_data of an event, laid out as SGI's dmapi.h: the event's struct (dm_namesp_event_t,
 // dm_data_event_t, dm_destroy_event_t or dm_mount_event_t) followed by its variable data; every

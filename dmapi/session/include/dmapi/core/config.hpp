@@ -24,8 +24,9 @@ struct CoreConfig {
     std::chrono::milliseconds rpc_timeout{30000};
     // PFS_DMAPI_START_TIMEOUT_MS: bound on the start-up barrier of Node::start.
     std::chrono::milliseconds start_timeout{60000};
-    // PFS_DMAPI_ASYNC_WINDOW: asynchronous events one rank keeps in flight (sent, not yet
-    // acknowledged by the session rank). Pipelining is what makes async events cheap; the window
+    // PFS_DMAPI_ASYNC_WINDOW: messages of asynchronous events one rank keeps in flight (sent,
+    // not yet acknowledged by the session rank); each carries up to 256 events (batched by the
+    // sender thread). Pipelining and batching are what make async events cheap; the window
     // bounds the memory a stalled session rank can pin at a source.
     std::size_t async_window = 64;
     // PFS_DMAPI_RESPONDED_MEMORY: tokens a session rank remembers after their response, so that a

@@ -22,6 +22,8 @@ enum class Msg : std::uint16_t {
     table_probe = 2005,      // rpc, diagnostics/tests: "which table version, do you know sid?"
     move_event = 2006,       // rpc, session rank -> another session rank: an outstanding event
     event_moved = 2007,      // one-way, session rank -> source rank: the event's owner changed
+    event_batch = 2009,      // rpc, source rank -> session rank: asynchronous events, answered
+                             // with one status per event (the sender thread batches them)
     resubmit = 2008,         // rpc, rebuilding session rank -> every live rank: "your outstanding
                              // synchronous events of this session" (claims 14, 15, 19)
 };
@@ -161,6 +163,18 @@ struct EventMovedMsg {
     bool operator==(const EventMovedMsg&) const = default;
 };
 
+// Asynchronous events from one source to one session rank in one message (at most
+// kMaxBatchEvents): per-event round trips capped throughput at ~60k events/s.
+struct EventBatch {
+    std::vector<EventMsg> events;
+    bool operator==(const EventBatch&) const = default;
+};
+struct EventBatchAck {
+    std::vector<EventAck> acks;  // one per event, same order
+    bool operator==(const EventBatchAck&) const = default;
+};
+inline constexpr std::size_t kMaxBatchEvents = 256;
+
 // Rebuild: the new session rank asks each live rank for its outstanding synchronous events of
 // sid with tokens above after_token (ascending; paged so one reply stays bounded). The source
 // records the new owner, so its blocked thread waits for the response from there.
@@ -199,6 +213,8 @@ std::vector<std::byte> encode(const TableProbeReply& m);
 std::vector<std::byte> encode(const MoveEventMsg& m);
 std::vector<std::byte> encode(const MoveEventReply& m);
 std::vector<std::byte> encode(const EventMovedMsg& m);
+std::vector<std::byte> encode(const EventBatch& m);
+std::vector<std::byte> encode(const EventBatchAck& m);
 std::vector<std::byte> encode(const ResubmitRequest& m);
 std::vector<std::byte> encode(const ResubmitReply& m);
 
@@ -214,6 +230,8 @@ std::optional<TableProbeReply> decode_table_probe_reply(std::span<const std::byt
 std::optional<MoveEventMsg> decode_move_event(std::span<const std::byte> b, int max_rank);
 std::optional<MoveEventReply> decode_move_event_reply(std::span<const std::byte> b);
 std::optional<EventMovedMsg> decode_event_moved(std::span<const std::byte> b, int max_rank);
+std::optional<EventBatch> decode_event_batch(std::span<const std::byte> b, int max_rank);
+std::optional<EventBatchAck> decode_event_batch_ack(std::span<const std::byte> b);
 std::optional<ResubmitRequest> decode_resubmit_request(std::span<const std::byte> b, int max_rank);
 std::optional<ResubmitReply> decode_resubmit_reply(std::span<const std::byte> b, int max_rank);
 

@@ -215,6 +215,7 @@ class Node {
 
     // session rank
     EventAck enqueue(const EventMsg& m, bool enforce_bound);
+    EventAck enqueue_locked(const EventMsg& m, bool enforce_bound);  // q_mu_ held
     SessionQueue* queue_locked(dm_sessid_t sid);  // q_mu_ held; nullptr unless mine and open
     int token_error_locked(const SessionQueue& q, dm_token_t token) const;
     void remember_responded_locked(dm_token_t token);
@@ -266,7 +267,9 @@ class Node {
     // Source side.
     mutable std::mutex src_mu_;
     std::condition_variable src_cv_;
-    TokenAllocator tokens_;
+    TokenAllocator tokens_;            // synchronous events, user-event tokens
+    TokenAllocator async_tokens_;      // asynchronous events (a disjoint range)
+    void release_token(dm_token_t t);  // src_mu_ held; to whichever range owns it
     std::map<dm_token_t, std::shared_ptr<OutstandingEvent>> outstanding_;
     std::deque<std::shared_ptr<OutstandingEvent>> async_q_;  // raised, not yet sent
     std::size_t async_inflight_ = 0;

@@ -40,26 +40,36 @@ constexpr std::uint32_t token_seq(dm_token_t t) {
     return static_cast<std::uint32_t>(t) & kTokenMaxSeq;
 }
 
-// Per-rank token allocation. Not thread-safe: the owner locks.
+// Per-rank token allocation from the sequence range [lo, hi] (default: all of it). Not
+// thread-safe: the owner locks. A Node uses two ranges: synchronous events (and user-event
+// tokens) in the lower half, asynchronous events in the upper one, so that a flood of
+// asynchronous events (over a million a second) never cycles through the synchronous tokens,
+// which the session rank remembers for a while after their response.
 class TokenAllocator {
   public:
-    explicit TokenAllocator(int rank, std::uint32_t first_seq = 1)
-        : rank_(rank), next_(first_seq == 0 || first_seq > kTokenMaxSeq ? 1 : first_seq) {}
-    // A fresh token, skipping sequences still outstanding; nullopt when all 2^19-1 are.
+    explicit TokenAllocator(int rank, std::uint32_t first_seq = 1, std::uint32_t lo = 1,
+                            std::uint32_t hi = kTokenMaxSeq)
+        : rank_(rank),
+          lo_(lo == 0 ? 1 : lo),
+          hi_(hi > kTokenMaxSeq || hi < lo_ ? kTokenMaxSeq : hi),
+          next_(first_seq < lo_ || first_seq > hi_ ? lo_ : first_seq) {}
+    // A fresh token, skipping sequences still outstanding; nullopt when all are.
     std::optional<dm_token_t> allocate() {
-        if (live_.size() >= kTokenMaxSeq) return std::nullopt;
+        if (live_.size() >= hi_ - lo_ + 1) return std::nullopt;
         for (;;) {
             std::uint32_t s = next_;
-            next_ = next_ == kTokenMaxSeq ? 1 : next_ + 1;
+            next_ = next_ == hi_ ? lo_ : next_ + 1;
             if (live_.insert(s).second) return make_token(rank_, s);
         }
     }
     void release(dm_token_t t) { live_.erase(token_seq(t)); }
     bool outstanding(dm_token_t t) const { return live_.count(token_seq(t)) != 0; }
+    bool owns(dm_token_t t) const { return token_seq(t) >= lo_ && token_seq(t) <= hi_; }
     std::size_t live() const { return live_.size(); }
 
   private:
     int rank_;
+    std::uint32_t lo_, hi_;
     std::uint32_t next_;
     std::unordered_set<std::uint32_t> live_;
 };
