@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "aiori.hpp"
+#include "dmapi/events/events.hpp"
 #include "ior_test.hpp"
 #include "mdtest.hpp"
 #include "mpi_tools/job.hpp"
@@ -103,6 +104,8 @@ void on_fatal(const std::string& message) {
 
 int main(int argc, char** argv) {
     auto& job = mpi_tools::Job::init(&argc, &argv);
+    // In a DMAPI job (dm ranks) the PFS client raises events, so runs measure migration active.
+    dmapi::events::start(job);
     MPI_Comm app = job.app_comm();
     int rank = 0, tasks = 1;
     MPI_Comm_rank(app, &rank);

@@ -78,8 +78,8 @@ int dm_get_config(void* hanp, size_t hlen, dm_config_t flagname, dm_size_t* retv
     return 0;
 }
 
-// The events this build generates (kGeneratedEvents: user events only until the PFS raises
-// file-system events). As SGI/XFS: nelem 0 is EINVAL; the set is truncated to the first
+// The events this build generates (kGeneratedEvents: the PFS's file-system events and user
+// events). As SGI/XFS: nelem 0 is EINVAL; the set is truncated to the first
 // min(nelem, DM_EVENT_MAX) events and *nelemp says how many were considered.
 int dm_get_config_events(void* hanp, size_t hlen, unsigned int nelem, dm_eventset_t* eventsetp,
                          unsigned int* nelemp) {

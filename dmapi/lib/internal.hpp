@@ -42,10 +42,11 @@ int require_core() noexcept;
 // 0 when the job has none (plain jobs, no process-wide job).
 dm_fsid_t job_fsid() noexcept;
 
-// Events this build generates (what dm_get_config_events reports). Only user events
-// (dm_send_msg) for now: the PFS raises no file-system events yet. The file-system event work
-// adds its events here.
-inline constexpr dm_eventset_t kGeneratedEvents = dm_eventset_t{1} << DM_EVENT_USER;
+// Events this build generates (what dm_get_config_events reports): the PFS's file-system events
+// (docs/dmapi-events.md) and user events; not preunmount/unmount (the PFS has no unmount).
+inline constexpr dm_eventset_t kGeneratedEvents =
+    DM_PFS_EVENTSET_SUPPORTED &
+    ~((dm_eventset_t{1} << DM_EVENT_PREUNMOUNT) | (dm_eventset_t{1} << DM_EVENT_UNMOUNT));
 
 // Events a session may take a disposition for with a file-system handle: SGI's
 // DM_VALID_DISP_EVENTS restricted to the events pfs-dmapi defines (DESIGN 5: GPFS's list, so

@@ -17,26 +17,10 @@ namespace {
 int not_implemented() noexcept {
     return pfs::dmapi::fail(ENOSYS);
 }
-dm_ssize_t not_implemented_ssize() noexcept {
-    return pfs::dmapi::fail(ENOSYS);
-}
 
 }  // namespace
 
 extern "C" {
-
-// ---- Planned: event lists (sessions and events are in sessions.cpp, events.cpp, disp.cpp) ----
-
-int dm_set_eventlist(dm_sessid_t, void*, size_t, dm_token_t, dm_eventset_t*, unsigned int) {
-    return not_implemented();
-}
-int dm_get_eventlist(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_eventset_t*,
-                     unsigned int*) {
-    return not_implemented();
-}
-int dm_set_return_on_destroy(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*, dm_boolean_t) {
-    return not_implemented();
-}
 
 // ---- Planned: access rights ----------------------------------------------------------------
 
@@ -58,12 +42,6 @@ int dm_downgrade_right(dm_sessid_t, void*, size_t, dm_token_t) {
 
 // ---- Planned: handles of file-system objects -------------------------------------------------
 
-int dm_path_to_handle(char*, void**, size_t*) {
-    return not_implemented();
-}
-int dm_path_to_fshandle(char*, void**, size_t*) {
-    return not_implemented();
-}
 int dm_fd_to_handle(int, void**, size_t*) {
     return not_implemented();
 }
@@ -73,12 +51,6 @@ int dm_handle_to_path(void*, size_t, void*, size_t, size_t, char*, size_t*) {
 
 // ---- Planned: attributes, DM attributes, mount info -------------------------------------------
 
-int dm_get_fileattr(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_stat_t*) {
-    return not_implemented();
-}
-int dm_set_fileattr(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_fileattr_t*) {
-    return not_implemented();
-}
 int dm_init_attrloc(dm_sessid_t, void*, size_t, dm_token_t, dm_attrloc_t*) {
     return not_implemented();
 }
@@ -94,50 +66,14 @@ int dm_get_dirattrs(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_att
                     void*, size_t*) {
     return not_implemented();
 }
-int dm_get_dmattr(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*, size_t, void*, size_t*) {
-    return not_implemented();
-}
-int dm_set_dmattr(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*, int, size_t, void*) {
-    return not_implemented();
-}
-int dm_remove_dmattr(dm_sessid_t, void*, size_t, dm_token_t, int, dm_attrname_t*) {
-    return not_implemented();
-}
-int dm_getall_dmattr(dm_sessid_t, void*, size_t, dm_token_t, size_t, void*, size_t*) {
-    return not_implemented();
-}
 int dm_get_mountinfo(dm_sessid_t, void*, size_t, dm_token_t, size_t, void*, size_t*) {
     return not_implemented();
 }
 
 // ---- Planned: managed regions and data ------------------------------------------------------
 
-int dm_set_region(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_region_t*,
-                  dm_boolean_t*) {
-    return not_implemented();
-}
-int dm_get_region(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_region_t*,
-                  unsigned int*) {
-    return not_implemented();
-}
-dm_ssize_t dm_read_invis(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t, void*) {
-    return not_implemented_ssize();
-}
-dm_ssize_t dm_write_invis(dm_sessid_t, void*, size_t, dm_token_t, int, dm_off_t, dm_size_t, void*) {
-    return not_implemented_ssize();
-}
 int dm_probe_hole(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t, dm_off_t*,
                   dm_size_t*) {
-    return not_implemented();
-}
-int dm_punch_hole(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t) {
-    return not_implemented();
-}
-int dm_get_allocinfo(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t*, unsigned int, dm_extent_t*,
-                     unsigned int*) {
-    return not_implemented();
-}
-int dm_sync_by_handle(dm_sessid_t, void*, size_t, dm_token_t) {
     return not_implemented();
 }
 

@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 
 using mpi_tools::Job;
@@ -22,6 +23,8 @@ using mpi_tools::Role;
 
 int main(int argc, char** argv) {
     auto& job = Job::init(&argc, &argv);
+    // The servers of a PFS job start the DMAPI core (a collective): so does every program.
+    dmapi::events::start(job);
     int exit_code = 0;
     int run_ms = 0;
     CLI::App cli{"pfs-healthcheck: round trips between every role of the job"};

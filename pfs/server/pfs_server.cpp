@@ -16,7 +16,7 @@
 #include <string>
 #include <thread>
 
-#include "dmapi/core/node.hpp"
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/data/object_store.hpp"
 #include "pfs/meta/meta_store.hpp"
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     // session manager is the first meta rank). On a thread of its own, so that serving never
     // waits for the start-up barrier.
     if (job.layout().count_of(Role::dm) > 0)
-        std::thread([&job] { dmapi::core::Node::start(job); }).detach();
+        std::thread([&job] { dmapi::events::start(job); }).detach();
     // Until the service is up every PFS request is answered "not ready" (EAGAIN: retry).
     auto& t = job.transport();
     using pfs::server::Requests;
@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
         pool = std::make_unique<pfs::server::WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
                                                          cfg::kQueueMaxBytes);
         pfs::server::serve_meta(t, *pool, *meta);
+        pfs::server::serve_dm(t, *pool, *meta);
         pfs::server::refuse(t, Requests::data, EOPNOTSUPP);
     } else if (role == Role::data) {
         const auto dir = root / sb.data_volumes[static_cast<std::size_t>(index)];

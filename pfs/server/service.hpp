@@ -58,6 +58,8 @@ PFS_SERVER_RESPONSE(RemoveDmAttrReq, StatusResp)
 PFS_SERVER_RESPONSE(SetEventSetReq, StatusResp)
 PFS_SERVER_RESPONSE(SetRegionsReq, StatusResp)
 PFS_SERVER_RESPONSE(SetDtimeReq, StatusResp)
+PFS_SERVER_RESPONSE(DmStateReq, DmStateResp)
+PFS_SERVER_RESPONSE(DmUpdateReq, StatusResp)
 PFS_SERVER_RESPONSE(ReadReq, ReadResp)
 PFS_SERVER_RESPONSE(WriteReq, WriteResp)
 PFS_SERVER_RESPONSE(PunchReq, StatusResp)
@@ -132,6 +134,8 @@ void refuse(mpi_tools::Transport& t, Requests which, int err);
 
 // The namespace service of meta rank 0 over `store`.
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
+// The DMAPI state service (DmStateReq, DmUpdateReq) of meta rank 0 over `store`.
+void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
 // The object service of one data server over `store`.
 void serve_data(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& store);
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/client/client.hpp"
 
@@ -98,6 +99,7 @@ Phase run(MPI_Comm app, int rank, std::uint64_t bytes, std::size_t xfer, W&& wr,
 
 int main(int argc, char** argv) {
     auto& job = mpi_tools::Job::init(&argc, &argv);
+    dmapi::events::start(job);
     MPI_Comm app = job.app_comm();
     int rank = 0, size = 1;
     MPI_Comm_rank(app, &rank);

@@ -3,6 +3,7 @@
 // (ResolveReq), then the operation names (parent inode, final component), as the MetaStore API
 // does. The data path is in io.cpp.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -66,6 +67,20 @@ Result<Attr> attr_of(const AttrResp& r) {
     return r.attr;
 }
 
+// A namespace event (dm_namesp_event_t fields); docs/dmapi-events.md has the table per type.
+FsEvent ns_event(int type, Handle h1, Handle h2, std::string_view n1, std::string_view n2,
+                 std::uint32_t mode, int retcode) {
+    FsEvent e;
+    e.type = type;
+    e.handle1 = h1;
+    e.handle2 = h2;
+    e.name1 = std::string(n1);
+    e.name2 = std::string(n2);
+    e.mode = mode;
+    e.retcode = retcode;
+    return e;
+}
+
 }  // namespace
 
 ClientOptions ClientOptions::from_env() {
@@ -86,6 +101,22 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     first_data_rank_ = L.first_rank(mpi_tools::Role::data);
     num_servers_ = static_cast<std::uint32_t>(L.count_of(mpi_tools::Role::data));
     impl_ = std::make_unique<Impl>(job.transport(), opt_);
+    // The metadata server invalidates cached DM state here (on the progress thread: it only
+    // drops entries and answers). Registered before any state is fetched with `cache`.
+    dm_cache_ = std::make_shared<DmCache>();
+    if (opt_.dm_events)
+        job.transport().serve(static_cast<std::uint16_t>(MsgType::dm_invalidate_req),
+                              [cache = dm_cache_](mpi_tools::Incoming& in, mpi_tools::Responder r) {
+                                  auto q = decode<DmInvalidateReq>(in.payload());
+                                  if (!q) {
+                                      r.reply(encode(StatusResp{q.error()}));
+                                      return;
+                                  }
+                                  // Answered once no operation that checked the old state
+                                  // still runs (DmCache pins).
+                                  cache->invalidate(q->ino,
+                                                    [r] { r.reply(encode(StatusResp{0})); });
+                              });
     info_.data_servers = num_servers_;
     if (auto sb = meta::Superblock::load(job.root())) {
         info_.fsid = sb->fsid;
@@ -116,6 +147,8 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     for (std::uint32_t s = 0; s < num_servers_ && connect_err_ == 0; ++s)
         connect_err_ = probe(data_rank(s), encode(StatfsReq{}),
                              static_cast<std::uint16_t>(MsgType::statfs_req));
+    // This client is this rank's mount of the file system (GPFS: one mount event per node).
+    if (connect_err_ == 0 && opt_.dm_events) mount_event();
 }
 
 Client::~Client() = default;
@@ -205,8 +238,15 @@ Result<void> Client::mkdir(std::string_view path, std::uint32_t mode) {
     if (s->is_root) return Errno{EEXIST};
     auto p = parent_dir(*impl_, meta_rank_, *s);
     if (!p) return Errno{p.error()};
+    const Handle dir = handle_of(*p);
+    if (int e = maybe_raise(
+            ns_event(ev::kCreate, dir, {}, s->name, {}, S_IFDIR | (mode & 07777), 0), &*p))
+        return Errno{e};
     auto r = impl_->rpc<AttrResp>(meta_rank_,
                                   MkdirReq{p->ino, s->name, mode & 07777, ::getuid(), ::getgid()});
+    (void)maybe_raise(ns_event(ev::kPostcreate, dir, r.err ? Handle{} : handle_of(r.attr), s->name,
+                               {}, r.err ? 0 : st_mode(r.attr), r.err),
+                      &*p);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
 }
 
@@ -216,7 +256,25 @@ Result<void> Client::rmdir(std::string_view path) {
     if (s->is_root) return Errno{EBUSY};
     auto p = parent_dir(*impl_, meta_rank_, *s);
     if (!p) return Errno{p.error()};
+    const Handle dir = handle_of(*p);
+    // The event needs the victim's mode, the destroy event its DM slots: looked up only when
+    // one of them will be generated.
+    std::optional<Attr> victim;
+    DmSlots victim_dm;
+    if (wants(ev::kRemove) || wants(ev::kPostremove) || wants(ev::kDestroy)) {
+        auto v = attr_of(impl_->rpc<AttrResp>(meta_rank_, LookupReq{p->ino, s->name}));
+        if (v) {
+            victim = *v;
+            if (wants(ev::kDestroy))
+                if (auto d = dm_get(handle_of(*v))) victim_dm = std::move(d->dm);
+        }
+    }
+    const std::uint32_t vmode = victim ? st_mode(*victim) : 0;
+    if (int e = maybe_raise(ns_event(ev::kRemove, dir, {}, s->name, {}, vmode, 0), &*p))
+        return Errno{e};
     auto r = impl_->rpc<StatusResp>(meta_rank_, RmdirReq{p->ino, s->name});
+    (void)maybe_raise(ns_event(ev::kPostremove, dir, {}, s->name, {}, vmode, r.err), &*p);
+    if (r.err == 0 && victim) destroy_event(*victim, victim_dm);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
 }
 
@@ -231,9 +289,18 @@ Result<void> Client::unlink(std::string_view path) {
     }
     auto p = parent_dir(*impl_, meta_rank_, *s);
     if (!p) return Errno{p.error()};
+    const Handle dir = handle_of(*p);
+    std::uint32_t vmode = 0;
+    if (wants(ev::kRemove) || wants(ev::kPostremove))
+        if (auto v = attr_of(impl_->rpc<AttrResp>(meta_rank_, LookupReq{p->ino, s->name})))
+            vmode = st_mode(*v);
+    if (int e = maybe_raise(ns_event(ev::kRemove, dir, {}, s->name, {}, vmode, 0), &*p))
+        return Errno{e};
     auto r = impl_->rpc<UnlinkResp>(meta_rank_, UnlinkReq{p->ino, s->name});
+    (void)maybe_raise(ns_event(ev::kPostremove, dir, {}, s->name, {}, vmode, r.err), &*p);
     if (r.err != 0) return Errno{r.err};
     if (r.freed && r.attr.type == FileType::file) remove_objects(r.attr);
+    if (r.freed) destroy_event(r.attr, r.dm);
     return ok();
 }
 
@@ -252,9 +319,15 @@ Result<void> Client::rename(std::string_view from, std::string_view to) {
     if (!pa) return Errno{pa.error()};
     auto pb = parent_dir(*impl_, meta_rank_, *b);
     if (!pb) return Errno{pb.error()};
+    const Handle from_dir = handle_of(*pa), to_dir = handle_of(*pb);
+    if (int e = maybe_raise(ns_event(ev::kRename, from_dir, to_dir, a->name, b->name, 0, 0), &*pa))
+        return Errno{e};
     auto r = impl_->rpc<RenameResp>(meta_rank_, RenameReq{pa->ino, a->name, pb->ino, b->name});
+    (void)maybe_raise(ns_event(ev::kPostrename, from_dir, to_dir, a->name, b->name, 0, r.err),
+                      &*pa);
     if (r.err != 0) return Errno{r.err};
     if (r.replaced_freed && r.replaced.type == FileType::file) remove_objects(r.replaced);
+    if (r.replaced_freed) destroy_event(r.replaced, r.replaced_dm);
     return ok();
 }
 
@@ -266,7 +339,11 @@ Result<void> Client::link(std::string_view existing, std::string_view new_path) 
     if (s->is_root) return Errno{EEXIST};
     auto p = parent_dir(*impl_, meta_rank_, *s);
     if (!p) return Errno{p.error()};
+    const Handle dir = handle_of(*p), obj = handle_of(*src);
+    if (int e = maybe_raise(ns_event(ev::kLink, dir, obj, s->name, {}, st_mode(*src), 0), &*p))
+        return Errno{e};
     auto r = impl_->rpc<AttrResp>(meta_rank_, LinkReq{src->ino, p->ino, s->name});
+    (void)maybe_raise(ns_event(ev::kPostlink, dir, obj, s->name, {}, st_mode(*src), r.err), &*p);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
 }
 
@@ -278,41 +355,53 @@ Result<void> Client::symlink(std::string_view target, std::string_view link_path
     if (s->is_root) return Errno{EEXIST};
     auto p = parent_dir(*impl_, meta_rank_, *s);
     if (!p) return Errno{p.error()};
+    const Handle dir = handle_of(*p);
+    if (int e = maybe_raise(ns_event(ev::kSymlink, dir, {}, s->name, target, 0, 0), &*p))
+        return Errno{e};
     auto r = impl_->rpc<AttrResp>(
         meta_rank_, SymlinkReq{p->ino, s->name, std::string(target), ::getuid(), ::getgid()});
+    (void)maybe_raise(ns_event(ev::kPostsymlink, dir, r.err ? Handle{} : handle_of(r.attr), s->name,
+                               target, r.err ? 0 : st_mode(r.attr), r.err),
+                      &*p);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
 }
 
 namespace {
 
-Result<void> set_attr(Client& c, Client::Impl& impl, int meta, std::string_view path,
+Result<Attr> set_attr(Client& c, Client::Impl& impl, int meta, std::string_view path,
                       const SetAttr& changes) {
     auto a = c.stat(path);
     if (!a) return Errno{a.error()};
-    auto r = impl.rpc<AttrResp>(meta, SetattrReq{a->ino, changes});
-    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+    return attr_of(impl.rpc<AttrResp>(meta, SetattrReq{a->ino, changes}));
 }
 
 }  // namespace
 
+// The attribute event (asynchronous) after a successful chmod / chown / utimes.
+Result<void> Client::attribute_changed(const Result<Attr>& r) {
+    if (!r) return Errno{r.error()};
+    (void)maybe_raise(ns_event(ev::kAttribute, handle_of(*r), {}, {}, {}, st_mode(*r), 0), &*r);
+    return ok();
+}
+
 Result<void> Client::chmod(std::string_view path, std::uint32_t mode) {
     SetAttr c;
     c.mode = mode & 07777;
-    return set_attr(*this, *impl_, meta_rank_, path, c);
+    return attribute_changed(set_attr(*this, *impl_, meta_rank_, path, c));
 }
 
 Result<void> Client::chown(std::string_view path, std::uint32_t uid, std::uint32_t gid) {
     SetAttr c;  // (uint32_t)-1 leaves the id unchanged, as chown(2)
     if (uid != static_cast<std::uint32_t>(-1)) c.uid = uid;
     if (gid != static_cast<std::uint32_t>(-1)) c.gid = gid;
-    return set_attr(*this, *impl_, meta_rank_, path, c);
+    return attribute_changed(set_attr(*this, *impl_, meta_rank_, path, c));
 }
 
 Result<void> Client::utimes(std::string_view path, std::int64_t atime_ns, std::int64_t mtime_ns) {
     SetAttr c;
     c.atime_ns = atime_ns;
     c.mtime_ns = mtime_ns;
-    return set_attr(*this, *impl_, meta_rank_, path, c);
+    return attribute_changed(set_attr(*this, *impl_, meta_rank_, path, c));
 }
 
 // ---- open / close -------------------------------------------------------------------------------
@@ -336,14 +425,26 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         auto p = parent_dir(*impl_, meta_rank_, *s);
         if (!p) return Errno{p.error()};
         const CreateReq create{p->ino, s->name, mode & 07777, ::getuid(), ::getgid(), layout};
-        if (flags & O_EXCL) {
+        const Handle dir = handle_of(*p);
+        // create / postcreate around the CreateReq (only when a file is really created).
+        auto create_with_events = [&]() -> Result<Attr> {
+            if (int e = maybe_raise(
+                    ns_event(ev::kCreate, dir, {}, s->name, {}, S_IFREG | (mode & 07777), 0), &*p))
+                return Errno{e};
             auto r = attr_of(impl_->rpc<AttrResp>(meta_rank_, create));
+            (void)maybe_raise(ns_event(ev::kPostcreate, dir, r ? handle_of(*r) : Handle{}, s->name,
+                                       {}, r ? st_mode(*r) : 0, r ? 0 : r.error()),
+                              &*p);
+            return r;
+        };
+        if (flags & O_EXCL) {
+            auto r = create_with_events();
             if (!r) return Errno{r.error()};
             a = *r;
         } else {
             auto r = attr_of(impl_->rpc<AttrResp>(meta_rank_, LookupReq{p->ino, s->name}));
             if (!r && r.error() == ENOENT) {
-                r = attr_of(impl_->rpc<AttrResp>(meta_rank_, create));
+                r = create_with_events();
                 if (!r && r.error() == EEXIST) r = resolve(*impl_, meta_rank_, path, follow);
             } else if (r && r->type == FileType::symlink && follow) {
                 r = resolve(*impl_, meta_rank_, path, true);
@@ -374,8 +475,16 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
 }
 
 Result<void> Client::close(int fd) {
-    std::lock_guard lk(fd_mu_);
-    if (fds_.erase(fd) == 0) return Errno{EBADF};
+    Attr a;
+    {
+        std::lock_guard lk(fd_mu_);
+        auto it = fds_.find(fd);
+        if (it == fds_.end()) return Errno{EBADF};
+        a = it->second.attr;
+        fds_.erase(it);
+    }
+    // GPFS's close event (asynchronous; SGI has none) on every close of a descriptor.
+    (void)maybe_raise(ns_event(ev::kClose, handle_of(a), {}, {}, {}, st_mode(a), 0), &a);
     return ok();
 }
 

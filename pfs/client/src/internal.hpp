@@ -6,6 +6,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -59,6 +62,74 @@ struct Chunk {
 // Cuts per-server ranges into chunks of at most `max_bytes` (objects are dense per server, so a
 // chunk is still one contiguous object range).
 std::vector<Chunk> make_chunks(const std::vector<ServerRange>& ranges, std::uint64_t max_bytes);
+
+// The DM state this rank caches for event generation: per inode its event list and managed
+// regions, and the file system's event list and return-on-destroy name. Entries are added only
+// if no invalidation arrived while they were fetched (epoch), so a change the metadata server
+// already invalidated is never re-cached from an older reply.
+class DmCache;
+
+// An operation that checked the cached regions and goes on without an event holds a Pin on
+// the inode until it is done: an invalidation of that inode is answered only when no pin is
+// left, so a region change never returns while an operation that missed it still runs.
+// (An operation that raised an event holds none: the DM application answered it, and may
+// well change the regions before answering.)
+class DmPin {
+  public:
+    DmPin() = default;
+    DmPin(DmPin&& o) noexcept : c_(o.c_), ino_(o.ino_) { o.c_ = nullptr; }
+    DmPin& operator=(DmPin&& o) noexcept {
+        if (this != &o) {
+            release();
+            c_ = o.c_;
+            ino_ = o.ino_;
+            o.c_ = nullptr;
+        }
+        return *this;
+    }
+    DmPin(const DmPin&) = delete;
+    DmPin& operator=(const DmPin&) = delete;
+    ~DmPin() { release(); }
+
+  private:
+    friend class DmCache;
+    DmPin(DmCache* c, Ino ino) : c_(c), ino_(ino) {}
+    void release() noexcept;
+    DmCache* c_ = nullptr;
+    Ino ino_ = 0;
+};
+
+class DmCache {
+  public:
+    struct View {
+        std::uint64_t event_set = 0;
+        std::vector<ManagedRegion> regions;
+    };
+    struct FsView {
+        std::uint64_t event_set = 0;
+        std::string rod_name;
+    };
+    std::optional<View> find(Ino ino, Gen gen) const;
+    // find() and, when found, a pin on the inode, atomically.
+    std::optional<View> find_pinned(Ino ino, Gen gen, DmPin* pin);
+    std::optional<FsView> fs() const;
+    std::uint64_t epoch() const;
+    void put(Ino ino, Gen gen, View v, std::uint64_t epoch_at_request);
+    void put_fs(FsView v, std::uint64_t epoch_at_request);
+    // Drops the inode's entry (ino 0: the file system's state); `done` runs once no pin on the
+    // inode is left (at once, or from the last pin's release).
+    void invalidate(Ino ino, std::function<void()> done = {});
+    std::uint64_t invalidations() const;
+
+  private:
+    friend class DmPin;
+    mutable std::mutex mu_;
+    std::map<Ino, std::pair<Gen, View>> files_;
+    std::optional<FsView> fs_;
+    std::uint64_t epoch_ = 0;
+    std::map<Ino, std::uint64_t> pins_;
+    std::map<Ino, std::vector<std::function<void()>>> waiting_;
+};
 
 struct Client::Impl {
     Impl(mpi_tools::Transport& tr, const ClientOptions& o) : t(tr), opt(o) {}

@@ -37,10 +37,15 @@ void Client::remove_objects(const Attr& a) {
         });
 }
 
-Result<void> Client::truncate_file(const Attr& a, std::uint64_t size) {
+Result<void> Client::truncate_file(const Attr& a, std::uint64_t size, bool events) {
     if (a.type == FileType::dir) return Errno{EISDIR};
     if (a.type != FileType::file) return Errno{EINVAL};
     if (size > config::kMaxFileSize) return Errno{EFBIG};
+    // XDSM: a truncate event when the cut [size, end) overlaps a TRUNCATE region.
+    DmPin pin;  // held until the truncate is done (see DmCache)
+    if (events)
+        if (int e = data_event(ev::kTruncate, ev::kRegionTruncate, a, size, 0, &pin))
+            return Errno{e};
     auto cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
     if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
     if (cur.attr.gen != a.gen) return Errno{ESTALE};
@@ -68,7 +73,14 @@ Result<void> Client::truncate_file(const Attr& a, std::uint64_t size) {
     SetAttr c;
     c.size = size;
     auto r = impl_->rpc<AttrResp>(meta_rank_, SetattrReq{a.ino, c});
-    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+    if (r.err != 0) return Errno{r.err};
+    if (!events) return ok();
+    FsEvent e;
+    e.type = ev::kAttribute;
+    e.handle1 = handle_of(r.attr);
+    e.mode = st_mode(r.attr);
+    (void)maybe_raise(e, &r.attr);
+    return ok();
 }
 
 Result<void> Client::ftruncate(int fd, std::int64_t size) {
@@ -90,8 +102,11 @@ Result<void> Client::fsync(int fd) {
     auto f = get_fd(fd);
     if (!f) return Errno{f.error()};
     if (f->attr.type != FileType::file) return ok();  // metadata is durable on every op
-    const auto servers = stripe_servers(f->attr.layout);
-    const Attr& a = f->attr;
+    return fsync_objects(f->attr);
+}
+
+Result<void> Client::fsync_objects(const Attr& a) {
+    const auto servers = stripe_servers(a.layout);
     const int err = impl_->pipeline(
         servers.size(), static_cast<std::uint16_t>(MsgType::fsync_req),
         [&](std::size_t i) { return data_rank(servers[i]); },
@@ -107,15 +122,23 @@ Result<void> Client::fsync(int fd) {
 Result<std::size_t> Client::pread(int fd, void* buf, std::size_t count, std::int64_t offset) {
     auto f = get_fd(fd);
     if (!f) return Errno{f.error()};
-    if ((f->flags & O_ACCMODE) == O_WRONLY) return Errno{EBADF};
-    if (f->attr.type == FileType::dir) return Errno{EISDIR};
+    return do_pread(*f, buf, count, offset);
+}
+
+Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t count,
+                                     std::int64_t offset, bool events) {
+    if ((f.flags & O_ACCMODE) == O_WRONLY) return Errno{EBADF};
+    if (f.attr.type == FileType::dir) return Errno{EISDIR};
     if (offset < 0) return Errno{EINVAL};
     if (count == 0) return std::size_t{0};
     if (buf == nullptr) return Errno{EFAULT};
-    const Attr& a = f->attr;
+    const Attr& a = f.attr;
     const auto off = static_cast<std::uint64_t>(offset);
     if (count > config::kMaxFileSize || off > config::kMaxFileSize - count)
         count = static_cast<std::size_t>(config::kMaxFileSize - off);
+    DmPin pin;  // held until the read is done (see DmCache)
+    if (events)
+        if (int e = data_event(ev::kRead, ev::kRegionRead, a, off, count, &pin)) return Errno{e};
     // The size comes from the metadata server; ask for it while the data servers already read
     // (one round trip of latency instead of two). Bytes at or past the size are discarded.
     const auto stat_frame = encode(StatReq{a.ino});
@@ -166,7 +189,7 @@ Result<std::size_t> Client::pread(int fd, void* buf, std::size_t count, std::int
 }
 
 Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::size_t count,
-                                      std::int64_t offset) {
+                                      std::int64_t offset, bool events) {
     if ((f.flags & O_ACCMODE) == O_RDONLY) return Errno{EBADF};
     if (f.attr.type == FileType::dir) return Errno{EISDIR};
     if (offset < 0) return Errno{EINVAL};
@@ -175,44 +198,53 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
     const auto off = static_cast<std::uint64_t>(offset);
     if (count > config::kMaxFileSize || off > config::kMaxFileSize - count) return Errno{EFBIG};
     const Attr& a = f.attr;
+    DmPin pin;  // held until the write is done (see DmCache)
+    if (events)
+        if (int e = data_event(ev::kWrite, ev::kRegionWrite, a, off, count, &pin)) return Errno{e};
     auto ranges = map_range_by_server(a.layout, num_servers_, off, count);
     if (!ranges) return Errno{ranges.error()};
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
     const auto* in = static_cast<const std::byte*>(buf);
-    const int err = impl_->pipeline(
-        chunks.size(), static_cast<std::uint16_t>(MsgType::write_req),
-        [&](std::size_t i) { return data_rank(chunks[i].server); },
-        [&](std::size_t i) {
-            const auto& c = chunks[i];
-            Bytes frame;
-            frame.reserve(64 + c.length);
-            encode_into(WriteReq{a.ino, a.gen, c.object_offset, c.length}, frame);
-            for (const auto& seg : c.segments)
-                frame.insert(frame.end(), in + seg.buffer_offset,
-                             in + seg.buffer_offset + seg.length);
-            return frame;
-        },
-        [&](std::size_t i, std::span<const std::byte> frame) {
-            auto r = decode_reply<WriteResp>(frame);
-            if (r.err != 0) return static_cast<int>(r.err);
-            return r.written == chunks[i].length ? 0 : EIO;
-        });
+    auto write_chunks = [&] {
+        return impl_->pipeline(
+            chunks.size(), static_cast<std::uint16_t>(MsgType::write_req),
+            [&](std::size_t i) { return data_rank(chunks[i].server); },
+            [&](std::size_t i) {
+                const auto& c = chunks[i];
+                Bytes frame;
+                frame.reserve(64 + c.length);
+                encode_into(WriteReq{a.ino, a.gen, c.object_offset, c.length}, frame);
+                for (const auto& seg : c.segments)
+                    frame.insert(frame.end(), in + seg.buffer_offset,
+                                 in + seg.buffer_offset + seg.length);
+                return frame;
+            },
+            [&](std::size_t i, std::span<const std::byte> frame) {
+                auto r = decode_reply<WriteResp>(frame);
+                if (r.err != 0) return static_cast<int>(r.err);
+                return r.written == chunks[i].length ? 0 : EIO;
+            });
+    };
+    int err = write_chunks();
+    // A full volume: XDSM's nospace event (synchronous). CONTINUE means the DM application made
+    // room (e.g. migrated data out), so the write is tried once more; ABORT fails it with its
+    // errno.
+    if (err == ENOSPC && events && wants(ev::kNospace) && event_enabled(ev::kNospace, &a)) {
+        FsEvent e;
+        e.type = ev::kNospace;
+        e.handle1 = e.handle2 = handle_of(a);
+        e.mode = st_mode(a);
+        pin = DmPin();  // not while waiting for the DM application (see DmCache)
+        if (int rc = event_sink()->raise(e)) return Errno{rc};
+        err = write_chunks();
+    }
     if (err != 0) return Errno{err};
     // Every byte is on its server: now the size may cover it (max with concurrent writers).
     auto e = impl_->rpc<AttrResp>(meta_rank_, ExtendSizeReq{a.ino, off + count});
     if (e.err != 0) return Errno{e.err == ENOENT ? ESTALE : e.err};
     if (f.flags & (O_SYNC | O_DSYNC)) {
-        const auto servers = stripe_servers(a.layout);
-        const int s = impl_->pipeline(
-            servers.size(), static_cast<std::uint16_t>(MsgType::fsync_req),
-            [&](std::size_t i) { return data_rank(servers[i]); },
-            [&](std::size_t) {
-                return encode(FsyncReq{a.ino, a.gen});
-            },
-            [](std::size_t, std::span<const std::byte> frame) {
-                return decode_reply<StatusResp>(frame).err;
-            });
-        if (s != 0) return Errno{s};
+        auto s = fsync_objects(a);
+        if (!s) return Errno{s.error()};
     }
     return count;
 }

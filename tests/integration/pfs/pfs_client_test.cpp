@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/transport.hpp"
 #include "pfs/client/client.hpp"
@@ -684,10 +685,83 @@ void case_malformed(Client& c) {
     CHECK(get(c, "/still/ok", 0, 300000) == pattern(0, 300000, 5));
 }
 
+// The client's event generation against the test sink (pfs::client::LoggingSink, every type
+// disposed, no DM application): which operation raises which events, in order, with which
+// fields; a sink's errno fails the operation. Rank 0 only.
+void case_event_sink(Client& c) {
+    if (g_rank != 0) return;
+    namespace ev = pfs::client::ev;
+    auto sink = std::make_shared<pfs::client::LoggingSink>();
+    pfs::client::set_event_sink(sink);
+    auto types = [&] {
+        std::vector<int> t;
+        for (const auto& e : sink->events()) t.push_back(e.type);
+        return t;
+    };
+    using Types = std::vector<int>;
+    OK(c.mkdir("/ev"));
+    CHECK(types() == (Types{ev::kCreate, ev::kPostcreate}));
+    CHECK(sink->events()[0].name1 == "ev" && sink->events()[0].handle1.ino == 1);
+    const auto dir = c.handle_of(c.stat("/ev").value());
+    sink->clear();
+    auto fd = c.open("/ev/f", O_CREAT | O_RDWR, 0600);
+    CHECK(fd.ok());
+    CHECK(types() == (Types{ev::kCreate, ev::kPostcreate}));
+    CHECK(sink->events()[1].handle1 == dir && sink->events()[1].handle2.ino != 0);
+    const auto f = sink->events()[1].handle2;
+    sink->clear();
+    OK(c.pwrite(*fd, "0123456789", 10, 0));
+    CHECK(types().empty());  // no managed region
+    // A region set by handle reaches this rank's cache (the meta server invalidates it here).
+    pfs::client::DmChange ch;
+    ch.op = pfs::client::DmChange::Op::set_regions;
+    ch.regions = {{4, 0, ev::kRegionWrite}};
+    OK(c.dm_update(f, ch));
+    OK(c.pwrite(*fd, "ab", 2, 0));  // before the region
+    CHECK(types().empty());
+    OK(c.pwrite(*fd, "ab", 2, 8));
+    CHECK(types() == (Types{ev::kWrite}));
+    CHECK(sink->events()[0].offset == 8 && sink->events()[0].length == 2 &&
+          sink->events()[0].handle1 == f);
+    sink->clear();
+    sink->abort_with(ev::kWrite, EDQUOT);
+    CHECK(c.pwrite(*fd, "ab", 2, 100).error() == EDQUOT);
+    sink->abort_with(ev::kWrite, 0);
+    sink->clear();
+    OK(c.close(*fd));
+    CHECK(types() == (Types{ev::kClose}));
+    sink->clear();
+    OK(c.chmod("/ev/f", 0644));
+    CHECK(types() == (Types{ev::kAttribute}));
+    sink->clear();
+    OK(c.rename("/ev/f", "/ev/g"));
+    CHECK(types() == (Types{ev::kRename, ev::kPostrename}));
+    CHECK(sink->events()[0].name1 == "f" && sink->events()[0].name2 == "g");
+    sink->clear();
+    OK(c.link("/ev/g", "/ev/h"));
+    CHECK(types() == (Types{ev::kLink, ev::kPostlink}));
+    sink->clear();
+    OK(c.symlink("g", "/ev/s"));
+    CHECK(types() == (Types{ev::kSymlink, ev::kPostsymlink}));
+    sink->clear();
+    OK(c.unlink("/ev/h"));
+    CHECK(types() == (Types{ev::kRemove, ev::kPostremove}));
+    sink->clear();
+    OK(c.unlink("/ev/g"));  // the last link
+    CHECK(types() == (Types{ev::kRemove, ev::kPostremove, ev::kDestroy}));
+    CHECK(sink->events()[2].handle1 == f);
+    sink->clear();
+    sink->abort_with(ev::kRemove, EBUSY);
+    CHECK(c.unlink("/ev/s").error() == EBUSY);
+    CHECK(types() == (Types{ev::kRemove}));  // aborted: no post-event, nothing removed
+    CHECK(c.lstat("/ev/s").ok());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     auto& job = mpi_tools::Job::init(&argc, &argv);
+    dmapi::events::start(job);
     g_job = &job;
     g_app = job.app_comm();
     MPI_Comm_rank(g_app, &g_rank);
@@ -704,7 +778,7 @@ int main(int argc, char** argv) {
         {"namespace", case_namespace},           {"io", case_io},
         {"concurrent", case_concurrent},         {"persist-write", case_persist_write},
         {"persist-verify", case_persist_verify}, {"enospc", case_enospc},
-        {"malformed", case_malformed},
+        {"malformed", case_malformed},           {"event_sink", case_event_sink},
     };
     auto it = cases.find(g_case);
     if (it == cases.end()) {

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <vector>
 
+#include "pfs/client/event_sink.hpp"
 #include "pfs/common/result.hpp"
 #include "pfs/common/types.hpp"
 
@@ -50,6 +51,10 @@ struct ClientOptions {
     unsigned max_inflight = 16;
     // Deadline of every request (and of the EAGAIN retries of one request). PFS_CLIENT_TIMEOUT_MS.
     std::chrono::milliseconds timeout{60000};
+    // Generate XDSM events through the process's EventSink and take the metadata server's cache
+    // invalidations (one such client per process: the invalidation handler is per transport).
+    // False for the DM application's own client inside libdmapi: DM calls raise no events.
+    bool dm_events = true;
     // Defaults overridden by the environment variables named above.
     static ClientOptions from_env();
 };
@@ -69,6 +74,36 @@ struct VolumeInfo {
     int world_rank = -1;
     VolumeStat stat;
 };
+
+// DMAPI state of one object (or, for a file-system handle, of the file system only).
+struct DmState {
+    Attr attr;  // zero for the file-system handle
+    DmSlots dm;
+    std::uint64_t fs_event_set = 0;
+    std::string rod_name;  // the file system's return-on-destroy attribute name ("" = none)
+};
+
+// One change of DMAPI state (Client::dm_update). Event lists and regions are cached by every
+// client that generates events; changing them returns after every caching rank dropped its copy.
+struct DmChange {
+    enum class Op : std::uint8_t {
+        set_attr = 1,       // name, value, setdtime
+        remove_attr = 2,    // name, setdtime
+        set_event_set = 3,  // event_set (file-system handle: the file system's list)
+        set_regions = 4,    // regions
+        set_dtime = 5,      // time_ns
+        set_rod_name = 6,   // file-system handle only: name ("" disables)
+    };
+    Op op = Op::set_attr;
+    std::string name, value;
+    bool setdtime = false;
+    std::uint64_t event_set = 0;
+    std::vector<ManagedRegion> regions;
+    std::int64_t time_ns = 0;
+};
+
+class DmCache;
+class DmPin;
 
 class Client {
   public:
@@ -123,6 +158,28 @@ class Client {
     // Nanoseconds since the epoch; SetAttr::kTimeNow = the server's current time.
     Result<void> utimes(std::string_view path, std::int64_t atime_ns, std::int64_t mtime_ns);
 
+    // ---- DMAPI (the DM application's side; docs/dmapi-events.md) ---------------------------
+    // Handles: {fsid, ino, gen}; ino 0 names the file system. A handle of another file system,
+    // a freed inode or a stale generation: EBADF (XDSM's "no such object").
+    Handle handle_of(const Attr& a) const { return Handle{info_.fsid, a.ino, a.gen}; }
+    Result<DmState> dm_get(const Handle& h);
+    Result<void> dm_update(const Handle& h, const DmChange& change);
+    // Invisible I/O (dm_read_invis / dm_write_invis): no events, no time updates; a write past
+    // the end extends the size. Reads stop at the size.
+    Result<std::size_t> read_invis(const Handle& h, void* buf, std::size_t count,
+                                   std::uint64_t offset);
+    Result<std::size_t> write_invis(const Handle& h, const void* buf, std::size_t count,
+                                    std::uint64_t offset, bool sync);
+    // The regular file's data: punch [offset, offset+length) (length 0 = to the end of the
+    // file; the size is unchanged), and fsync of its objects.
+    Result<void> punch_hole(const Handle& h, std::uint64_t offset, std::uint64_t length);
+    Result<void> sync_handle(const Handle& h);
+    // The file's allocation from `offset` to its size, in file offsets: alternating data and
+    // hole runs merged over the stripes (from the servers' SEEK_DATA/SEEK_HOLE maps).
+    Result<std::vector<Extent>> alloc_map(const Handle& h, std::uint64_t offset);
+    // dm_set_fileattr: chmod/chown/utimes/truncate by handle, without events; dtime is DM state.
+    Result<void> setattr_handle(const Handle& h, const SetAttr& changes);
+
     // ---- volumes ----------------------------------------------------------------------------
     Result<std::vector<VolumeInfo>> statfs();  // one entry per data volume
     Result<VolumeStat> statfs_total();         // sums over all data volumes
@@ -144,14 +201,37 @@ class Client {
         std::int64_t pos = 0;
     };
     Result<OpenFile> get_fd(int fd) const;
+    // `events`: false for invisible I/O (no events, no size probe race with the user path).
     Result<std::size_t> do_pwrite(const OpenFile& f, const void* buf, std::size_t count,
-                                  std::int64_t offset);
+                                  std::int64_t offset, bool events = true);
+    Result<std::size_t> do_pread(const OpenFile& f, void* buf, std::size_t count,
+                                 std::int64_t offset, bool events = true);
+    Result<void> fsync_objects(const Attr& a);
     // Data servers holding stripes of a file with this layout.
     std::vector<std::uint32_t> stripe_servers(const Layout& l) const;
     // Sets the size of a regular file: objects first when it shrinks, then the metadata.
-    Result<void> truncate_file(const Attr& a, std::uint64_t size);
+    Result<void> truncate_file(const Attr& a, std::uint64_t size, bool events = true);
     // Deletes a freed file's objects on its servers (best effort: see docs/pfs.md).
     void remove_objects(const Attr& a);
+    Result<Attr> attr_by_handle(const Handle& h);
+    Result<void> attribute_changed(const Result<Attr>& r);
+
+    // ---- event generation (events.cpp) ----
+    // Whether `type` is enabled for the object: in the file system's event list or in the
+    // object's own (obj nullptr: the file system's only). Fetches and caches as needed.
+    bool event_enabled(int type, const Attr* obj);
+    // Raises `ev` if a session has the disposition and the event is enabled for `obj`. Returns
+    // the errno the operation must fail with (0: proceed). Post-events never fail the op.
+    int maybe_raise(FsEvent ev, const Attr* obj);
+    bool wants(int type) const;
+    // A data event (read/write/truncate) when [off, off+len) overlaps a managed region with
+    // `region_flag` (len 0: to the end of the file).
+    // `pin` holds the inode against invalidation while an operation that raised no event runs.
+    int data_event(int type, std::uint32_t region_flag, const Attr& a, std::uint64_t off,
+                   std::uint64_t len, DmPin* pin);
+    void destroy_event(const Attr& a, const DmSlots& dm);
+    void mount_event();
+    std::uint32_t st_mode(const Attr& a) const;
 
     mpi_tools::Job& job_;
     ClientOptions opt_;
@@ -160,6 +240,7 @@ class Client {
     std::uint32_t num_servers_ = 0;
     int connect_err_ = 0;
     std::unique_ptr<Impl> impl_;
+    std::shared_ptr<DmCache> dm_cache_;
 
     mutable std::mutex fd_mu_;
     std::map<int, OpenFile> fds_;

@@ -33,6 +33,18 @@ struct Inode {
     friend bool operator==(const Inode&, const Inode&) = default;
 };
 
+// The file system's own DMAPI state (XDSM: dm_set_eventlist / dm_set_return_on_destroy on the
+// file-system handle). Persisted in the store's sys table.
+struct FsDmState {
+    std::uint64_t event_set = 0;
+    std::string rod_name;  // return-on-destroy attribute name; empty = disabled
+    friend bool operator==(const FsDmState&, const FsDmState&) = default;
+};
+
+// A file system whose event list was never set generates every event (bits 0..22: XDSM's event
+// numbers CANCEL .. USER); the DM application narrows it with dm_set_eventlist on the fs handle.
+inline constexpr std::uint64_t kDefaultFsEventSet = (1ull << 23) - 1;
+
 struct FormatOptions {
     std::uint64_t fsid = 0;  // must be non-zero
     std::uint32_t data_servers = 1;
@@ -143,6 +155,11 @@ class MetaStore {
     // Replaces all regions; E2BIG above kDmMaxRegions, EINVAL if offset + size overflows.
     Result<void> set_regions(Ino ino, const std::vector<ManagedRegion>& regions);
     Result<void> set_dtime(Ino ino, std::int64_t dtime_ns);
+    // The file system's DM state (event_set defaults to kDefaultFsEventSet).
+    Result<FsDmState> get_fs_dm() const;
+    Result<void> set_fs_event_set(std::uint64_t events);
+    // "" disables; otherwise a DM attribute name (canonicalised; EINVAL if malformed).
+    Result<void> set_rod_name(std::string_view name);
 
     struct Impl;
 

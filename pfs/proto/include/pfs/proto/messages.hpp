@@ -42,6 +42,9 @@ enum class MsgType : std::uint16_t {
     set_event_set_req = 1017,
     set_regions_req = 1018,
     set_dtime_req = 1019,
+    dm_state_req = 1020,       // DM state by handle (ino + gen), optionally cached by the asker
+    dm_update_req = 1021,      // DM state change by handle; waits for cache invalidation
+    dm_invalidate_req = 1022,  // meta -> a caching rank: drop the cached DM state of ino
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -50,6 +53,7 @@ enum class MsgType : std::uint16_t {
     readlink_resp = 1104,
     readdir_resp = 1105,
     get_dm_resp = 1106,
+    dm_state_resp = 1107,
     // data requests (offsets are OBJECT offsets: the client has already striped)
     read_req = 1200,
     write_req = 1201,
@@ -339,6 +343,72 @@ struct SetDtimeReq {
     friend bool operator==(const SetDtimeReq&, const SetDtimeReq&) = default;
 };
 
+// ---- DMAPI state by handle --------------------------------------------------------------------
+// `ino` 0 names the file system itself (its event list and return-on-destroy attribute name);
+// otherwise the inode must exist with generation `gen` (else EBADF: XDSM's "no such object").
+// `cache`: the asker keeps the returned event list and regions; the metadata server then counts
+// it among the inode's caching ranks and any later change of them (DmUpdateReq) returns only
+// after that rank dropped its copy (DmInvalidateReq).
+struct DmStateReq {
+    static constexpr MsgType kType = MsgType::dm_state_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    bool cache = false;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.cache);
+    }
+    friend bool operator==(const DmStateReq&, const DmStateReq&) = default;
+};
+
+enum class DmOp : std::uint8_t {
+    set_attr = 1,       // name, value, flag = setdtime
+    remove_attr = 2,    // name, flag = setdtime
+    set_event_set = 3,  // event_set (ino 0: the file system's list)
+    set_regions = 4,    // regions
+    set_dtime = 5,      // time_ns
+    set_rod_name = 6,   // ino 0 only: name ("" = disable return-on-destroy)
+};
+inline constexpr std::uint8_t kDmOpMax = 6;
+
+struct DmUpdateReq {
+    static constexpr MsgType kType = MsgType::dm_update_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    std::uint8_t op = 0;
+    std::string name;
+    std::string value;
+    bool flag = false;
+    std::uint64_t event_set = 0;
+    std::vector<ManagedRegion> regions;
+    std::int64_t time_ns = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.op, kDmOpMax);
+        f(s.name, config::kDmAttrNameSize);
+        f(s.value, config::kDmAttrMaxValue);
+        f(s.flag);
+        f(s.event_set);
+        f(s.regions, config::kDmMaxRegions);
+        f(s.time_ns);
+    }
+    friend bool operator==(const DmUpdateReq&, const DmUpdateReq&) = default;
+};
+
+struct DmInvalidateReq {
+    static constexpr MsgType kType = MsgType::dm_invalidate_req;
+    Ino ino = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+    }
+    friend bool operator==(const DmInvalidateReq&, const DmInvalidateReq&) = default;
+};
+
 // ---- Metadata responses -----------------------------------------------------------------------
 // `err` is 0 or a positive errno; other fields are meaningful only when err == 0.
 
@@ -441,6 +511,25 @@ struct GetDmResp {
         f(s.change);
     }
     friend bool operator==(const GetDmResp&, const GetDmResp&) = default;
+};
+
+// The inode's attributes and DM slots (ino 0: attr/dm empty) plus the file system's DM state.
+struct DmStateResp {
+    static constexpr MsgType kType = MsgType::dm_state_resp;
+    std::int32_t err = 0;
+    Attr attr;
+    DmSlots dm;
+    std::uint64_t fs_event_set = 0;
+    std::string rod_name;  // return-on-destroy attribute name, "" = none
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.attr);
+        f(s.dm);
+        f(s.fs_event_set);
+        f(s.rod_name, config::kDmAttrNameSize);
+    }
+    friend bool operator==(const DmStateResp&, const DmStateResp&) = default;
 };
 
 // ---- Data requests ----------------------------------------------------------------------------
@@ -615,9 +704,10 @@ using AllMessages =
     std::tuple<LookupReq, ResolveReq, CreateReq, MkdirReq, UnlinkReq, RmdirReq, RenameReq, LinkReq,
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
-               StatusResp, AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp,
-               ReadReq, WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq,
-               StatfsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp>;
+               DmStateReq, DmUpdateReq, DmInvalidateReq, DmStateResp, StatusResp, AttrResp,
+               UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq, WriteReq,
+               PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq, ReadResp,
+               WriteResp, AllocMapResp, StatfsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 

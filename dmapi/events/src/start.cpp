@@ -1,0 +1,37 @@
+#include <memory>
+
+#include "dmapi/core/node.hpp"
+#include "dmapi/events/events.hpp"
+#include "mpi_tools/job.hpp"
+
+namespace dmapi::events {
+
+dmapi::core::Node* start(mpi_tools::Job& job) {
+    const auto& l = job.layout();
+    if (!l.plain && l.count_of(mpi_tools::Role::dm) == 0) return nullptr;  // no DMAPI job
+    auto& node = dmapi::core::Node::start(job);
+    if (dynamic_cast<NodeSink*>(pfs::client::event_sink()) == nullptr)
+        pfs::client::set_event_sink(std::make_shared<NodeSink>());
+    return &node;
+}
+
+bool NodeSink::disposed(int type) {
+    // The local replica of the session table: a mutex and a copy, no message.
+    const auto t = dmapi::core::Node::get().table();
+    for (const auto& s : t.sessions)
+        if ((s.disp >> type) & 1u) return true;
+    return false;
+}
+
+int NodeSink::raise(const pfs::client::FsEvent& ev) {
+    dmapi::core::Event e;
+    e.type = static_cast<dm_eventtype_t>(ev.type);
+    e.data = encode_payload(ev);
+    const auto r = dmapi::core::Node::get().raise(e);
+    // No session for it any more (destroyed since disposed() looked): not generated, proceed.
+    // The mount is the exception (GPFS: an undisposed mount fails with EIO).
+    if (!r.generated && r.err != 0 && ev.type != DM_EVENT_MOUNT) return 0;
+    return r.op_errno();
+}
+
+}  // namespace dmapi::events
