@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "driver.hpp"
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/launch_contract.hpp"
 #include "mpi_tools/layout.hpp"
@@ -147,7 +148,10 @@ int init(int* argc, char*** argv, int required, int* provided, void* caller, boo
         return PMPI_Init(argc, argv);
     }
     g_app_init_via_job = true;
-    mpi_tools::Job::init(argc, argv);
+    auto& job = mpi_tools::Job::init(argc, argv);
+    // Like every program of a PFS job: the DMAPI core (in a job with dm ranks) and the client's
+    // event sink, so MPI-IO raises the same DMAPI events as the native API.
+    dmapi::events::start(job);
     if (provided) *provided = MPI_THREAD_MULTIPLE;
     return MPI_SUCCESS;
 }
