@@ -92,6 +92,19 @@ inline void wait_standbys(Node& n, std::size_t count) {
     wait_until([&] { return n.table().standbys.size() == count; }, "the standby registration");
 }
 
+// The opening of most cases: rank `owner` creates the session `name`, every rank waits for the
+// others and looks it up by name (the DMAPI idiom).
+inline dm_sessid_t open_session(Job& job, Node& n, int owner, const char* name) {
+    if (job.rank() == owner) {
+        dm_sessid_t s;
+        CHECK_EQ(n.create_session(DM_NO_SESSION, name, &s), 0);
+    }
+    barrier(job);
+    const dm_sessid_t sid = find_session(n, name);
+    CHECK(sid > 0);
+    return sid;
+}
+
 // Receives `expect` events of sid (DM_EV_WAIT, one at a time), returns their messages' tokens
 // and texts in delivery order.
 struct Received {

@@ -10,12 +10,7 @@ namespace {
 
 void run(Job& job, Node& n) {
     const int me = job.rank();
-    if (me == 1) {
-        dm_sessid_t s;
-        CHECK_EQ(n.create_session(DM_NO_SESSION, "abandoned", &s), 0);
-    }
-    barrier(job);
-    const dm_sessid_t sid = find_session(n, "abandoned");
+    const dm_sessid_t sid = open_session(job, n, 1, "abandoned");
     CHECK(n.failure_timeout("abandoned") == std::chrono::milliseconds(1500));
     if (me == 2) {
         SyncRaise r(n, sid, "op");

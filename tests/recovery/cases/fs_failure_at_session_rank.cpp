@@ -12,12 +12,7 @@ namespace {
 
 void run(Job& job, Node& n) {
     const int me = job.rank();
-    if (me == 1) {
-        dm_sessid_t s;
-        CHECK_EQ(n.create_session(DM_NO_SESSION, "same-rank", &s), 0);
-    }
-    barrier(job);
-    const dm_sessid_t sid = find_session(n, "same-rank");
+    const dm_sessid_t sid = open_session(job, n, 1, "same-rank");
     std::vector<std::unique_ptr<SyncRaise>> raised;
     if (me == 2)
         for (int i = 0; i < 3; ++i)

@@ -10,12 +10,7 @@ namespace {
 
 void run(Job& job, Node& n) {
     const int me = job.rank();
-    if (me == 1) {
-        dm_sessid_t s;
-        CHECK_EQ(n.create_session(DM_NO_SESSION, "orphans", &s), 0);
-    }
-    barrier(job);
-    const dm_sessid_t sid = find_session(n, "orphans");
+    const dm_sessid_t sid = open_session(job, n, 1, "orphans");
     std::vector<std::unique_ptr<SyncRaise>> raised;
     if (me == 2)
         for (int i = 0; i < 3; ++i)
