@@ -856,6 +856,7 @@ std::shared_ptr<OutstandingEvent> Node::begin_raise(const Event& ev, RaiseResult
 bool Node::drive(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, bool until_queued) {
     auto backoff = cfg_.busy_backoff_min;
     RecoveryWait recovery;
+    const auto started = std::chrono::steady_clock::now();
     for (;;) {
         {
             std::lock_guard lk(src_mu_);
@@ -913,7 +914,17 @@ bool Node::drive(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, b
                 continue;
             }
             if (o->queued) continue;  // a rebuild collected it meanwhile
-            res.err = EINVAL;         // destroyed since the lookup
+            // The table reaches ranks in any order: this rank may know a new session before its
+            // owner has opened the queue. Retry (as for BUSY) while the table still names that
+            // owner, up to the RPC deadline; a destroyed session disappears from the table.
+            if (rec && rec->owner == owner && live(owner) &&
+                std::chrono::steady_clock::now() - started < cfg_.rpc_timeout) {
+                stats_.busy_retries++;
+                std::this_thread::sleep_for(backoff);
+                backoff = std::min(backoff * 2, cfg_.busy_backoff_max);
+                continue;
+            }
+            res.err = EINVAL;  // destroyed since the lookup
             break;
         }
         {
@@ -1093,10 +1104,19 @@ void Node::async_loop() {
         }
         Batch retry;
         for (std::size_t i = 0; i < f.evs.size(); ++i) {
-            if (acks->acks[i].status == EventStatus::busy)
+            const auto st = acks->acks[i].status;
+            // NO_SESSION while this rank's table still names that owner: the owner has not
+            // opened the new session's queue yet (the table reaches ranks in any order); retry
+            // like BUSY until the backoff tops out.
+            bool early = false;
+            if (st == EventStatus::no_session && f.backoff < cfg_.busy_backoff_max) {
+                auto rec = session(f.evs[i]->msg.sid);
+                early = rec && rec->owner == f.owner;
+            }
+            if (st == EventStatus::busy || early)
                 retry.push_back(std::move(f.evs[i]));
             else
-                finish(f.evs[i], acks->acks[i].status == EventStatus::no_session);
+                finish(f.evs[i], st == EventStatus::no_session);
         }
         if (!retry.empty()) {
             stats_.busy_retries++;
