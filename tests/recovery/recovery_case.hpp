@@ -17,7 +17,6 @@
 
 namespace dmtest {
 
-using CaseFn = std::function<void(Job&, Node&)>;
 std::map<std::string, CaseFn>& recovery_cases();
 
 struct RegisterCase {

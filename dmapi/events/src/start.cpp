@@ -16,11 +16,8 @@ dmapi::core::Node* start(mpi_tools::Job& job) {
 }
 
 bool NodeSink::disposed(int type) {
-    // The local replica of the session table: a mutex and a copy, no message.
-    const auto t = dmapi::core::Node::get().table();
-    for (const auto& s : t.sessions)
-        if ((s.disp >> type) & 1u) return true;
-    return false;
+    // Asked on every file operation: one atomic load of the replicated dispositions' union.
+    return dmapi::core::Node::get().disposed(static_cast<dm_eventtype_t>(type));
 }
 
 int NodeSink::raise(const pfs::client::FsEvent& ev) {

@@ -337,6 +337,9 @@ void Node::apply_table(const TableUpdate& t) {
     std::lock_guard lk(table_mu_);
     if (t.version <= table_.version) return;
     table_ = t;
+    dm_eventset_t all = 0;
+    for (const auto& s : table_.sessions) all |= s.disp;
+    disposed_.store(all, std::memory_order_release);
     table_cv_.notify_all();
     std::lock_guard qlk(q_mu_);
     std::set<dm_sessid_t> mine;

@@ -7,11 +7,14 @@
 #include <chrono>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <CLI/CLI.hpp>
 
 #include "dmapi/core/node.hpp"
 #include "mpi_tools/job.hpp"
@@ -130,6 +133,40 @@ struct DmApp {
 
 inline std::pair<dm_response_t, int> continue_all(const dm_eventmsg_t*) {
     return {DM_RESP_CONTINUE, 0};
+}
+
+using CaseFn = std::function<void(Job&, Node&)>;
+
+// main() of a DMAPI test program: --case NAME picks one of `cases`; every rank runs it, the
+// ranks agree (failure-aware) on the AND of their checks and the leader prints
+// "DMAPI-TEST <case> PASS|FAIL". Cases named in `survive_failures` run with continue_job (their
+// ranks die on purpose). Exit 0 on PASS, 1 on FAIL, 2 for a bad command line.
+[[noreturn]] inline void run_case_program(
+    int argc, char** argv, const char* program, const std::map<std::string, CaseFn>& cases,
+    const std::function<bool(const std::string&)>& survive_failures) {
+    auto& job = Job::init(&argc, &argv);
+    CLI::App cli{program};
+    cli.add_option("--case", g_case, "test case")->required();
+    try {
+        cli.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        if (job.rank() == 0) cli.exit(e);
+        job.finish(2);
+    }
+    g_rank = job.rank();
+    if (survive_failures(g_case)) job.set_failure_policy(mpi_tools::FailurePolicy::continue_job);
+    auto& n = Node::start(job);
+    auto it = cases.find(g_case);
+    if (it == cases.end()) {
+        if (job.rank() == 0) std::fprintf(stderr, "unknown case %s\n", g_case.c_str());
+        job.finish(2);
+    }
+    it->second(job, n);
+    auto d = job.ft().agree(g_ok ? 1 : 0);
+    if (job.rank() == job.leader())
+        std::printf("DMAPI-TEST %s %s\n", g_case.c_str(), d.flag ? "PASS" : "FAIL");
+    std::fflush(stdout);
+    job.finish(d.flag ? 0 : 1);
 }
 
 }  // namespace dmtest

@@ -467,33 +467,12 @@ void case_assume_failed(Job& job, Node& n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    auto& job = Job::init(&argc, &argv);
-    CLI::App cli{"dmapi-core-test"};
-    cli.add_option("--case", g_case, "test case")->required();
-    try {
-        cli.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        if (job.rank() == 0) cli.exit(e);
-        job.finish(2);
-    }
-    g_rank = job.rank();
-    if (g_case == "assume_failed") job.set_failure_policy(mpi_tools::FailurePolicy::continue_job);
-    auto& n = Node::start(job);
-    static const std::map<std::string, std::function<void(Job&, Node&)>> cases = {
+    static const std::map<std::string, CaseFn> cases = {
         {"sessions", case_sessions},           {"sync_events", case_sync_events},
         {"async_events", case_async_events},   {"api_errors", case_api_errors},
         {"move_remote", case_move_remote},     {"backpressure", case_backpressure},
         {"assume_failed", case_assume_failed},
     };
-    auto it = cases.find(g_case);
-    if (it == cases.end()) {
-        if (job.rank() == 0) std::fprintf(stderr, "unknown case %s\n", g_case.c_str());
-        job.finish(2);
-    }
-    it->second(job, n);
-    auto d = job.ft().agree(g_ok ? 1 : 0);
-    if (job.rank() == job.leader())
-        std::printf("DMAPI-TEST %s %s\n", g_case.c_str(), d.flag ? "PASS" : "FAIL");
-    std::fflush(stdout);
-    job.finish(d.flag ? 0 : 1);
+    run_case_program(argc, argv, "dmapi-core-test", cases,
+                     [](const std::string& c) { return c == "assume_failed"; });
 }

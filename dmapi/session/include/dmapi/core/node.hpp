@@ -176,6 +176,11 @@ class Node {
 
     // ---- introspection (tests, recovery) -----------------------------------------------------
     std::optional<SessionRecord> session(dm_sessid_t sid) const;  // state reflects failures
+    // Whether some session holds the disposition for this event type: one atomic load, for the
+    // PFS data path, which asks on every operation (the union is kept by apply_table).
+    bool disposed(dm_eventtype_t type) const {
+        return (disposed_.load(std::memory_order_acquire) >> type) & 1u;
+    }
     TableUpdate table() const;
     int manager() const;  // world rank of the session manager as this rank sees it
     int rank() const { return me_; }
@@ -242,6 +247,7 @@ class Node {
     mutable std::mutex table_mu_;
     std::condition_variable table_cv_;  // table changes (standby waits)
     TableUpdate table_;
+    std::atomic<dm_eventset_t> disposed_{0};  // union of the sessions' dispositions
 
     // Manager worker (serializes changes; runs on the manager rank only, idle elsewhere).
     std::mutex mgr_mu_;
