@@ -102,7 +102,7 @@ int main(int argc, char** argv) {
         pool = std::make_unique<pfs::server::WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
                                                          cfg::kQueueMaxBytes);
         pfs::server::serve_meta(t, *pool, *meta);
-        pfs::server::serve_dm(t, *pool, *meta);
+        pfs::server::serve_dm(t, *pool, *meta, job.ft());
         pfs::server::refuse(t, Requests::data, EOPNOTSUPP);
     } else if (role == Role::data) {
         const auto dir = root / sb.data_volumes[static_cast<std::size_t>(index)];
