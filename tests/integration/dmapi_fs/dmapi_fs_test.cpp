@@ -24,6 +24,7 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -930,6 +931,100 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
     CHECK_EQ(dm_sync_by_handle(sid, hp, hl, T), 0);
     CHECK(fails(dm_sync_by_handle(sid, &stale, sizeof stale, T), EBADF));
     CHECK(fails(dm_punch_hole(sid, dirh, dirl, T, 0, 1), EINVAL));
+
+    // dm_probe_hole: the exact range dm_punch_hole would zero (the file has 10000 bytes then
+    // 5000 after dm_set_fileattr above: see st).
+    {
+        dm_off_t roff = -1;
+        dm_size_t rlen = 99;
+        CHECK_EQ(dm_get_fileattr(sid, hp, hl, T, DM_AT_STAT, &st), 0);
+        const auto size = static_cast<dm_size_t>(st.dt_size);
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 50, &roff, &rlen), 0);
+        CHECK(roff == 100 && rlen == 50);
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 0, &roff, &rlen), 0);
+        CHECK(roff == 100 && rlen == 0);  // to the end of the file
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, size, &roff, &rlen), 0);
+        CHECK_EQ(rlen, 0u);  // reaches the end: to the end
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, static_cast<dm_off_t>(size), 1, &roff, &rlen),
+                    EINVAL));
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, -1, 1, &roff, &rlen), EINVAL));
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, 0, 1, nullptr, &rlen), EFAULT));
+        CHECK(fails(dm_probe_hole(sid, dirh, dirl, T, 0, 1, &roff, &rlen), EINVAL));
+        CHECK(fails(dm_probe_hole(sid, &stale, sizeof stale, T, 0, 1, &roff, &rlen), EBADF));
+    }
+
+    // dm_init_attrloc / dm_get_dirattrs: a directory of 40 files read back in several calls
+    // through a small buffer; every entry once, with its handle, name and attributes.
+    {
+        for (int i = 0; i < 40; ++i) {
+            auto f = c.open("/dir/e" + std::to_string(i), O_CREAT | O_WRONLY, 0600);
+            CHECK(f.ok());
+            if (f) {
+                std::vector<char> b(static_cast<std::size_t>(i), 'z');
+                if (i > 0) CHECK_EQ(err_of(c.pwrite(*f, b.data(), b.size(), 0)), 0);
+                (void)c.close(*f);
+            }
+        }
+        dm_attrloc_t loc = -1;
+        CHECK_EQ(dm_init_attrloc(sid, dirh, dirl, T, &loc), 0);
+        CHECK_EQ(loc, 0);
+        CHECK(fails(dm_init_attrloc(sid, hp, hl, T, &loc), ENOTDIR));
+        CHECK(fails(dm_init_attrloc(sid, dirh, dirl, T, nullptr), EFAULT));
+        alignas(8) char small[8];
+        std::size_t need = 0;
+        CHECK(
+            fails(dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, &loc, sizeof small, small, &need),
+                  E2BIG));
+        CHECK(need > sizeof(dm_stat_t));
+        std::vector<std::uint64_t> page(need * 3 / 8 + 1);  // about 3 records per call
+        std::set<std::string> seen;
+        int calls = 0, rc = 1;
+        while (rc == 1 && calls < 100) {
+            ++calls;
+            std::size_t used = 0;
+            rc = dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, &loc, page.size() * 8, page.data(),
+                                 &used);
+            CHECK(rc == 0 || rc == 1);
+            if (rc < 0 || used == 0) break;
+            for (auto* p = reinterpret_cast<dm_stat_t*>(page.data()); p != nullptr;
+                 p = DM_STEP_TO_NEXT(p, dm_stat_t*)) {
+                const std::string name(DM_GET_VALUE(p, dt_compname, char*));
+                CHECK_EQ(DM_GET_LEN(p, dt_compname), name.size() + 1);
+                CHECK(seen.insert(name).second);  // once
+                CHECK(name.rfind("e", 0) == 0);
+                CHECK_EQ(p->dt_size, std::stoi(name.substr(1)));
+                CHECK_EQ(p->dt_mode, S_IFREG | 0600);
+                dm_ino_t ino = 0;
+                CHECK_EQ(dm_handle_to_ino(DM_GET_VALUE(p, dt_handle, void*),
+                                          DM_GET_LEN(p, dt_handle), &ino),
+                         0);
+                CHECK_EQ(ino, p->dt_ino);
+            }
+        }
+        CHECK_EQ(rc, 0);
+        CHECK(calls > 3);
+        CHECK_EQ(seen.size(), 40u);
+        CHECK(fails(
+            dm_get_dirattrs(sid, hp, hl, T, DM_AT_STAT, &loc, page.size() * 8, page.data(), &need),
+            EINVAL));  // not a directory
+        CHECK(fails(dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, nullptr, 8, small, &need),
+                    EFAULT));
+    }
+
+    // dm_get_mountinfo: the mount event's data for the file-system handle.
+    {
+        alignas(8) char mbuf[512];
+        std::size_t mlen = 0;
+        CHECK_EQ(dm_get_mountinfo(sid, fsp, fsl, T, sizeof mbuf, mbuf, &mlen), 0);
+        auto* me = reinterpret_cast<dm_mount_event_t*>(mbuf);
+        CHECK(std::string(DM_GET_VALUE(me, me_name1, char*)) == "/");
+        CHECK_EQ(DM_GET_LEN(me, me_handle1), fsl);
+        CHECK_EQ(std::memcmp(DM_GET_VALUE(me, me_handle1, void*), fsp, fsl), 0);
+        CHECK(fails(dm_get_mountinfo(sid, fsp, fsl, T, 8, mbuf, &mlen), E2BIG));
+        CHECK(mlen > 8);
+        CHECK(fails(dm_get_mountinfo(sid, hp, hl, T, sizeof mbuf, mbuf, &mlen), EINVAL));
+        CHECK(fails(dm_get_mountinfo(sid, fsp, fsl, T, sizeof mbuf, mbuf, nullptr), EFAULT));
+    }
 
     // Every function on a freed object: EBADF.
     CHECK_EQ(err_of(c.unlink("/f")), 0);
