@@ -19,6 +19,13 @@ Result<Attr> Client::attr_by_handle(const Handle& h) {
     return r.attr;
 }
 
+Result<Client::InodePage> Client::scan_inodes(Ino from, std::uint32_t max_entries) {
+    if (max_entries == 0 || max_entries > config::kReaddirMaxEntries) return Errno{EINVAL};
+    auto r = impl_->rpc<ScanInodesResp>(meta_rank_, ScanInodesReq{from, max_entries});
+    if (r.err != 0) return Errno{r.err};
+    return InodePage{std::move(r.attrs), r.next, r.eof};
+}
+
 Result<Attr> Client::attr_by_ino(Ino ino) {
     if (ino == 0) return Errno{EBADF};
     auto r = impl_->rpc<AttrResp>(meta_rank_, StatReq{ino});

@@ -1011,6 +1011,73 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
                     EFAULT));
     }
 
+    // dm_get_bulkattr / dm_get_bulkall: every inode of the file system, in several calls; the
+    // 40 files above, /f with the value of its DM attribute "blk", the root directory.
+    {
+        CHECK_EQ(dm_set_dmattr(sid, hp, hl, T, &an, 0, 3, const_cast<char*>("abc")), 0);
+        dm_attrloc_t loc = -1;
+        CHECK_EQ(dm_init_attrloc(sid, fsp, fsl, T, &loc), 0);
+        std::vector<std::uint64_t> page(64);  // 512 bytes: 2-3 records per call
+        std::set<dm_ino_t> inos;
+        int calls = 0, rc = 1, files = 0;
+        std::string fvalue = "(none)";
+        while (rc == 1 && calls < 200) {
+            ++calls;
+            std::size_t used = 0;
+            rc = dm_get_bulkall(sid, fsp, fsl, T, DM_AT_STAT, &an, &loc, page.size() * 8,
+                                page.data(), &used);
+            CHECK(rc == 0 || rc == 1);
+            if (rc < 0 || used == 0) break;
+            for (auto* p = reinterpret_cast<dm_xstat_t*>(page.data()); p != nullptr;
+                 p = DM_STEP_TO_NEXT(&p->dx_statinfo, dm_xstat_t*)) {
+                const dm_stat_t& st2 = p->dx_statinfo;
+                CHECK(inos.insert(st2.dt_ino).second);
+                dm_ino_t ino = 0;
+                CHECK_EQ(dm_handle_to_ino(DM_GET_VALUE(&p->dx_statinfo, dt_handle, void*),
+                                          DM_GET_LEN(&p->dx_statinfo, dt_handle), &ino),
+                         0);
+                CHECK_EQ(ino, st2.dt_ino);
+                if ((st2.dt_mode & S_IFMT) == S_IFREG) ++files;
+                if (fa && st2.dt_ino == fa->ino)
+                    fvalue.assign(DM_GET_VALUE(p, dx_attrdata, char*), DM_GET_LEN(p, dx_attrdata));
+            }
+        }
+        CHECK_EQ(rc, 0);
+        CHECK(calls > 10);
+        CHECK(files >= 41);
+        CHECK(fvalue == "abc");
+        for (const char* path : {"/", "/dir", "/f"}) {
+            auto a = c.stat(path);
+            CHECK(a && inos.count(a->ino) == 1);
+        }
+        for (int i = 0; i < 40; ++i) {
+            auto a = c.stat("/dir/e" + std::to_string(i));
+            CHECK(a && inos.count(a->ino) == 1);
+        }
+        // dm_get_bulkattr: the same inodes without attribute data.
+        loc = 0;
+        std::size_t used = 0;
+        std::vector<std::uint64_t> big(1 << 16);
+        CHECK_EQ(
+            dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, &loc, big.size() * 8, big.data(), &used),
+            0);
+        std::size_t n = 0;
+        for (auto* p = reinterpret_cast<dm_stat_t*>(big.data()); p != nullptr;
+             p = DM_STEP_TO_NEXT(p, dm_stat_t*))
+            ++n;
+        CHECK_EQ(n, inos.size());
+        alignas(8) char tiny[16];
+        loc = 0;
+        CHECK(fails(dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, &loc, sizeof tiny, tiny, &used),
+                    E2BIG));
+        CHECK(used > sizeof tiny);
+        CHECK(fails(dm_get_bulkattr(sid, hp, hl, T, DM_AT_STAT, &loc, 8, tiny, &used), EINVAL));
+        CHECK(fails(dm_get_bulkall(sid, fsp, fsl, T, DM_AT_STAT, &empty, &loc, 8, tiny, &used),
+                    EINVAL));
+        CHECK(
+            fails(dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, nullptr, 8, tiny, &used), EFAULT));
+    }
+
     // dm_get_mountinfo: the mount event's data for the file-system handle.
     {
         alignas(8) char mbuf[512];

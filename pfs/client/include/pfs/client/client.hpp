@@ -195,6 +195,13 @@ class Client {
     };
     Result<DirPage> readdir_handle(const Handle& dir, std::uint64_t cookie,
                                    std::uint32_t max_entries);
+    // Allocated inodes from number `from` on, at most max_entries (dm_get_bulkattr).
+    struct InodePage {
+        std::vector<Attr> attrs;
+        Ino next = 0;
+        bool eof = false;
+    };
+    Result<InodePage> scan_inodes(Ino from, std::uint32_t max_entries);
     // The attributes of an inode by number alone (its generation is in them); EBADF when free.
     Result<Attr> attr_by_ino(Ino ino);
     // dm_set_fileattr: chmod/chown/utimes/truncate by handle, without events; dtime is DM state.
