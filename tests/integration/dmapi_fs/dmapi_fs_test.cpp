@@ -1134,6 +1134,55 @@ void compute_overhead(Client& c, Node& node, dm_sessid_t sid) {
     CHECK_EQ(err_of(c.close(*fd)), 0);
 }
 
+// DMAPI disabled on the file system (pfs-mkfs --dmapi no): every call that references it fails
+// with EPERM, sessions still work, and user operations raise nothing and go on.
+void compute_disabled(Client& c, dm_sessid_t sid) {
+    auto fails = [](long long rc, int want) { return rc == -1 && errno == want; };
+    auto fd = c.open("/f", O_CREAT | O_RDWR, 0644);
+    CHECK(fd.ok());
+    std::vector<char> data(100, 'q');
+    if (fd) CHECK_EQ(err_of(c.pwrite(*fd, data.data(), data.size(), 0)), 0);
+    void* hp = nullptr;
+    std::size_t hl = 0;
+    CHECK(fails(dm_path_to_handle(const_cast<char*>("/f"), &hp, &hl), EPERM));
+    CHECK(fails(dm_path_to_fshandle(const_cast<char*>("/"), &hp, &hl), EPERM));
+    auto fsid = c.fs_info().fsid;
+    CHECK_EQ(dm_make_fshandle(&fsid, &hp, &hl), 0);
+    dm_eventset_t set = bit(DM_EVENT_WRITE);
+    CHECK(fails(dm_set_disp(sid, hp, hl, DM_NO_TOKEN, &set, DM_EVENT_MAX), EPERM));
+    CHECK(fails(dm_set_eventlist(sid, hp, hl, DM_NO_TOKEN, &set, DM_EVENT_MAX), EPERM));
+    dm_handle_free(hp, hl);
+    auto a = c.stat("/f");
+    CHECK(a.ok());
+    if (a) {
+        dm_ino_t ino = a->ino;
+        dm_igen_t gen = a->gen;
+        CHECK_EQ(dm_make_handle(&fsid, &ino, &gen, &hp, &hl), 0);
+        dm_attrname_t an{};
+        std::memcpy(an.an_chars, "hsm", 3);
+        char buf[8];
+        std::size_t rlen = 0;
+        CHECK(fails(dm_get_dmattr(sid, hp, hl, DM_NO_TOKEN, &an, sizeof buf, buf, &rlen), EPERM));
+        CHECK(fails(dm_read_invis(sid, hp, hl, DM_NO_TOKEN, 0, 1, buf), EPERM));
+        dm_token_t t = DM_NO_TOKEN;
+        CHECK_EQ(dm_create_userevent(sid, 0, nullptr, &t), 0);
+        CHECK(fails(dm_request_right(sid, hp, hl, t, 0, DM_RIGHT_EXCL), EPERM));
+        CHECK_EQ(dm_respond_event(sid, t, DM_RESP_CONTINUE, 0, 0, nullptr), 0);
+        dm_handle_free(hp, hl);
+    }
+    // The mount disposition (global handle) is not about this file system: allowed.
+    dm_eventset_t mount = bit(DM_EVENT_MOUNT);
+    CHECK_EQ(dm_set_disp(sid, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN, &mount, DM_EVENT_MAX),
+             0);
+    std::vector<char> back(100, 0);
+    if (fd) {
+        auto n = c.pread(*fd, back.data(), back.size(), 0);
+        CHECK(n && *n == 100 && back == data);
+        (void)c.close(*fd);
+    }
+    CHECK_EQ(err_of(c.unlink("/f")), 0);
+}
+
 [[noreturn]] void libdmapi_main(int* argc, char*** argv) {
     g_role = "compute";
     char* version = nullptr;
@@ -1145,7 +1194,10 @@ void compute_overhead(Client& c, Node& node, dm_sessid_t sid) {
     {
         Client c(job);
         CHECK_EQ(c.connect_error(), 0);
-        compute_libdmapi(c, sid);
+        if (g_case == "disabled")
+            compute_disabled(c, sid);
+        else
+            compute_libdmapi(c, sid);
     }
     CHECK_EQ(dm_destroy_session(sid), 0);
     std::printf("DMFS-TEST %s compute %s\n", g_case.c_str(), g_failures ? "FAIL" : "PASS");
@@ -1189,7 +1241,7 @@ int main(int argc, char** argv) {
     g_case = c ? c : "";
     // The libdmapi case runs on the compute rank alone (the dm rank runs pfs-dm-idle): a C++ DM
     // program, so dm_init_service joins the job first (Job and Node) and the program shares them.
-    if (g_case == "libdmapi") libdmapi_main(&argc, &argv);
+    if (g_case == "libdmapi" || g_case == "disabled") libdmapi_main(&argc, &argv);
     auto& job = Job::init(&argc, &argv);
     if (job.role() == mpi_tools::Role::dm) {
         if (job.layout().index_in_role(job.rank()) == 1) cacher_main(job);

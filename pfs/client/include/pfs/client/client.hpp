@@ -66,6 +66,7 @@ struct FsInfo {
     std::uint32_t default_stripe_count = 0;  // 0 = all data servers
     std::uint64_t quota_per_volume = 0;      // 0 = none
     std::uint32_t data_servers = 0;
+    bool dmapi = true;  // DMAPI enabled (pfs-mkfs --dmapi): else no events, DMAPI calls EPERM
 };
 
 // One data volume's capacity (statfs / df).
