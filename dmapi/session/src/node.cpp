@@ -52,6 +52,7 @@ Node& Node::start(mpi_tools::Job& job, CoreConfig cfg) {
     // Leaked on purpose: the job ends with _exit, and the worker threads may still wait.
     g_node = new Node(job, cfg);
     g_node->register_handlers();
+    start_status_writer(*g_node, job);
     auto rc = job.ft().barrier(ft::after(cfg.start_timeout));
     if (rc != ft::Rc::ok)
         std::fprintf(stderr, "dmapi[%d]: start-up barrier: %s (continuing)\n", job.rank(),
@@ -772,6 +773,14 @@ int Node::create_userevent(dm_sessid_t sid, std::size_t msglen, const void* msg,
     q->add_outstanding(std::move(ev));
     *token = *t;
     return 0;
+}
+
+std::vector<Node::LocalQueue> Node::local_queues() const {
+    std::lock_guard lk(q_mu_);
+    std::vector<LocalQueue> out;
+    for (const auto& [sid, q] : queues_)
+        out.push_back({sid, q->undelivered(), q->tokens(), rebuild_needed_.count(sid) > 0});
+    return out;
 }
 
 std::size_t Node::undelivered(dm_sessid_t sid) const {

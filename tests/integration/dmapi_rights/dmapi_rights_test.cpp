@@ -11,6 +11,8 @@
 //   lost    - the dm rank holding an excl right is SIGKILLed while a writer waits: the standby
 //             takes the session over, the writer completes (the rights died with their rank,
 //             GPFS) and the standby can take the right again with a new token (claim 18).
+//   cli     - not about rights: the DM program holds two outstanding tokens on a session named
+//             "cli-test" until the test script has looked at the job with pfs-dmapi-sessions.
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -258,6 +260,19 @@ void dm_lost(dm_sessid_t sid, bool primary) {
     mark("l-reacquired");
 }
 
+void dm_cli(dm_sessid_t sid) {
+    const dm_token_t a = userevent(sid), b = userevent(sid);
+    std::printf("RIGHTS-TEST cli dm tokens %lld %lld\n", static_cast<long long>(a),
+                static_cast<long long>(b));
+    std::fflush(stdout);
+    mark("cli-ready");
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!marked("cli-done") && std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    OK(dm_respond_event(sid, a, DM_RESP_CONTINUE, 0, 0, nullptr));
+    OK(dm_respond_event(sid, b, DM_RESP_CONTINUE, 0, 0, nullptr));
+}
+
 [[noreturn]] void dm_main(int* argc, char*** argv) {
     g_role = "dm";
     char* version = nullptr;
@@ -271,6 +286,9 @@ void dm_lost(dm_sessid_t sid, bool primary) {
                     primary ? "holds the session" : "took the session over");
         std::fflush(stdout);
         dm_lost(sid, primary != 0);
+    } else if (g_case == "cli") {
+        OK(dm_create_session(DM_NO_SESSION, const_cast<char*>("cli-test"), &sid));
+        dm_cli(sid);
     } else {
         OK(dm_create_session(DM_NO_SESSION, const_cast<char*>("rights"), &sid));
         dm_block(sid);
@@ -278,6 +296,7 @@ void dm_lost(dm_sessid_t sid, bool primary) {
     OK(dm_destroy_session(sid));
     std::printf("RIGHTS-TEST %s dm %s\n", g_case.c_str(), g_failures ? "FAIL" : "PASS");
     std::fflush(stdout);
+    mark("dm-finished");  // the compute rank ends the job only after this line is out
     job.serve_until_shutdown();
 }
 
@@ -354,11 +373,14 @@ void compute_lost(Client& c, int fd) {
             mark("created");
             if (g_case == "lost")
                 compute_lost(c, *fd);
+            else if (g_case == "cli")
+                (void)await("cli-done");
             else
                 compute_block(c, *fd);
             CHECK(c.close(*fd).ok());
         }
     }
+    (void)await("dm-finished");
     std::printf("RIGHTS-TEST %s compute %s\n", g_case.c_str(), g_failures ? "FAIL" : "PASS");
     std::fflush(stdout);
     job.finish(g_failures ? 1 : 0);
@@ -371,8 +393,9 @@ int main(int argc, char** argv) {
     const char* s = std::getenv("RIGHTS_SYNC");
     g_case = c ? c : "";
     g_sync = s ? s : "";
-    if ((g_case != "block" && g_case != "lost") || g_sync.empty()) {
-        std::fprintf(stderr, "dmapi-rights-test: set RIGHTS_CASE=block|lost and RIGHTS_SYNC=DIR\n");
+    if ((g_case != "block" && g_case != "lost" && g_case != "cli") || g_sync.empty()) {
+        std::fprintf(stderr,
+                     "dmapi-rights-test: set RIGHTS_CASE=block|lost|cli and RIGHTS_SYNC=DIR\n");
         return 2;
     }
     // The dm ranks run this program under the name dmapi-rights-dm (a symlink: --dm-app takes

@@ -198,6 +198,15 @@ class Node {
     // Asks rank r for its replica's view of sid (any rank; for tests).
     int probe(int r, dm_sessid_t sid, TableProbeReply* out);
     std::vector<OutstandingEvent> outstanding() const;
+    // The sessions this rank serves, for the sessions CLI (status.cpp): queue depths and the
+    // outstanding tokens of each.
+    struct LocalQueue {
+        dm_sessid_t sid = DM_NO_SESSION;
+        std::size_t undelivered = 0;
+        std::vector<dm_token_t> tokens;  // outstanding (delivered, not answered)
+        bool rebuilding = false;
+    };
+    std::vector<LocalQueue> local_queues() const;
     std::size_t undelivered(dm_sessid_t sid) const;
     const NodeStats& stats() const { return stats_; }
     const CoreConfig& config() const { return cfg_; }
@@ -305,5 +314,9 @@ class Node {
 
     NodeStats stats_;
 };
+
+// Keeps <run-dir>/dmapi/rank-<R>.json up to date for the sessions CLI (status.cpp); started by
+// Node::start in pfs-run jobs.
+void start_status_writer(const Node& node, const mpi_tools::Job& job);
 
 }  // namespace dmapi::core
