@@ -45,10 +45,8 @@ dm_fsid_t job_fsid() noexcept;
 bool job_dmapi_enabled() noexcept;
 
 // Events this build generates (what dm_get_config_events reports): the PFS's file-system events
-// (docs/dmapi-events.md) and user events; not preunmount/unmount (the PFS has no unmount).
-inline constexpr dm_eventset_t kGeneratedEvents =
-    DM_PFS_EVENTSET_SUPPORTED &
-    ~((dm_eventset_t{1} << DM_EVENT_PREUNMOUNT) | (dm_eventset_t{1} << DM_EVENT_UNMOUNT));
+// (docs/dmapi-events.md; preunmount and unmount when a rank's client ends) and user events.
+inline constexpr dm_eventset_t kGeneratedEvents = DM_PFS_EVENTSET_SUPPORTED;
 
 // Events a session may take a disposition for with a file-system handle: SGI's
 // DM_VALID_DISP_EVENTS restricted to the events pfs-dmapi defines (DESIGN 5: GPFS's list, so

@@ -152,7 +152,13 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     if (connect_err_ == 0 && opt_.dm_events) mount_event();
 }
 
-Client::~Client() = default;
+// The end of this rank's mount (the process ends with its client): XDSM's preunmount event
+// (synchronous) and unmount event (queued, not waited for) when a session disposes of them. The
+// unmount goes ahead either way; a refusal (DM_RESP_ABORT's errno) shows in the unmount event as
+// its return code with DM_UNMOUNT_FORCE, like GPFS's forced unmount.
+Client::~Client() {
+    if (connect_err_ == 0 && opt_.dm_events) unmount_events();
+}
 
 mpi_tools::Transport& Client::transport() {
     return impl_->t;

@@ -259,6 +259,28 @@ void Client::mount_event() {
     if (int err = event_sink()->raise(e)) connect_err_ = err;
 }
 
+void Client::unmount_events() {
+    constexpr std::uint32_t kUnmountForce = 0x1;  // dmapi.h's DM_UNMOUNT_FORCE
+    const Handle fs{info_.fsid, 0, 0};
+    int refused = 0;
+    if (wants(ev::kPreunmount) && event_enabled(ev::kPreunmount, nullptr)) {
+        FsEvent e;
+        e.type = ev::kPreunmount;
+        e.handle1 = fs;
+        auto root = impl_->rpc<AttrResp>(meta_rank_, StatReq{config::kRootIno});
+        if (root.err == 0) e.handle2 = handle_of(root.attr);
+        refused = event_sink()->raise(e);
+    }
+    if (wants(ev::kUnmount) && event_enabled(ev::kUnmount, nullptr)) {
+        FsEvent e;
+        e.type = ev::kUnmount;
+        e.handle1 = fs;
+        e.retcode = refused;
+        e.mode = refused != 0 ? kUnmountForce : 0;
+        (void)event_sink()->raise(e);
+    }
+}
+
 std::uint32_t Client::st_mode(const Attr& a) const {
     std::uint32_t t = S_IFREG;
     if (a.type == FileType::dir) t = S_IFDIR;

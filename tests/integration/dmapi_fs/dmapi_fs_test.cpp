@@ -256,6 +256,7 @@ dm_eventset_t disposition() {
     if (g_case == "eventlist") return bit(DM_EVENT_CREATE) | bit(DM_EVENT_POSTCREATE) | user;
     if (g_case == "destroy") return bit(DM_EVENT_DESTROY) | user;
     if (g_case == "mount") return bit(DM_EVENT_MOUNT) | user;
+    if (g_case == "unmount") return bit(DM_EVENT_PREUNMOUNT) | bit(DM_EVENT_UNMOUNT) | user;
     if (g_case == "nospace") return bit(DM_EVENT_NOSPACE) | user;
     if (g_case == "deadcache" || g_case == "inflight") return bit(DM_EVENT_WRITE) | user;
     return user;
@@ -441,6 +442,38 @@ void dm_mount(DmSide& dm) {
     }
 }
 
+// Three clients of the compute rank end (a second one, a third one, then its main one): each end
+// raises preunmount (synchronous) and unmount (not waited for). The DM refuses the second
+// preunmount with EBUSY: that unmount still happens (the process ends), forced, and says so.
+void dm_unmount(DmSide& dm) {
+    const Handle root = dm.handle_of("/");
+    int seen = 0;
+    dm.serve(
+        [&](const Received& r) -> std::pair<dm_response_t, int> {
+            if (r.type != DM_EVENT_PREUNMOUNT) return {DM_RESP_CONTINUE, 0};
+            return ++seen == 2 ? std::pair{DM_RESP_ABORT, EBUSY} : std::pair{DM_RESP_CONTINUE, 0};
+        },
+        [](const std::string&) {});
+    const auto pre = dm.of_type(DM_EVENT_PREUNMOUNT);
+    const auto un = dm.of_type(DM_EVENT_UNMOUNT);
+    CHECK_EQ(pre.size(), 3u);
+    CHECK_EQ(un.size(), 3u);
+    for (const auto& e : pre) {
+        const Ns x = ns(e);
+        CHECK_EQ(x.h1.fsid, dm.client.fs_info().fsid);
+        CHECK_EQ(x.h1.ino, 0u);  // the file-system handle
+        CHECK(same(x.h2, root));
+    }
+    if (un.size() == 3) {
+        const int want_ret[3] = {0, EBUSY, 0};
+        for (int i = 0; i < 3; ++i) {
+            const auto x = un[static_cast<std::size_t>(i)].head<dm_namesp_event_t>();
+            CHECK_EQ(x.ne_retcode, want_ret[i]);
+            CHECK_EQ(x.ne_mode, want_ret[i] != 0 ? DM_UNMOUNT_FORCE : 0);
+        }
+    }
+}
+
 // A rank that cached /dc's regions dies; the region change must skip it (a wait on it would end
 // in EIO after the invalidation deadline) and still reach the live caching rank.
 void dm_deadcache(DmSide& dm) {
@@ -533,6 +566,7 @@ void dm_nospace(DmSide& dm) {
     if (g_case == "eventlist") dm_eventlist(dm);
     if (g_case == "destroy") dm_destroy(dm);
     if (g_case == "mount") dm_mount(dm);
+    if (g_case == "unmount") dm_unmount(dm);
     if (g_case == "nospace") dm_nospace(dm);
     if (g_case == "deadcache") dm_deadcache(dm);
     if (g_case == "inflight") dm_inflight(dm);
@@ -1225,6 +1259,12 @@ void compute_disabled(Client& c, dm_sessid_t sid) {
         if (g_case == "mount") {
             Client second(job);  // a second mount on this rank: refused by the DM application
             CHECK_EQ(second.connect_error(), EROFS);
+        }
+        if (g_case == "unmount") {
+            for (int i = 0; i < 2; ++i) {
+                Client other(job);  // its end: preunmount + unmount
+                CHECK_EQ(other.connect_error(), 0);
+            }
         }
     }
     node.flush_async();  // every post-event is queued at the session before "done"

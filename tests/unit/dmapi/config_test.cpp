@@ -116,18 +116,19 @@ TEST_F(DmapiConfig, MalformedHandleIsEinval) {
 
 TEST_F(DmapiConfig, EventsAreTheGeneratedOnes) {
     // The PFS's file-system events (docs/dmapi-events.md) and user events: GPFS's list
-    // (DM_PFS_EVENTSET_SUPPORTED) without preunmount and unmount (the PFS has no unmount).
+    // (DM_PFS_EVENTSET_SUPPORTED), preunmount and unmount included (a rank's client's end).
     dm_eventset_t set = 0;
     unsigned int n = 0;
     ASSERT_EQ(dm_get_config_events(fs_.hanp, fs_.hlen, DM_EVENT_MAX, &set, &n), 0);
     EXPECT_EQ(n, static_cast<unsigned int>(DM_EVENT_MAX));
     dm_eventset_t expected;
     DMEV_ZERO(expected);
-    for (auto e :
-         {DM_EVENT_MOUNT, DM_EVENT_CREATE, DM_EVENT_CLOSE, DM_EVENT_POSTCREATE, DM_EVENT_REMOVE,
-          DM_EVENT_POSTREMOVE, DM_EVENT_RENAME, DM_EVENT_POSTRENAME, DM_EVENT_LINK,
-          DM_EVENT_POSTLINK, DM_EVENT_SYMLINK, DM_EVENT_POSTSYMLINK, DM_EVENT_READ, DM_EVENT_WRITE,
-          DM_EVENT_TRUNCATE, DM_EVENT_ATTRIBUTE, DM_EVENT_DESTROY, DM_EVENT_NOSPACE, DM_EVENT_USER})
+    for (auto e : {DM_EVENT_MOUNT,    DM_EVENT_PREUNMOUNT,  DM_EVENT_UNMOUNT, DM_EVENT_CREATE,
+                   DM_EVENT_CLOSE,    DM_EVENT_POSTCREATE,  DM_EVENT_REMOVE,  DM_EVENT_POSTREMOVE,
+                   DM_EVENT_RENAME,   DM_EVENT_POSTRENAME,  DM_EVENT_LINK,    DM_EVENT_POSTLINK,
+                   DM_EVENT_SYMLINK,  DM_EVENT_POSTSYMLINK, DM_EVENT_READ,    DM_EVENT_WRITE,
+                   DM_EVENT_TRUNCATE, DM_EVENT_ATTRIBUTE,   DM_EVENT_DESTROY, DM_EVENT_NOSPACE,
+                   DM_EVENT_USER})
         DMEV_SET(e, expected);
     EXPECT_EQ(set, expected);
     EXPECT_EQ(set & ~static_cast<dm_eventset_t>(DM_PFS_EVENTSET_SUPPORTED), 0u);

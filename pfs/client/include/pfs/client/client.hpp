@@ -273,6 +273,7 @@ class Client {
     int fetch_file_state(const Attr& a, std::optional<DmFileView>* out);
     void destroy_event(const Attr& a, const DmSlots& dm);
     void mount_event();
+    void unmount_events();  // preunmount + unmount, from the destructor
     std::uint32_t st_mode(const Attr& a) const;
 
     mpi_tools::Job& job_;
