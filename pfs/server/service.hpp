@@ -28,6 +28,8 @@ class ObjectStore;
 
 namespace pfs::server {
 
+class DataVolumes;
+
 using Bytes = std::vector<std::byte>;
 
 // The response type of each request type (pfs/proto/messages.hpp documents the pairs).
@@ -136,7 +138,7 @@ void refuse(mpi_tools::Transport& t, Requests which, int err);
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
 // The DMAPI state service (DmStateReq, DmUpdateReq) of meta rank 0 over `store`.
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
-// The object service of one data server over `store`.
-void serve_data(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& store);
+// The object service of one data rank over the volumes it serves (data_volumes.hpp).
+void serve_data(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& volumes);
 
 }  // namespace pfs::server
