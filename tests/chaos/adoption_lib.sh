@@ -1,0 +1,40 @@
+# Shared by the volume-adoption scenarios (one SIGKILLed service rank per file): a file system
+# on tmpfs when it has room, a job of pfs-adoption-app in the background, the kill once every
+# compute rank is past its warm-up, and a later job on the same volumes.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh" pfs-adopt
+ROOT=$WORK/root
+if [[ -w /dev/shm && $(df -Pk /dev/shm | awk 'NR == 2 { print $4 }') -gt 1048576 ]]; then
+    ROOT=$(mktemp -d /dev/shm/pfs-adopt-XXXXXX)
+    trap 'rm -rf "$WORK" "$ROOT"' EXIT
+fi
+
+# run_with_kill <victim world rank> <compute ranks> <pfs-run layout options...> -- <app options>
+# Runs the job, SIGKILLs the victim when every compute rank marked itself ready, waits; sets RC.
+run_with_kill() {
+    local victim=$1 ncompute=$2; shift 2
+    local opts=(); while [[ $1 != -- ]]; do opts+=("$1"); shift; done; shift
+    timeout -k 10 150 "$BIN/pfs-run" --oversubscribe --root "$ROOT" --run-dir "$WORK/run" \
+        "${opts[@]}" --compute "$ncompute" -- "$BIN/pfs-adoption-app" "$@" > "$OUT" 2>&1 &
+    local job=$!
+    local ready=0
+    for _ in $(seq 1 2400); do
+        ready=$(find "$WORK/run" -maxdepth 1 -name 'adopt-ready.*' 2> /dev/null | wc -l)
+        [[ $ready -ge $ncompute ]] && break
+        kill -0 "$job" 2> /dev/null || break
+        sleep 0.05
+    done
+    [[ $ready -ge $ncompute ]] || { wait "$job"; fail "the compute ranks never got ready"; }
+    local pid; pid=$(awk '{print $1}' "$WORK/run/ranks/$victim.pid")
+    [[ -n $pid ]] || fail "no pid for rank $victim"
+    kill -KILL "$pid" || fail "could not kill rank $victim (pid $pid)"
+    echo "killed world rank $victim (pid $pid)"
+    wait "$job"
+    RC=$?
+}
+
+# run_verify <pfs-run layout options...>: a later job on the same root checks every file.
+run_verify() {
+    timeout -k 10 120 "$BIN/pfs-run" --oversubscribe --root "$ROOT" --run-dir "$WORK/run2" \
+        "$@" -- "$BIN/pfs-adoption-app" --case verify > "$OUT" 2>&1
+    RC=$?
+}
