@@ -27,9 +27,22 @@ run_with_kill() {
     local pid; pid=$(awk '{print $1}' "$WORK/run/ranks/$victim.pid")
     [[ -n $pid ]] || fail "no pid for rank $victim"
     kill -KILL "$pid" || fail "could not kill rank $victim (pid $pid)"
+    KILLED_AT=$(date +%s.%N)
     echo "killed world rank $victim (pid $pid)"
     wait "$job"
     RC=$?
+}
+
+# report_resume: per compute rank, the time from the kill to the end of its slowest round
+# after the kill (when its I/O had resumed on the adopter), beside its median round before.
+report_resume() {
+    grep -E "^PFS-ADOPT .* PASS rounds" "$OUT" | while read -r line; do
+        local rank end med
+        rank=$(sed -n 's/.* rank \([0-9]*\) PASS.*/\1/p' <<< "$line")
+        end=$(sed -n 's/.*ending at \([0-9.]*\).*/\1/p' <<< "$line")
+        med=$(sed -n 's/.*median before kill \([0-9.]*\).*/\1/p' <<< "$line")
+        [[ -n $end ]] && echo "app rank $rank: kill -> I/O resumed in $(printf "%.1f" "$(echo "($end - $KILLED_AT) * 1000" | bc)") ms (median round before the kill: $med ms)"
+    done
 }
 
 # run_verify <pfs-run layout options...>: a later job on the same root checks every file.

@@ -14,6 +14,7 @@ grep -q "pfs-server\[1\]: adopted data volume 1 " "$OUT" || fail "data rank 1 di
 [[ $(grep -c "^PFS-ADOPT io rank [01] PASS" "$OUT") -eq 2 ]] || fail "a compute rank did not pass"
 grep -q "^failed_ranks=2\$" "$WORK/run/status" || fail "status: $(cat "$WORK/run/status")"
 grep -E "^PFS-ADOPT|recovery:|adopted|killed" "$OUT"
+report_resume
 run_verify --meta 1 --data 3 --compute 2
 [[ $RC -eq 0 ]] || fail "verify job exited $RC, want 0"
 [[ $(grep -c "^PFS-ADOPT verify rank [01] PASS" "$OUT") -eq 2 ]] || fail "a later job lost data"

@@ -86,8 +86,14 @@ void mark_ready() {
     std::ofstream(g_job->run_dir() + "/adopt-ready." + std::to_string(g_rank)) << "ready\n";
 }
 
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
 struct Timing {
     std::vector<double> before, after;  // round durations (ms) before/after the ready mark
+    double slowest_end_unix = 0;        // wall clock at the end of the slowest round after it
     double median_before() const {
         auto v = before;
         if (v.empty()) return 0;
@@ -107,6 +113,7 @@ int run_rounds(int warmup, int after, int max_seconds, Timing* t, F round) {
         const auto t0 = Clock::now();
         round(i);
         const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+        if (i >= warmup && ms > t->max_after()) t->slowest_end_unix = unix_now();
         (i < warmup ? t->before : t->after).push_back(ms);
         if (i + 1 == warmup) mark_ready();
         if (after_recovery < 0 && g_job->recoveries() > 0) after_recovery = i;
@@ -190,9 +197,9 @@ void case_io(pfs::client::Client& c, int warmup, int after, int max_s) {
     verify_file(c, rounds);
     record_count(c, "io", rounds);
     std::printf("PFS-ADOPT io rank %d PASS rounds %d verified %zu bytes; round ms: median before "
-                "kill %.2f, max after %.1f\n",
+                "kill %.2f, max after %.1f ending at %.6f\n",
                 g_rank, rounds, static_cast<std::size_t>(rounds) * kRound, t.median_before(),
-                t.max_after());
+                t.max_after(), t.slowest_end_unix);
 }
 
 void case_namespace(pfs::client::Client& c, int warmup, int after, int max_s) {
@@ -210,8 +217,8 @@ void case_namespace(pfs::client::Client& c, int warmup, int after, int max_s) {
     verify_namespace(c, rounds);
     record_count(c, "ns", rounds);
     std::printf("PFS-ADOPT namespace rank %d PASS rounds %d; round ms: median before kill %.2f, "
-                "max after %.1f\n",
-                g_rank, rounds, t.median_before(), t.max_after());
+                "max after %.1f ending at %.6f\n",
+                g_rank, rounds, t.median_before(), t.max_after(), t.slowest_end_unix);
 }
 
 void case_verify(pfs::client::Client& c) {
