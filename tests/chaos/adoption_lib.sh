@@ -8,10 +8,12 @@ if [[ -w /dev/shm && $(df -Pk /dev/shm | awk 'NR == 2 { print $4 }') -gt 1048576
     trap 'rm -rf "$WORK" "$ROOT"' EXIT
 fi
 
-# run_with_kill <victim world rank> <compute ranks> <pfs-run layout options...> -- <app options>
-# Runs the job, SIGKILLs the victim when every compute rank marked itself ready, waits; sets RC.
+# run_with_kill <victim world rank[,rank...]> <compute ranks> <pfs-run layout options...> --
+#               <app options>
+# Runs the job, SIGKILLs the victim when every compute rank marked itself ready (several
+# victims: one after the other, 0.3 s apart), waits; sets RC.
 run_with_kill() {
-    local victim=$1 ncompute=$2; shift 2
+    local victims=$1 ncompute=$2; shift 2
     local opts=(); while [[ $1 != -- ]]; do opts+=("$1"); shift; done; shift
     timeout -k 10 150 "$BIN/pfs-run" --oversubscribe --root "$ROOT" --run-dir "$WORK/run" \
         "${opts[@]}" --compute "$ncompute" -- "$BIN/pfs-adoption-app" "$@" > "$OUT" 2>&1 &
@@ -24,11 +26,16 @@ run_with_kill() {
         sleep 0.05
     done
     [[ $ready -ge $ncompute ]] || { wait "$job"; fail "the compute ranks never got ready"; }
-    local pid; pid=$(awk '{print $1}' "$WORK/run/ranks/$victim.pid")
-    [[ -n $pid ]] || fail "no pid for rank $victim"
-    kill -KILL "$pid" || fail "could not kill rank $victim (pid $pid)"
-    KILLED_AT=$(date +%s.%N)
-    echo "killed world rank $victim (pid $pid)"
+    local victim pid
+    KILLED_AT=
+    for victim in ${victims//,/ }; do
+        [[ -n $KILLED_AT ]] && sleep 0.3
+        pid=$(awk '{print $1}' "$WORK/run/ranks/$victim.pid")
+        [[ -n $pid ]] || fail "no pid for rank $victim"
+        kill -KILL "$pid" || fail "could not kill rank $victim (pid $pid)"
+        [[ -n $KILLED_AT ]] || KILLED_AT=$(date +%s.%N)
+        echo "killed world rank $victim (pid $pid)"
+    done
     wait "$job"
     RC=$?
 }
