@@ -11,7 +11,8 @@ fi
 # run_with_kill <victim world rank[,rank...]> <compute ranks> <pfs-run layout options...> --
 #               <app options>
 # Runs the job, SIGKILLs the victim when every compute rank marked itself ready (several
-# victims: one after the other, 0.3 s apart), waits; sets RC.
+# victims: one after the other, 0.3 s apart; KILL_SIGNAL=STOP hangs them instead), waits;
+# sets RC.
 run_with_kill() {
     local victims=$1 ncompute=$2; shift 2
     local opts=(); while [[ $1 != -- ]]; do opts+=("$1"); shift; done; shift
@@ -32,9 +33,9 @@ run_with_kill() {
         [[ -n $KILLED_AT ]] && sleep 0.3
         pid=$(awk '{print $1}' "$WORK/run/ranks/$victim.pid")
         [[ -n $pid ]] || fail "no pid for rank $victim"
-        kill -KILL "$pid" || fail "could not kill rank $victim (pid $pid)"
+        kill "-${KILL_SIGNAL:-KILL}" "$pid" || fail "could not signal rank $victim (pid $pid)"
         [[ -n $KILLED_AT ]] || KILLED_AT=$(date +%s.%N)
-        echo "killed world rank $victim (pid $pid)"
+        echo "killed world rank $victim (pid $pid, SIG${KILL_SIGNAL:-KILL})"
     done
     wait "$job"
     RC=$?
