@@ -30,7 +30,7 @@ constexpr std::array<dm_size_t, DM_CONFIG_WILL_RETRY + 1> kConfig = [] {
     c[DM_CONFIG_DTIME_OVERLOAD] = kTrue;
     // GPFS and SGI both report 1; what it promises is unverified against the C429 text.
     c[DM_CONFIG_LEGACY] = kTrue;
-    // not implemented yet: rights will be real per-file locks (DESIGN 5) that can be upgraded.
+    // implemented: rights are real per-file locks (DESIGN 5, lib/rights.cpp) that can be upgraded.
     c[DM_CONFIG_LOCK_UPGRADE] = kTrue;
     // not implemented yet: no DM attributes yet. GPFS values.
     c[DM_CONFIG_MAX_ATTR_ON_DESTROY] = 1022;

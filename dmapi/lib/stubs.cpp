@@ -22,24 +22,6 @@ int not_implemented() noexcept {
 
 extern "C" {
 
-// ---- Planned: access rights ----------------------------------------------------------------
-
-int dm_request_right(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_right_t) {
-    return not_implemented();
-}
-int dm_release_right(dm_sessid_t, void*, size_t, dm_token_t) {
-    return not_implemented();
-}
-int dm_query_right(dm_sessid_t, void*, size_t, dm_token_t, dm_right_t*) {
-    return not_implemented();
-}
-int dm_upgrade_right(dm_sessid_t, void*, size_t, dm_token_t) {
-    return not_implemented();
-}
-int dm_downgrade_right(dm_sessid_t, void*, size_t, dm_token_t) {
-    return not_implemented();
-}
-
 // ---- Planned: handles of file-system objects -------------------------------------------------
 
 int dm_fd_to_handle(int, void**, size_t*) {

@@ -18,7 +18,9 @@
 #include <set>
 #include <thread>
 
+#include "dm_cache_tracker.hpp"
 #include "pfs/meta/meta_store.hpp"
+#include "rights_service.hpp"
 #include "service.hpp"
 
 namespace pfs::server {
@@ -27,35 +29,6 @@ namespace {
 
 using namespace pfs::proto;
 
-constexpr std::chrono::seconds kInvalidateTimeout{30};
-
-class CacheTracker {
-  public:
-    void add(Ino ino, int rank) {
-        std::lock_guard lk(mu_);
-        ranks_[ino].insert(rank);
-    }
-    std::set<int> take(Ino ino) {
-        std::lock_guard lk(mu_);
-        auto it = ranks_.find(ino);
-        if (it == ranks_.end()) return {};
-        auto out = std::move(it->second);
-        ranks_.erase(it);
-        return out;
-    }
-    void remove(Ino ino, int rank) {
-        std::lock_guard lk(mu_);
-        auto it = ranks_.find(ino);
-        if (it == ranks_.end()) return;
-        it->second.erase(rank);
-        if (it->second.empty()) ranks_.erase(it);
-    }
-
-  private:
-    std::mutex mu_;
-    std::map<Ino, std::set<int>> ranks_;
-};
-
 // 0, EBADF when the inode is gone or has another generation, or the store's errno.
 int check_handle(const meta::MetaStore& m, Ino ino, Gen gen, meta::Inode* out) {
     auto in = m.get_inode(ino);
@@ -63,31 +36,6 @@ int check_handle(const meta::MetaStore& m, Ino ino, Gen gen, meta::Inode* out) {
     if (in->attr.gen != gen) return EBADF;
     if (out != nullptr) *out = std::move(*in);
     return 0;
-}
-
-int invalidate(mpi_tools::Transport& t, CacheTracker& tracker, Ino ino) {
-    const auto ranks = tracker.take(ino);
-    if (ranks.empty()) return 0;
-    const auto frame = encode(DmInvalidateReq{ino});
-    std::vector<std::shared_ptr<mpi_tools::PendingCall>> calls;
-    for (int r : ranks)
-        calls.push_back(t.post(r, static_cast<std::uint16_t>(MsgType::dm_invalidate_req), frame));
-    const auto dl = std::chrono::steady_clock::now() + kInvalidateTimeout;
-    int err = 0;
-    for (auto& pc : calls) {
-        auto rep = t.await(pc, dl);
-        if (rep.err == EHOSTDOWN) continue;  // dead: it caches nothing any more
-        if (rep.err == ECANCELED) {          // an FT epoch change: ask once more
-            rep = t.call(pc->dest(), static_cast<std::uint16_t>(MsgType::dm_invalidate_req), frame,
-                         dl);
-            if (rep.err == EHOSTDOWN) continue;
-        }
-        if (rep.err != 0) {
-            tracker.add(ino, pc->dest());
-            err = EIO;
-        }
-    }
-    return err;
 }
 
 int apply(meta::MetaStore& m, const DmUpdateReq& q, bool* invalidates) {
@@ -126,11 +74,14 @@ int apply(meta::MetaStore& m, const DmUpdateReq& q, bool* invalidates) {
 
 }  // namespace
 
-void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
+void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m,
+              mpi_tools::ft::FaultTolerance& ft) {
     auto tracker = std::make_shared<CacheTracker>();
+    // Lives as long as the process: parked replies and publishing threads may outlast any scope.
+    auto* rights = new RightsService(t, ft, tracker, m);
     serve_raw(
         t, pool, static_cast<std::uint16_t>(MsgType::dm_state_req),
-        [&m, tracker](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+        [&m, tracker, rights](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
             DmStateResp out;
             auto q = decode<DmStateReq>(frame);
             if (!q) {
@@ -151,6 +102,9 @@ void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
                     out.attr = in.attr;
                     out.dm = std::move(in.dm);
                 }
+                // Read after the asker was registered, like the rest: a grant either is in
+                // this reply or invalidates the asker.
+                rights->state(q->ino, q->gen, &out.held_right, &out.rights_active);
             }
             if (out.err != 0 && q->cache) tracker->remove(q->ino, r.peer());
             r.reply(encode(out));
@@ -173,10 +127,21 @@ void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
             // The wait for the caching ranks runs off the worker pool: a rank answers only when
             // its operations under the old state are done, and those may need a worker here.
             std::thread([&t, tracker, ino = q->ino, r] {
-                r.reply(encode(StatusResp{invalidate(t, *tracker, ino)}));
+                r.reply(encode(StatusResp{invalidate_cached(t, *tracker, ino)}));
             }).detach();
         },
         [](int err) { return error_reply<StatusResp>(err); });
+    serve_raw(
+        t, pool, static_cast<std::uint16_t>(MsgType::dm_right_req),
+        [rights](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+            auto q = decode<DmRightReq>(frame);
+            if (!q || q->op == 0) {
+                r.reply(error_reply<DmRightResp>(q ? EINVAL : q.error()));
+                return;
+            }
+            rights->handle(*q, r);
+        },
+        [](int err) { return error_reply<DmRightResp>(err); });
 }
 
 }  // namespace pfs::server

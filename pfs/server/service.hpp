@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "mpi_tools/ft.hpp"
 #include "mpi_tools/transport.hpp"
 #include "pfs/proto/messages.hpp"
 #include "worker_pool.hpp"
@@ -62,6 +63,7 @@ PFS_SERVER_RESPONSE(SetRegionsReq, StatusResp)
 PFS_SERVER_RESPONSE(SetDtimeReq, StatusResp)
 PFS_SERVER_RESPONSE(DmStateReq, DmStateResp)
 PFS_SERVER_RESPONSE(DmUpdateReq, StatusResp)
+PFS_SERVER_RESPONSE(DmRightReq, DmRightResp)
 PFS_SERVER_RESPONSE(ReadReq, ReadResp)
 PFS_SERVER_RESPONSE(WriteReq, WriteResp)
 PFS_SERVER_RESPONSE(PunchReq, StatusResp)
@@ -136,8 +138,10 @@ void refuse(mpi_tools::Transport& t, Requests which, int err);
 
 // The namespace service of meta rank 0 over `store`.
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
-// The DMAPI state service (DmStateReq, DmUpdateReq) of meta rank 0 over `store`.
-void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
+// The DMAPI state service (DmStateReq, DmUpdateReq) and the DM access rights service
+// (DmRightReq; rights of ranks `ft` declares failed are dropped) of meta rank 0 over `store`.
+void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store,
+              mpi_tools::ft::FaultTolerance& ft);
 // The object service of one data rank over the volumes it serves (data_volumes.hpp).
 void serve_data(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& volumes);
 

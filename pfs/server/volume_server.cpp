@@ -93,7 +93,7 @@ void VolumeServer::serve_meta_volume() {
                                               cfg::kQueueMaxBytes);
     // Registering replaces this rank's refusals of the metadata types.
     serve_meta(job_.transport(), *meta_pool_, *meta_);
-    serve_dm(job_.transport(), *meta_pool_, *meta_);
+    serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft());
 }
 
 void VolumeServer::open_data_volume(std::uint32_t v) {

@@ -376,13 +376,21 @@ void Node::inject_fs_failure() {
         responded_fifo_.clear();
         q_cv_.notify_all();
     }
-    std::lock_guard lk(src_mu_);
-    for (auto& [t, o] : outstanding_)
-        if (o->msg.sync && o->wait && !o->done) {
-            o->done = true;
-            o->stale = true;
-        }
-    src_cv_.notify_all();
+    {
+        std::lock_guard lk(src_mu_);
+        for (auto& [t, o] : outstanding_)
+            if (o->msg.sync && o->wait && !o->done) {
+                o->done = true;
+                o->stale = true;
+            }
+        src_cv_.notify_all();
+    }
+    std::function<void()> f;  // the instance's DM access rights are lost with it
+    {
+        std::lock_guard lk(hooks_mu_);
+        f = instance_failed_hook_;
+    }
+    if (f) f();
 }
 
 RebuildReport Node::last_rebuild() const {

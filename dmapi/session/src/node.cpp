@@ -587,6 +587,7 @@ int Node::respond_event(dm_sessid_t sid, dm_token_t token, dm_response_t respons
         remember_responded_locked(token);
     }
     stats_.responses++;
+    token_done(sid, token);
     if (ev.reply) {
         deliver_response(ev.source, ResponseMsg{token, sid, response, reterror});
     } else if (token_source(token) == me_) {
@@ -652,13 +653,34 @@ int Node::getall_tokens(dm_sessid_t sid, unsigned nelem, dm_token_t* tokens, uns
     return 0;
 }
 
-int Node::pending(dm_sessid_t sid, dm_token_t token) {
+int Node::token_outstanding(dm_sessid_t sid, dm_token_t token) {
     rebuild_pending();
     std::lock_guard lk(q_mu_);
     SessionQueue* q = queue_locked(sid);
     if (!q || !token_valid(token)) return EINVAL;
     if (!q->outstanding(token)) return token_error_locked(*q, token);
-    return 0;  // accepted; the source is not told (no DM_FLAGS_NDELAY callers yet)
+    return 0;
+}
+
+void Node::set_token_hooks(std::function<void(dm_sessid_t, dm_token_t)> token_done,
+                           std::function<void()> instance_failed) {
+    std::lock_guard lk(hooks_mu_);
+    token_done_hook_ = std::move(token_done);
+    instance_failed_hook_ = std::move(instance_failed);
+}
+
+void Node::token_done(dm_sessid_t sid, dm_token_t token) {
+    std::function<void(dm_sessid_t, dm_token_t)> f;
+    {
+        std::lock_guard lk(hooks_mu_);
+        f = token_done_hook_;
+    }
+    if (f) f(sid, token);
+}
+
+int Node::pending(dm_sessid_t sid, dm_token_t token) {
+    // Accepted when outstanding; the source is not told (no DM_FLAGS_NDELAY callers yet).
+    return token_outstanding(sid, token);
 }
 
 int Node::move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid,
@@ -682,10 +704,12 @@ int Node::move_event(dm_sessid_t srcsid, dm_token_t token, dm_sessid_t targetsid
             if (!tq) return EINVAL;
             tq->add_outstanding(std::move(*q->take_outstanding(token)));
             *rtoken = token;  // the same token (SGI)
-            return 0;
+        } else {
+            ev = std::move(*q->take_outstanding(token));
         }
-        ev = std::move(*q->take_outstanding(token));
     }
+    token_done(srcsid, token);  // its access rights stay behind (released)
+    if (target->owner == me_) return 0;
     // Another rank: the event travels there and stays outstanding (same token); its source is
     // told where to wait now.
     MoveEventMsg mm{EventMsg{token, targetsid, ev.type, ev.sync, ev.source, ev.data}, ev.sequence,

@@ -26,6 +26,25 @@ Result<DmState> Client::dm_get(const Handle& h) {
     return DmState{r.attr, std::move(r.dm), r.fs_event_set, std::move(r.rod_name)};
 }
 
+Result<std::uint8_t> Client::dm_right(const Handle& h, std::uint8_t op, std::uint64_t sid,
+                                      std::uint64_t token, std::uint8_t right, bool wait) {
+    const bool by_file = op != static_cast<std::uint8_t>(RightOp::release_token) &&
+                         op != static_cast<std::uint8_t>(RightOp::release_rank);
+    if (by_file && h.fsid != info_.fsid) return Errno{EBADF};
+    if (op == 0 || op > kRightOpMax || right > kRightMax) return Errno{EINVAL};
+    DmRightReq q;
+    q.ino = h.ino;
+    q.gen = h.gen;
+    q.op = op;
+    q.sid = sid;
+    q.token = token;
+    q.right = right;
+    q.wait = wait;
+    auto r = impl_->rpc<DmRightResp>(meta_rank_, q);
+    if (r.err != 0) return Errno{r.err};
+    return r.right;
+}
+
 Result<void> Client::dm_update(const Handle& h, const DmChange& c) {
     if (h.fsid != info_.fsid) return Errno{EBADF};
     DmUpdateReq q;

@@ -56,6 +56,14 @@ std::optional<DmCache::View> DmCache::find_pinned(Ino ino, Gen gen, DmPin* pin) 
     return it->second.second;
 }
 
+std::optional<DmCache::FsView> DmCache::fs_pinned(DmPin* pin) {
+    std::lock_guard lk(mu_);
+    if (!fs_) return std::nullopt;
+    ++pins_[0];
+    *pin = DmPin(this, 0);
+    return fs_;
+}
+
 void DmCache::invalidate(Ino ino, std::function<void()> done) {
     {
         std::lock_guard lk(mu_);
@@ -98,25 +106,34 @@ bool Client::wants(int type) const {
     return sink != nullptr && sink->disposed(type);
 }
 
+int Client::fetch_fs_state(std::optional<DmFsView>* out) {
+    const auto e = dm_cache_->epoch();
+    auto r = impl_->rpc<DmStateResp>(meta_rank_, DmStateReq{0, 0, true});
+    if (r.err != 0) return r.err;
+    DmCache::FsView v{r.fs_event_set, r.rod_name, r.rights_active};
+    dm_cache_->put_fs(v, e);
+    if (out != nullptr) *out = std::move(v);
+    return 0;
+}
+
+int Client::fetch_file_state(const Attr& a, std::optional<DmFileView>* out) {
+    const auto e = dm_cache_->epoch();
+    auto r = impl_->rpc<DmStateResp>(meta_rank_, DmStateReq{a.ino, a.gen, true});
+    if (r.err == EBADF) return ESTALE;  // the file is gone (or reused) under the operation
+    if (r.err != 0) return r.err;
+    DmCache::View v{r.dm.event_set, r.dm.regions, r.held_right};
+    dm_cache_->put(a.ino, a.gen, v, e);
+    if (out != nullptr) *out = std::move(v);
+    return 0;
+}
+
 bool Client::event_enabled(int type, const Attr* obj) {
     auto fs = dm_cache_->fs();
-    if (!fs) {
-        const auto e = dm_cache_->epoch();
-        auto r = impl_->rpc<DmStateResp>(meta_rank_, DmStateReq{0, 0, true});
-        if (r.err != 0) return true;  // cannot tell: generate (the DM app decides)
-        fs = DmCache::FsView{r.fs_event_set, r.rod_name};
-        dm_cache_->put_fs(*fs, e);
-    }
+    if (!fs && fetch_fs_state(&fs) != 0) return true;  // cannot tell: generate (the DM app decides)
     if ((fs->event_set >> type) & 1u) return true;
     if (obj == nullptr) return false;
     auto v = dm_cache_->find(obj->ino, obj->gen);
-    if (!v) {
-        const auto e = dm_cache_->epoch();
-        auto r = impl_->rpc<DmStateResp>(meta_rank_, DmStateReq{obj->ino, obj->gen, true});
-        if (r.err != 0) return false;  // the object is gone: nothing to report about it
-        v = DmCache::View{r.dm.event_set, r.dm.regions};
-        dm_cache_->put(obj->ino, obj->gen, *v, e);
-    }
+    if (!v && fetch_file_state(*obj, &v) != 0) return false;  // gone: nothing to report about it
     return (v->event_set >> type) & 1u;
 }
 
@@ -133,12 +150,7 @@ int Client::data_event(int type, std::uint32_t region_flag, const Attr& a, std::
     auto* sink = event_sink();
     auto v = dm_cache_->find_pinned(a.ino, a.gen, pin);
     if (!v) {
-        const auto e = dm_cache_->epoch();
-        auto r = impl_->rpc<DmStateResp>(meta_rank_, DmStateReq{a.ino, a.gen, true});
-        if (r.err == EBADF) return ESTALE;
-        if (r.err != 0) return r.err;
-        v = DmCache::View{r.dm.event_set, r.dm.regions};
-        dm_cache_->put(a.ino, a.gen, *v, e);
+        if (int err = fetch_file_state(a, &v)) return err;
         // Pinned only if nothing invalidated it meanwhile; else this operation uses the fresh
         // reply unpinned (it is newer than any change whose invalidation it could race).
         if (auto again = dm_cache_->find_pinned(a.ino, a.gen, pin)) v = std::move(again);
@@ -162,6 +174,48 @@ int Client::data_event(int type, std::uint32_t region_flag, const Attr& a, std::
     ev.offset = off;
     ev.length = len;
     return sink->raise(ev);
+}
+
+int Client::rights_gate(const Attr& a, bool modifies, DmPin* event_pin, DmPin* pin) {
+    if (!opt_.dm_events) return 0;  // libdmapi's own client: the DM application's calls
+    for (;;) {
+        auto fs = dm_cache_->fs_pinned(pin);
+        if (!fs) {
+            if (int err = fetch_fs_state(nullptr)) return err;
+            continue;  // pinned from the cache, or fetched again if invalidated meanwhile
+        }
+        if (!fs->rights_active) return 0;  // pinned on ino 0: the first grant waits for this op
+        *pin = DmPin();
+        auto v = dm_cache_->find_pinned(a.ino, a.gen, pin);
+        if (!v) {
+            if (int err = fetch_file_state(a, nullptr)) return err;
+            continue;
+        }
+        const bool conflict = v->held_right == 2 || (modifies && v->held_right == 1);
+        if (!conflict) return 0;  // pinned on the file: a new grant waits for this op
+        // A DM token holds a conflicting right: wait without any pin (the DM application may
+        // need to change this file's state before it releases), then check everything again.
+        *pin = DmPin();
+        *event_pin = DmPin();
+        DmRightReq q;
+        q.ino = a.ino;
+        q.gen = a.gen;
+        q.op = static_cast<std::uint8_t>(RightOp::wait_clear);
+        q.right = modifies ? 2 : 1;
+        auto w = impl_->rpc<DmRightResp>(meta_rank_, q);
+        if (w.err != 0 && w.err != ETIMEDOUT) return w.err;  // ETIMEDOUT: still held, ask again
+        dm_cache_->invalidate(a.ino);  // our copy says held: fetch the current state
+        return EAGAIN;
+    }
+}
+
+int Client::enter_data_op(int type, std::uint32_t region_flag, const Attr& a, std::uint64_t off,
+                          std::uint64_t len, bool modifies, DmPin* event_pin, DmPin* rights_pin) {
+    for (;;) {
+        if (int e = data_event(type, region_flag, a, off, len, event_pin)) return e;
+        const int g = rights_gate(a, modifies, event_pin, rights_pin);
+        if (g != EAGAIN) return g;
+    }
 }
 
 void Client::destroy_event(const Attr& a, const DmSlots& dm) {

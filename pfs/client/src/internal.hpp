@@ -99,20 +99,27 @@ class DmPin {
     Ino ino_ = 0;
 };
 
+struct DmFileView {
+    std::uint64_t event_set = 0;
+    std::vector<ManagedRegion> regions;
+    std::uint8_t held_right = 0;  // the strongest DM access right held on the file
+};
+struct DmFsView {
+    std::uint64_t event_set = 0;
+    std::string rod_name;
+    bool rights_active = false;  // a DM access right was ever granted in the file system
+};
+
 class DmCache {
   public:
-    struct View {
-        std::uint64_t event_set = 0;
-        std::vector<ManagedRegion> regions;
-    };
-    struct FsView {
-        std::uint64_t event_set = 0;
-        std::string rod_name;
-    };
+    using View = DmFileView;
+    using FsView = DmFsView;
     std::optional<View> find(Ino ino, Gen gen) const;
     // find() and, when found, a pin on the inode, atomically.
     std::optional<View> find_pinned(Ino ino, Gen gen, DmPin* pin);
     std::optional<FsView> fs() const;
+    // fs() and, when cached, a pin on the file system's state (ino 0), atomically.
+    std::optional<FsView> fs_pinned(DmPin* pin);
     std::uint64_t epoch() const;
     void put(Ino ino, Gen gen, View v, std::uint64_t epoch_at_request);
     void put_fs(FsView v, std::uint64_t epoch_at_request);

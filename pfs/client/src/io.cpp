@@ -42,9 +42,10 @@ Result<void> Client::truncate_file(const Attr& a, std::uint64_t size, bool event
     if (a.type != FileType::file) return Errno{EINVAL};
     if (size > config::kMaxFileSize) return Errno{EFBIG};
     // XDSM: a truncate event when the cut [size, end) overlaps a TRUNCATE region.
-    DmPin pin;  // held until the truncate is done (see DmCache)
+    DmPin pin, rights_pin;  // held until the truncate is done (see DmCache, rights_gate)
     if (events)
-        if (int e = data_event(ev::kTruncate, ev::kRegionTruncate, a, size, 0, &pin))
+        if (int e = enter_data_op(ev::kTruncate, ev::kRegionTruncate, a, size, 0, true, &pin,
+                                  &rights_pin))
             return Errno{e};
     auto cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
     if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
@@ -75,6 +76,10 @@ Result<void> Client::truncate_file(const Attr& a, std::uint64_t size, bool event
     auto r = impl_->rpc<AttrResp>(meta_rank_, SetattrReq{a.ino, c});
     if (r.err != 0) return Errno{r.err};
     if (!events) return ok();
+    // The data is cut: the attribute event (which may wait for room in the session queue) runs
+    // without pins, so the DM application is never blocked on this operation.
+    pin = DmPin();
+    rights_pin = DmPin();
     FsEvent e;
     e.type = ev::kAttribute;
     e.handle1 = handle_of(r.attr);
@@ -136,9 +141,11 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
     const auto off = static_cast<std::uint64_t>(offset);
     if (count > config::kMaxFileSize || off > config::kMaxFileSize - count)
         count = static_cast<std::size_t>(config::kMaxFileSize - off);
-    DmPin pin;  // held until the read is done (see DmCache)
+    DmPin pin, rights_pin;  // held until the read is done (see DmCache, rights_gate)
     if (events)
-        if (int e = data_event(ev::kRead, ev::kRegionRead, a, off, count, &pin)) return Errno{e};
+        if (int e =
+                enter_data_op(ev::kRead, ev::kRegionRead, a, off, count, false, &pin, &rights_pin))
+            return Errno{e};
     // The size comes from the metadata server; ask for it while the data servers already read
     // (one round trip of latency instead of two). Bytes at or past the size are discarded.
     const auto stat_frame = encode(StatReq{a.ino});
@@ -199,9 +206,11 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
     const auto off = static_cast<std::uint64_t>(offset);
     if (count > config::kMaxFileSize || off > config::kMaxFileSize - count) return Errno{EFBIG};
     const Attr& a = f.attr;
-    DmPin pin;  // held until the write is done (see DmCache)
+    DmPin pin, rights_pin;  // held until the write is done (see DmCache, rights_gate)
     if (events)
-        if (int e = data_event(ev::kWrite, ev::kRegionWrite, a, off, count, &pin)) return Errno{e};
+        if (int e =
+                enter_data_op(ev::kWrite, ev::kRegionWrite, a, off, count, true, &pin, &rights_pin))
+            return Errno{e};
     auto ranges = map_range_by_server(a.layout, num_servers_, off, count);
     if (!ranges) return Errno{ranges.error()};
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
@@ -236,7 +245,13 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
         e.handle1 = e.handle2 = handle_of(a);
         e.mode = st_mode(a);
         pin = DmPin();  // not while waiting for the DM application (see DmCache)
+        rights_pin = DmPin();
         if (int rc = event_sink()->raise(e)) return Errno{rc};
+        // The DM application may have taken rights on this file meanwhile (to migrate it).
+        int g;
+        while ((g = rights_gate(a, true, &pin, &rights_pin)) == EAGAIN) {
+        }
+        if (g != 0) return Errno{g};
         err = write_chunks();
     }
     if (err != 0) return Errno{err};

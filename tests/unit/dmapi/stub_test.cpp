@@ -120,14 +120,15 @@ const std::vector<std::string> kImplemented{
     "dm_handle_hash",       "dm_handle_to_fsid", "dm_handle_to_ino",     "dm_handle_to_igen",
     "dm_handle_to_fshandle"};
 
-// Implemented over the PFS (dmapi/lib/fs_*.cpp; tested by the dmapi_fs integration tests): still in
-// stubs() for the export check, skipped below.
+// Implemented over the PFS (dmapi/lib/fs_*.cpp and rights.cpp; tested by the dmapi_fs and
+// dmapi_rights integration tests): still in stubs() for the export check, skipped below.
 const std::set<std::string> kFileSystemFunctions{
     "dm_set_eventlist",    "dm_get_eventlist", "dm_set_return_on_destroy", "dm_path_to_handle",
     "dm_path_to_fshandle", "dm_get_fileattr",  "dm_set_fileattr",          "dm_get_dmattr",
     "dm_set_dmattr",       "dm_remove_dmattr", "dm_getall_dmattr",         "dm_set_region",
     "dm_get_region",       "dm_read_invis",    "dm_write_invis",           "dm_punch_hole",
-    "dm_sync_by_handle",   "dm_get_allocinfo"};
+    "dm_sync_by_handle",   "dm_get_allocinfo", "dm_request_right",         "dm_release_right",
+    "dm_query_right",      "dm_upgrade_right", "dm_downgrade_right"};
 
 std::vector<Stub> job_calls() {
     static dm_handle_t h;

@@ -155,6 +155,17 @@ class Node {
     // rank (or lost with it). Returns the number lost.
     std::uint64_t flush_async();
 
+    // 0 when token is outstanding (delivered, not answered) on session sid of this rank; else
+    // EINVAL (no such local session, or a token that names no event of it) or ESRCH (the event
+    // exists but is not outstanding: not yet received again after a recovery, or answered).
+    int token_outstanding(dm_sessid_t sid, dm_token_t token);
+    // Hooks of the layer above (libdmapi's DM access rights). `token_done` runs when a token
+    // stops being outstanding here: answered (before the source is told, so that its operation
+    // does not meet the token's rights) or moved to another session; `instance_failed` when this
+    // rank's DMAPI instance fails (inject_fs_failure). Called outside the core's locks.
+    void set_token_hooks(std::function<void(dm_sessid_t, dm_token_t)> token_done,
+                         std::function<void()> instance_failed);
+
     // ---- recovery (dmapi/recovery) --------------------------------------------------------
     // A DM application standing by (claims 3-5): registers this rank as a standby for sessions
     // whose info string is `info` and blocks until the session manager hands it one whose
@@ -192,6 +203,11 @@ class Node {
     const CoreConfig& config() const { return cfg_; }
 
   private:
+    void token_done(dm_sessid_t sid, dm_token_t token);
+    mutable std::mutex hooks_mu_;
+    std::function<void(dm_sessid_t, dm_token_t)> token_done_hook_;
+    std::function<void()> instance_failed_hook_;
+
     Node(mpi_tools::Job& job, CoreConfig cfg);
     void register_handlers();
 

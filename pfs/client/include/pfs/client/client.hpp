@@ -104,6 +104,8 @@ struct DmChange {
 
 class DmCache;
 class DmPin;
+struct DmFileView;
+struct DmFsView;
 
 class Client {
   public:
@@ -164,6 +166,13 @@ class Client {
     Handle handle_of(const Attr& a) const { return Handle{info_.fsid, a.ino, a.gen}; }
     Result<DmState> dm_get(const Handle& h);
     Result<void> dm_update(const Handle& h, const DmChange& change);
+    // DM access rights (docs/dmapi-rights.md): one request to the metadata server's rights
+    // service for the DM token (sid, token) on the file h. Returns the right the token holds
+    // afterwards (0 none, 1 shared, 2 excl), or ENOLCK (a conflict, not waited for), ETIMEDOUT
+    // (`wait`: the server's bounded wait ended, ask again), EACCES (no such right held), EBUSY (a
+    // concurrent upgrade), EBADF.
+    Result<std::uint8_t> dm_right(const Handle& h, std::uint8_t op, std::uint64_t sid,
+                                  std::uint64_t token, std::uint8_t right, bool wait);
     // Invisible I/O (dm_read_invis / dm_write_invis): no events, no time updates; a write past
     // the end extends the size. Reads stop at the size.
     Result<std::size_t> read_invis(const Handle& h, void* buf, std::size_t count,
@@ -231,6 +240,20 @@ class Client {
     // `pin` holds the inode against invalidation while an operation that raised no event runs.
     int data_event(int type, std::uint32_t region_flag, const Attr& a, std::uint64_t off,
                    std::uint64_t len, DmPin* pin);
+    // DM access rights against user data operations (after data_event, which may wait for the
+    // DM application): 0 with `pin` held (on the file system's state while no right was ever
+    // granted, else on the file) so that a new grant waits for this operation; EAGAIN after
+    // waiting for a conflicting right to go, with both pins dropped (check everything again);
+    // or an errno. `modifies`: write/truncate (conflicts with any right), else read (excl only).
+    int rights_gate(const Attr& a, bool modifies, DmPin* event_pin, DmPin* pin);
+    // data_event, then rights_gate, until both pass: what a user read, write or truncate does
+    // before it touches data.
+    int enter_data_op(int type, std::uint32_t region_flag, const Attr& a, std::uint64_t off,
+                      std::uint64_t len, bool modifies, DmPin* event_pin, DmPin* rights_pin);
+    // Fetch the file system's / a file's DM state from the metadata server into the cache
+    // (registering this rank for its invalidation). 0 or an errno (ESTALE: the file is gone).
+    int fetch_fs_state(std::optional<DmFsView>* out);
+    int fetch_file_state(const Attr& a, std::optional<DmFileView>* out);
     void destroy_event(const Attr& a, const DmSlots& dm);
     void mount_event();
     std::uint32_t st_mode(const Attr& a) const;

@@ -45,6 +45,7 @@ enum class MsgType : std::uint16_t {
     dm_state_req = 1020,       // DM state by handle (ino + gen), optionally cached by the asker
     dm_update_req = 1021,      // DM state change by handle; waits for cache invalidation
     dm_invalidate_req = 1022,  // meta -> a caching rank: drop the cached DM state of ino
+    dm_right_req = 1023,       // DM access rights (a DM token's lock on a file; user ops wait)
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -54,6 +55,7 @@ enum class MsgType : std::uint16_t {
     readdir_resp = 1105,
     get_dm_resp = 1106,
     dm_state_resp = 1107,
+    dm_right_resp = 1108,
     // data requests (offsets are OBJECT offsets: the client has already striped)
     read_req = 1200,
     write_req = 1201,
@@ -409,6 +411,43 @@ struct DmInvalidateReq {
     friend bool operator==(const DmInvalidateReq&, const DmInvalidateReq&) = default;
 };
 
+// DM access rights (XDSM dm_request_right & co., DESIGN.md section 5): per-file locks held by a
+// DM token, kept by the metadata server, enforced against conflicting user data operations.
+enum class RightOp : std::uint8_t {
+    request = 1,        // sid, token, right (1 shared, 2 excl), wait (DM_RR_WAIT)
+    release = 2,        // the token's right on ino
+    upgrade = 3,        // shared -> excl (waits for other holders)
+    downgrade = 4,      // excl -> shared
+    query = 5,          // the token's right on ino (0 none)
+    release_token = 6,  // every right of the token (its event was answered)
+    release_rank = 7,   // every right held from the asking rank (its DMAPI instance failed)
+    wait_clear = 8,     // a user operation: returns once no right conflicting with `right` is held
+};
+inline constexpr std::uint8_t kRightOpMax = 8;
+inline constexpr std::uint8_t kRightMax = 2;  // dm_right_t: 0 null, 1 shared, 2 excl
+
+struct DmRightReq {
+    static constexpr MsgType kType = MsgType::dm_right_req;
+    Ino ino = 0;
+    Gen gen = 0;
+    std::uint8_t op = 0;
+    std::uint64_t sid = 0;
+    std::uint64_t token = 0;
+    std::uint8_t right = 0;
+    bool wait = false;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+        f(s.op, kRightOpMax);
+        f(s.sid);
+        f(s.token);
+        f(s.right, kRightMax);
+        f(s.wait);
+    }
+    friend bool operator==(const DmRightReq&, const DmRightReq&) = default;
+};
+
 // ---- Metadata responses -----------------------------------------------------------------------
 // `err` is 0 or a positive errno; other fields are meaningful only when err == 0.
 
@@ -521,6 +560,10 @@ struct DmStateResp {
     DmSlots dm;
     std::uint64_t fs_event_set = 0;
     std::string rod_name;  // return-on-destroy attribute name, "" = none
+    // DM access rights: the strongest right any token holds on ino (0 none, 1 shared, 2 excl),
+    // and whether any right is held in the file system (user data operations check only then).
+    std::uint8_t held_right = 0;
+    bool rights_active = false;
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.err, kErrno);
@@ -528,8 +571,22 @@ struct DmStateResp {
         f(s.dm);
         f(s.fs_event_set);
         f(s.rod_name, config::kDmAttrNameSize);
+        f(s.held_right, kRightMax);
+        f(s.rights_active);
     }
     friend bool operator==(const DmStateResp&, const DmStateResp&) = default;
+};
+
+struct DmRightResp {
+    static constexpr MsgType kType = MsgType::dm_right_resp;
+    std::int32_t err = 0;
+    std::uint8_t right = 0;  // query: the token's right; request/upgrade/downgrade: now held
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.right, kRightMax);
+    }
+    friend bool operator==(const DmRightResp&, const DmRightResp&) = default;
 };
 
 // ---- Data requests ----------------------------------------------------------------------------
@@ -725,10 +782,10 @@ using AllMessages =
     std::tuple<LookupReq, ResolveReq, CreateReq, MkdirReq, UnlinkReq, RmdirReq, RenameReq, LinkReq,
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
-               DmStateReq, DmUpdateReq, DmInvalidateReq, DmStateResp, StatusResp, AttrResp,
-               UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq, WriteReq,
-               PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq, ReadResp,
-               WriteResp, AllocMapResp, StatfsResp>;
+               DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, DmStateResp, DmRightResp,
+               StatusResp, AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp,
+               ReadReq, WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq,
+               StatfsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 
