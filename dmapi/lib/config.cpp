@@ -22,7 +22,7 @@ constexpr dm_size_t kFalse = DM_FALSE;
 // Indexed by dm_config_t; [DM_CONFIG_INVALID] is never returned.
 constexpr std::array<dm_size_t, DM_CONFIG_WILL_RETRY + 1> kConfig = [] {
     std::array<dm_size_t, DM_CONFIG_WILL_RETRY + 1> c{};
-    // not implemented yet: dm_get_bulkall is ENOSYS. GPFS: 1.
+    // implemented: dm_get_bulkall (lib/fs_scan.cpp). GPFS: 1.
     c[DM_CONFIG_BULKALL] = kTrue;
     // true today and planned: dm_create/mkdir/symlink_by_handle stay ENOSYS. GPFS: 0.
     c[DM_CONFIG_CREATE_BY_HANDLE] = kFalse;

@@ -57,6 +57,7 @@ int dm_set_disp(dm_sessid_t sid, void* hanp, size_t hlen, dm_token_t token,
     if (!rec) return fail(EINVAL);
     if (!global && (pfs::dmapi::job_fsid() == 0 || h.fsid != pfs::dmapi::job_fsid()))
         return fail(EBADF);
+    if (!global && !pfs::dmapi::job_dmapi_enabled()) return fail(EPERM);
     const dm_eventset_t part = global ? kMountEvent : kFsDispEvents;
     if (int err = node.set_disp(sid, (rec->disp & ~part) | events)) return c_result(err);
     if (global || events == 0) return 0;

@@ -30,28 +30,18 @@ constexpr unsigned kSettable =
 
 }  // namespace
 
-extern "C" {
+namespace pfs::dmapi {
 
-// Fills every standard field (SGI's behaviour; the mask does not restrict what is returned).
-// dt_handle and dt_compname are not set (no room in a lone dm_stat_t; SGI leaves them too).
-int dm_get_fileattr(dm_sessid_t sid, void* hanp, size_t hlen, dm_token_t token, unsigned int mask,
-                    dm_stat_t* statp) {
-    (void)mask;
-    Target t;
-    if (int e = fs_target(sid, hanp, hlen, token, kFile, &t)) return fail(e);
-    if (statp == nullptr) return fail(EFAULT);
-    auto st = t.client->dm_get(t.handle);
-    if (!st) return fail(st.error());
-    const pfs::Attr& a = st->attr;
+void fill_stat(const pfs::Attr& a, const pfs::DmSlots& dm, std::uint64_t fsid, dm_stat_t* out) {
     dm_stat_t s;
     std::memset(&s, 0, sizeof s);
-    s.dt_emask = st->dm.event_set;
+    s.dt_emask = dm.event_set;
     s.dt_nevents = DM_EVENT_MAX;
-    s.dt_pers = st->dm.attrs.empty() ? 0 : 1;
-    s.dt_pmanreg = st->dm.regions.empty() ? 0 : 1;
-    s.dt_dtime = static_cast<time_t>(st->dm.dtime_ns / kNs);
+    s.dt_pers = dm.attrs.empty() ? 0 : 1;
+    s.dt_pmanreg = dm.regions.empty() ? 0 : 1;
+    s.dt_dtime = static_cast<time_t>(dm.dtime_ns / kNs);
     s.dt_change = static_cast<unsigned>(a.change);
-    s.dt_dev = static_cast<dm_dev_t>(t.handle.fsid);
+    s.dt_dev = static_cast<dm_dev_t>(fsid);
     s.dt_ino = a.ino;
     s.dt_mode = static_cast<dm_mode_t>(type_bits(a.type) | a.mode);
     s.dt_nlink = a.nlink;
@@ -64,7 +54,24 @@ int dm_get_fileattr(dm_sessid_t sid, void* hanp, size_t hlen, dm_token_t token, 
     s.dt_blksize = static_cast<unsigned>(a.layout.stripe_size ? a.layout.stripe_size : 4096);
     s.dt_blocks = (a.size + 511) / 512;
     s.fsys_dep.sgi_xfs.igen = a.gen;
-    *statp = s;
+    *out = s;
+}
+
+}  // namespace pfs::dmapi
+
+extern "C" {
+
+// Fills every standard field (SGI's behaviour; the mask does not restrict what is returned).
+// dt_handle and dt_compname are not set (no room in a lone dm_stat_t; SGI leaves them too).
+int dm_get_fileattr(dm_sessid_t sid, void* hanp, size_t hlen, dm_token_t token, unsigned int mask,
+                    dm_stat_t* statp) {
+    (void)mask;
+    Target t;
+    if (int e = fs_target(sid, hanp, hlen, token, kFile, &t)) return fail(e);
+    if (statp == nullptr) return fail(EFAULT);
+    auto st = t.client->dm_get(t.handle);
+    if (!st) return fail(st.error());
+    fill_stat(st->attr, st->dm, t.handle.fsid, statp);
     return 0;
 }
 

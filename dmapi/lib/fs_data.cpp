@@ -54,6 +54,27 @@ int dm_punch_hole(dm_sessid_t sid, void* hanp, size_t hlen, dm_token_t token, dm
     return 0;
 }
 
+// The hole dm_punch_hole(off, len) would make. PFS punches are exact to the byte (partial blocks
+// are zeroed, whole ones freed), so it is [off, off + len): *roffp = off, *rlenp = len, and 0
+// when len is 0 or reaches the end of the file (the hole then extends to the end). off at or
+// past the size: EINVAL (nothing to punch); a directory or symlink: EINVAL.
+int dm_probe_hole(dm_sessid_t sid, void* hanp, size_t hlen, dm_token_t token, dm_off_t off,
+                  dm_size_t len, dm_off_t* roffp, dm_size_t* rlenp) {
+    Target t;
+    if (int e = fs_target(sid, hanp, hlen, token, kFile, &t)) return fail(e);
+    if (roffp == nullptr || rlenp == nullptr) return fail(EFAULT);
+    if (off < 0) return fail(EINVAL);
+    auto st = t.client->dm_get(t.handle);
+    if (!st) return fail(st.error());
+    if (st->attr.type != pfs::FileType::file) return fail(EINVAL);
+    const auto uoff = static_cast<std::uint64_t>(off);
+    const std::uint64_t size = st->attr.size;
+    if (uoff >= size) return fail(EINVAL);
+    *roffp = off;
+    *rlenp = (len == 0 || len >= size - uoff) ? 0 : len;
+    return 0;
+}
+
 // The allocation from *offp: resident (DM_EXTENT_RES) and hole runs up to the size, at most
 // nelem of them. Returns 1 with *offp at the next run when more remain, 0 after the last one
 // (*offp = the size). An offset at or past the size: no extents, 0.

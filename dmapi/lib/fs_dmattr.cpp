@@ -11,10 +11,7 @@
 #include "internal.hpp"
 #include "pfs/common/config.hpp"
 
-namespace {
-
-using namespace pfs::dmapi;
-using pfs::client::DmChange;
+namespace pfs::dmapi {
 
 // The 8-byte XDSM name without its NUL padding; EINVAL when empty.
 int attr_name(const dm_attrname_t* n, std::string* out) noexcept {
@@ -26,6 +23,13 @@ int attr_name(const dm_attrname_t* n, std::string* out) noexcept {
     out->assign(c, len);
     return 0;
 }
+
+}  // namespace pfs::dmapi
+
+namespace {
+
+using namespace pfs::dmapi;
+using pfs::client::DmChange;
 
 int update(const Target& t, const DmChange& c) noexcept {
     auto r = t.client->dm_update(t.handle, c);

@@ -19,6 +19,7 @@ int path_handle(const char* path, void** hanpp, std::size_t* hlenp, bool fs) noe
     if (p.empty() || p.front() != '/') return fail(EINVAL);  // not a PFS path
     auto* c = fs_client();
     if (c == nullptr) return fail(ENOTCONN);
+    if (!c->fs_info().dmapi) return fail(EPERM);  // DMAPI disabled on the file system
     auto a = c->stat(p);
     if (!a) return fail(a.error());
     pfs::Handle h = c->handle_of(*a);

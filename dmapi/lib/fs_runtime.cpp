@@ -51,6 +51,8 @@ int fs_target(dm_sessid_t sid, const void* hanp, std::size_t hlen, dm_token_t to
     if (p.kind == HandleKind::file && !(accept & kFile)) return EINVAL;
     auto* c = fs_client();
     if (c == nullptr) return ENOTCONN;
+    // GPFS: "Any DMAPI function calls referencing that file system fail with an EPERM error".
+    if (!c->fs_info().dmapi && p.fsid == c->fs_info().fsid) return EPERM;
     out->client = c;
     out->is_fs = p.kind == HandleKind::filesystem;
     out->handle = pfs::Handle{p.fsid, out->is_fs ? 0 : p.ino, out->is_fs ? 0 : p.igen};

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 
 #include "dmapi.h"
 #include "pfs/client/client.hpp"
@@ -27,6 +28,13 @@ int fs_target(dm_sessid_t sid, const void* hanp, std::size_t hlen, dm_token_t to
 
 // The Client, or nullptr (ENOTCONN) when there is no job.
 pfs::client::Client* fs_client() noexcept;
+
+// A dm_stat_t from the inode's attributes and DM slots (every standard field; SGI fills them all
+// whatever the mask). dt_handle and dt_compname are left empty: the caller lays them out.
+void fill_stat(const pfs::Attr& a, const pfs::DmSlots& dm, std::uint64_t fsid, dm_stat_t* out);
+
+// The 8-byte XDSM attribute name without its NUL padding: 0, EFAULT (null) or EINVAL (empty).
+int attr_name(const dm_attrname_t* n, std::string* out) noexcept;
 
 // Allocates a handle copy for dm_path_to_handle & co. (freed with dm_handle_free).
 int alloc_handle(const pfs::Handle& h, void** hanpp, std::size_t* hlenp) noexcept;

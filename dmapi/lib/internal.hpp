@@ -41,6 +41,8 @@ int require_core() noexcept;
 // The fsid of the job's PFS file system (from <PFS_ROOT>/superblock.json at dm_init_service),
 // 0 when the job has none (plain jobs, no process-wide job).
 dm_fsid_t job_fsid() noexcept;
+// Whether DMAPI is enabled on that file system (pfs-mkfs --dmapi; true without one).
+bool job_dmapi_enabled() noexcept;
 
 // Events this build generates (what dm_get_config_events reports): the PFS's file-system events
 // (docs/dmapi-events.md) and user events; not preunmount/unmount (the PFS has no unmount).

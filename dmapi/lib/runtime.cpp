@@ -45,12 +45,14 @@ enum class State : int { not_joined = 0, joined = 1, no_job = 2 };
 std::mutex g_mu;
 std::atomic<State> g_state{State::not_joined};
 std::atomic<dm_fsid_t> g_fsid{0};
+std::atomic<bool> g_dmapi{true};
 bool g_own_job = false;  // this library called Job::init (under g_mu)
 bool g_core_started = false;
 
 dm_fsid_t read_job_fsid(const mpi_tools::Job& job) {
     if (job.root().empty()) return 0;
     auto sb = pfs::meta::Superblock::load(job.root());
+    if (sb) g_dmapi.store(sb->dmapi, std::memory_order_release);
     return sb ? sb->fsid : 0;
 }
 
@@ -142,6 +144,10 @@ int require_core() noexcept {
 
 dm_fsid_t job_fsid() noexcept {
     return g_fsid.load(std::memory_order_acquire);
+}
+
+bool job_dmapi_enabled() noexcept {
+    return g_dmapi.load(std::memory_order_acquire);
 }
 
 }  // namespace pfs::dmapi

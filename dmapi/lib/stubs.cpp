@@ -31,34 +31,6 @@ int dm_handle_to_path(void*, size_t, void*, size_t, size_t, char*, size_t*) {
     return not_implemented();
 }
 
-// ---- Planned: attributes, DM attributes, mount info -------------------------------------------
-
-int dm_init_attrloc(dm_sessid_t, void*, size_t, dm_token_t, dm_attrloc_t*) {
-    return not_implemented();
-}
-int dm_get_bulkattr(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_attrloc_t*, size_t,
-                    void*, size_t*) {
-    return not_implemented();
-}
-int dm_get_bulkall(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_attrname_t*,
-                   dm_attrloc_t*, size_t, void*, size_t*) {
-    return not_implemented();
-}
-int dm_get_dirattrs(dm_sessid_t, void*, size_t, dm_token_t, unsigned int, dm_attrloc_t*, size_t,
-                    void*, size_t*) {
-    return not_implemented();
-}
-int dm_get_mountinfo(dm_sessid_t, void*, size_t, dm_token_t, size_t, void*, size_t*) {
-    return not_implemented();
-}
-
-// ---- Planned: managed regions and data ------------------------------------------------------
-
-int dm_probe_hole(dm_sessid_t, void*, size_t, dm_token_t, dm_off_t, dm_size_t, dm_off_t*,
-                  dm_size_t*) {
-    return not_implemented();
-}
-
 // ---- Not planned: optional XDSM functions (DM_CONFIG_* says so) and SGI additions -------------
 
 int dm_clear_inherit(dm_sessid_t, void*, size_t, dm_token_t, dm_attrname_t*) {

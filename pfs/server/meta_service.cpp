@@ -82,6 +82,18 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
             out.err = r.error();
         return out;
     });
+    serve_typed<ScanInodesReq>(t, pool, [&m](const ScanInodesReq& q) {
+        ScanInodesResp out;
+        auto r = m.scan_inodes(q.from, q.max_entries);
+        if (!r) {
+            out.err = r.error();
+            return out;
+        }
+        out.attrs = std::move(r->attrs);
+        out.next = r->next;
+        out.eof = r->eof;
+        return out;
+    });
     serve_typed<ReaddirReq>(t, pool, [&m](const ReaddirReq& q) {
         ReaddirResp out;
         auto r = m.readdir(q.dir, q.cookie, q.max_entries);

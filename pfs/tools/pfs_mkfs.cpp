@@ -113,6 +113,12 @@ int main(int argc, char** argv) {
                    "default data volumes per file (0 = all, the default)");
     app.add_option("--quota-per-volume", quota_arg,
                    "byte quota of each data volume, k/M/G/T suffixes allowed (0 = none)");
+    std::string dmapi_arg = "yes";
+    app.add_option("--dmapi", dmapi_arg,
+                   "DMAPI enabled for the file system (GPFS mmcrfs -z): yes or no; with no, no "
+                   "event is generated and DMAPI calls on it fail with EPERM")
+        ->check(CLI::IsMember({"yes", "no"}))
+        ->capture_default_str();
     app.add_flag("--force", force, "wipe an existing file system under --root first");
     try {
         app.parse(argc, argv);
@@ -171,6 +177,7 @@ int main(int argc, char** argv) {
     sb.stripe_size = stripe_size;
     sb.stripe_count = stripe_count;
     sb.quota_per_volume = *quota;
+    sb.dmapi = dmapi_arg == "yes";
     sb.created_unix = static_cast<std::int64_t>(std::time(nullptr));
     for (std::uint32_t i = 0; i < meta_n; ++i)
         sb.meta_volumes.push_back("meta-" + std::to_string(i));

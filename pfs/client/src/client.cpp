@@ -130,6 +130,7 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
         info_.default_stripe_size = sb->stripe_size;
         info_.default_stripe_count = sb->stripe_count;
         info_.quota_per_volume = sb->quota_per_volume;
+        info_.dmapi = sb->dmapi;
     }
 
     // Wait for every server's service: a request that reaches a server before its handlers

@@ -19,6 +19,33 @@ Result<Attr> Client::attr_by_handle(const Handle& h) {
     return r.attr;
 }
 
+Result<Client::InodePage> Client::scan_inodes(Ino from, std::uint32_t max_entries) {
+    if (max_entries == 0 || max_entries > config::kReaddirMaxEntries) return Errno{EINVAL};
+    auto r = impl_->rpc<ScanInodesResp>(meta_rank_, ScanInodesReq{from, max_entries});
+    if (r.err != 0) return Errno{r.err};
+    return InodePage{std::move(r.attrs), r.next, r.eof};
+}
+
+Result<Attr> Client::attr_by_ino(Ino ino) {
+    if (ino == 0) return Errno{EBADF};
+    auto r = impl_->rpc<AttrResp>(meta_rank_, StatReq{ino});
+    if (r.err == ENOENT) return Errno{EBADF};
+    if (r.err != 0) return Errno{r.err};
+    return r.attr;
+}
+
+Result<Client::DirPage> Client::readdir_handle(const Handle& dir, std::uint64_t cookie,
+                                               std::uint32_t max_entries) {
+    auto d = attr_by_handle(dir);
+    if (!d) return Errno{d.error()};
+    if (d->type != FileType::dir) return Errno{ENOTDIR};
+    if (max_entries == 0 || max_entries > config::kReaddirMaxEntries) return Errno{EINVAL};
+    auto r = impl_->rpc<ReaddirResp>(meta_rank_, ReaddirReq{dir.ino, cookie, max_entries});
+    if (r.err == ENOENT) return Errno{EBADF};
+    if (r.err != 0) return Errno{r.err};
+    return DirPage{std::move(r.entries), r.next_cookie, r.eof};
+}
+
 Result<DmState> Client::dm_get(const Handle& h) {
     if (h.fsid != info_.fsid) return Errno{EBADF};
     auto r = impl_->rpc<DmStateResp>(meta_rank_, DmStateReq{h.ino, h.gen, false});

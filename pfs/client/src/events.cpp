@@ -101,7 +101,7 @@ void DmPin::release() noexcept {
 // ---- Client ------------------------------------------------------------------------------------
 
 bool Client::wants(int type) const {
-    if (!opt_.dm_events) return false;
+    if (!opt_.dm_events || !info_.dmapi) return false;  // DMAPI disabled: no event at all
     auto* sink = event_sink();
     return sink != nullptr && sink->disposed(type);
 }
@@ -177,7 +177,8 @@ int Client::data_event(int type, std::uint32_t region_flag, const Attr& a, std::
 }
 
 int Client::rights_gate(const Attr& a, bool modifies, DmPin* event_pin, DmPin* pin) {
-    if (!opt_.dm_events) return 0;  // libdmapi's own client: the DM application's calls
+    // libdmapi's own client (the DM application's calls), or DMAPI disabled: no rights exist.
+    if (!opt_.dm_events || !info_.dmapi) return 0;
     for (;;) {
         auto fs = dm_cache_->fs_pinned(pin);
         if (!fs) {

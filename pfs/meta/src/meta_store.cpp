@@ -3,6 +3,7 @@
 
 #include <system_error>
 
+#include "inode_codec.hpp"
 #include "pfs/common/layout_rules.hpp"
 #include "pfs/meta/names.hpp"
 #include "store_impl.hpp"
@@ -168,6 +169,40 @@ Result<DirPage> MetaStore::readdir(Ino dir, std::uint64_t cookie, std::uint32_t 
                 DirEntry{std::string(reinterpret_cast<const char*>(vb.data() + 9), vb.size() - 9),
                          ino, static_cast<FileType>(vb[8])});
             page.next_cookie = from_be64(kb.subspan(8)) + 1;
+        }
+        mdb_cursor_close(c);
+        if (rc != 0 && rc != MDB_NOTFOUND) return Errno{lmdb::to_errno(rc)};
+        return page;
+    });
+}
+
+Result<InodePage> MetaStore::scan_inodes(Ino from, std::uint32_t max_entries) const {
+    if (max_entries == 0) max_entries = config::kReaddirPageEntries;
+    if (max_entries > config::kReaddirMaxEntries) max_entries = config::kReaddirMaxEntries;
+    return read_txn(*impl_, [&](Ops& ops) -> Result<InodePage> {
+        InodePage page;
+        page.next = from;
+        MDB_cursor* c = nullptr;
+        if (int rc = mdb_cursor_open(ops.txn().get(), impl_->inodes, &c); rc != 0)
+            return Errno{lmdb::to_errno(rc)};
+        const auto start = be64(from);
+        MDB_val k = lmdb::val(start), v{};
+        int rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        page.eof = true;
+        for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            const auto kb = lmdb::bytes(k);
+            if (kb.size() != 8) continue;
+            if (page.attrs.size() == max_entries) {
+                page.eof = false;
+                break;
+            }
+            auto in = decode_inode(lmdb::bytes(v));
+            if (!in) {
+                mdb_cursor_close(c);
+                return Errno{in.error()};
+            }
+            page.next = from_be64(kb) + 1;
+            page.attrs.push_back(in->attr);
         }
         mdb_cursor_close(c);
         if (rc != 0 && rc != MDB_NOTFOUND) return Errno{lmdb::to_errno(rc)};

@@ -103,6 +103,7 @@ Result<Superblock> Superblock::load(const std::filesystem::path& root, std::stri
         sb.stripe_size = j.at("stripe_size").get<std::uint64_t>();
         sb.stripe_count = j.at("stripe_count").get<std::uint32_t>();
         sb.quota_per_volume = j.at("quota_per_volume").get<std::uint64_t>();
+        sb.dmapi = j.value("dmapi", true);
         sb.meta_volumes = j.at("meta_volumes").get<std::vector<std::string>>();
         sb.data_volumes = j.at("data_volumes").get<std::vector<std::string>>();
         sb.created_unix = j.at("created_unix").get<std::int64_t>();
@@ -122,6 +123,7 @@ Result<void> Superblock::save(const std::filesystem::path& root, std::string* wh
                     {"stripe_size", stripe_size},
                     {"stripe_count", stripe_count},
                     {"quota_per_volume", quota_per_volume},
+                    {"dmapi", dmapi},
                     {"meta_volumes", meta_volumes},
                     {"data_volumes", data_volumes},
                     {"created_unix", created_unix}};

@@ -24,6 +24,7 @@
 #include <cstring>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -931,6 +932,167 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
     CHECK(fails(dm_sync_by_handle(sid, &stale, sizeof stale, T), EBADF));
     CHECK(fails(dm_punch_hole(sid, dirh, dirl, T, 0, 1), EINVAL));
 
+    // dm_probe_hole: the exact range dm_punch_hole would zero (the file has 10000 bytes then
+    // 5000 after dm_set_fileattr above: see st).
+    {
+        dm_off_t roff = -1;
+        dm_size_t rlen = 99;
+        CHECK_EQ(dm_get_fileattr(sid, hp, hl, T, DM_AT_STAT, &st), 0);
+        const auto size = static_cast<dm_size_t>(st.dt_size);
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 50, &roff, &rlen), 0);
+        CHECK(roff == 100 && rlen == 50);
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 0, &roff, &rlen), 0);
+        CHECK(roff == 100 && rlen == 0);  // to the end of the file
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, size, &roff, &rlen), 0);
+        CHECK_EQ(rlen, 0u);  // reaches the end: to the end
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, static_cast<dm_off_t>(size), 1, &roff, &rlen),
+                    EINVAL));
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, -1, 1, &roff, &rlen), EINVAL));
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, 0, 1, nullptr, &rlen), EFAULT));
+        CHECK(fails(dm_probe_hole(sid, dirh, dirl, T, 0, 1, &roff, &rlen), EINVAL));
+        CHECK(fails(dm_probe_hole(sid, &stale, sizeof stale, T, 0, 1, &roff, &rlen), EBADF));
+    }
+
+    // dm_init_attrloc / dm_get_dirattrs: a directory of 40 files read back in several calls
+    // through a small buffer; every entry once, with its handle, name and attributes.
+    {
+        for (int i = 0; i < 40; ++i) {
+            auto f = c.open("/dir/e" + std::to_string(i), O_CREAT | O_WRONLY, 0600);
+            CHECK(f.ok());
+            if (f) {
+                std::vector<char> b(static_cast<std::size_t>(i), 'z');
+                if (i > 0) CHECK_EQ(err_of(c.pwrite(*f, b.data(), b.size(), 0)), 0);
+                (void)c.close(*f);
+            }
+        }
+        dm_attrloc_t loc = -1;
+        CHECK_EQ(dm_init_attrloc(sid, dirh, dirl, T, &loc), 0);
+        CHECK_EQ(loc, 0);
+        CHECK(fails(dm_init_attrloc(sid, hp, hl, T, &loc), ENOTDIR));
+        CHECK(fails(dm_init_attrloc(sid, dirh, dirl, T, nullptr), EFAULT));
+        alignas(8) char small[8];
+        std::size_t need = 0;
+        CHECK(
+            fails(dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, &loc, sizeof small, small, &need),
+                  E2BIG));
+        CHECK(need > sizeof(dm_stat_t));
+        std::vector<std::uint64_t> page(need * 3 / 8 + 1);  // about 3 records per call
+        std::set<std::string> seen;
+        int calls = 0, rc = 1;
+        while (rc == 1 && calls < 100) {
+            ++calls;
+            std::size_t used = 0;
+            rc = dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, &loc, page.size() * 8, page.data(),
+                                 &used);
+            CHECK(rc == 0 || rc == 1);
+            if (rc < 0 || used == 0) break;
+            for (auto* p = reinterpret_cast<dm_stat_t*>(page.data()); p != nullptr;
+                 p = DM_STEP_TO_NEXT(p, dm_stat_t*)) {
+                const std::string name(DM_GET_VALUE(p, dt_compname, char*));
+                CHECK_EQ(DM_GET_LEN(p, dt_compname), name.size() + 1);
+                CHECK(seen.insert(name).second);  // once
+                CHECK(name.rfind("e", 0) == 0);
+                CHECK_EQ(p->dt_size, std::stoi(name.substr(1)));
+                CHECK_EQ(p->dt_mode, S_IFREG | 0600);
+                dm_ino_t ino = 0;
+                CHECK_EQ(dm_handle_to_ino(DM_GET_VALUE(p, dt_handle, void*),
+                                          DM_GET_LEN(p, dt_handle), &ino),
+                         0);
+                CHECK_EQ(ino, p->dt_ino);
+            }
+        }
+        CHECK_EQ(rc, 0);
+        CHECK(calls > 3);
+        CHECK_EQ(seen.size(), 40u);
+        CHECK(fails(
+            dm_get_dirattrs(sid, hp, hl, T, DM_AT_STAT, &loc, page.size() * 8, page.data(), &need),
+            EINVAL));  // not a directory
+        CHECK(fails(dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, nullptr, 8, small, &need),
+                    EFAULT));
+    }
+
+    // dm_get_bulkattr / dm_get_bulkall: every inode of the file system, in several calls; the
+    // 40 files above, /f with the value of its DM attribute "blk", the root directory.
+    {
+        CHECK_EQ(dm_set_dmattr(sid, hp, hl, T, &an, 0, 3, const_cast<char*>("abc")), 0);
+        dm_attrloc_t loc = -1;
+        CHECK_EQ(dm_init_attrloc(sid, fsp, fsl, T, &loc), 0);
+        std::vector<std::uint64_t> page(64);  // 512 bytes: 2-3 records per call
+        std::set<dm_ino_t> inos;
+        int calls = 0, rc = 1, files = 0;
+        std::string fvalue = "(none)";
+        while (rc == 1 && calls < 200) {
+            ++calls;
+            std::size_t used = 0;
+            rc = dm_get_bulkall(sid, fsp, fsl, T, DM_AT_STAT, &an, &loc, page.size() * 8,
+                                page.data(), &used);
+            CHECK(rc == 0 || rc == 1);
+            if (rc < 0 || used == 0) break;
+            for (auto* p = reinterpret_cast<dm_xstat_t*>(page.data()); p != nullptr;
+                 p = DM_STEP_TO_NEXT(&p->dx_statinfo, dm_xstat_t*)) {
+                const dm_stat_t& st2 = p->dx_statinfo;
+                CHECK(inos.insert(st2.dt_ino).second);
+                dm_ino_t ino = 0;
+                CHECK_EQ(dm_handle_to_ino(DM_GET_VALUE(&p->dx_statinfo, dt_handle, void*),
+                                          DM_GET_LEN(&p->dx_statinfo, dt_handle), &ino),
+                         0);
+                CHECK_EQ(ino, st2.dt_ino);
+                if ((st2.dt_mode & S_IFMT) == S_IFREG) ++files;
+                if (fa && st2.dt_ino == fa->ino)
+                    fvalue.assign(DM_GET_VALUE(p, dx_attrdata, char*), DM_GET_LEN(p, dx_attrdata));
+            }
+        }
+        CHECK_EQ(rc, 0);
+        CHECK(calls > 10);
+        CHECK(files >= 41);
+        CHECK(fvalue == "abc");
+        for (const char* path : {"/", "/dir", "/f"}) {
+            auto a = c.stat(path);
+            CHECK(a && inos.count(a->ino) == 1);
+        }
+        for (int i = 0; i < 40; ++i) {
+            auto a = c.stat("/dir/e" + std::to_string(i));
+            CHECK(a && inos.count(a->ino) == 1);
+        }
+        // dm_get_bulkattr: the same inodes without attribute data.
+        loc = 0;
+        std::size_t used = 0;
+        std::vector<std::uint64_t> big(1 << 16);
+        CHECK_EQ(
+            dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, &loc, big.size() * 8, big.data(), &used),
+            0);
+        std::size_t n = 0;
+        for (auto* p = reinterpret_cast<dm_stat_t*>(big.data()); p != nullptr;
+             p = DM_STEP_TO_NEXT(p, dm_stat_t*))
+            ++n;
+        CHECK_EQ(n, inos.size());
+        alignas(8) char tiny[16];
+        loc = 0;
+        CHECK(fails(dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, &loc, sizeof tiny, tiny, &used),
+                    E2BIG));
+        CHECK(used > sizeof tiny);
+        CHECK(fails(dm_get_bulkattr(sid, hp, hl, T, DM_AT_STAT, &loc, 8, tiny, &used), EINVAL));
+        CHECK(fails(dm_get_bulkall(sid, fsp, fsl, T, DM_AT_STAT, &empty, &loc, 8, tiny, &used),
+                    EINVAL));
+        CHECK(
+            fails(dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, nullptr, 8, tiny, &used), EFAULT));
+    }
+
+    // dm_get_mountinfo: the mount event's data for the file-system handle.
+    {
+        alignas(8) char mbuf[512];
+        std::size_t mlen = 0;
+        CHECK_EQ(dm_get_mountinfo(sid, fsp, fsl, T, sizeof mbuf, mbuf, &mlen), 0);
+        auto* me = reinterpret_cast<dm_mount_event_t*>(mbuf);
+        CHECK(std::string(DM_GET_VALUE(me, me_name1, char*)) == "/");
+        CHECK_EQ(DM_GET_LEN(me, me_handle1), fsl);
+        CHECK_EQ(std::memcmp(DM_GET_VALUE(me, me_handle1, void*), fsp, fsl), 0);
+        CHECK(fails(dm_get_mountinfo(sid, fsp, fsl, T, 8, mbuf, &mlen), E2BIG));
+        CHECK(mlen > 8);
+        CHECK(fails(dm_get_mountinfo(sid, hp, hl, T, sizeof mbuf, mbuf, &mlen), EINVAL));
+        CHECK(fails(dm_get_mountinfo(sid, fsp, fsl, T, sizeof mbuf, mbuf, nullptr), EFAULT));
+    }
+
     // Every function on a freed object: EBADF.
     CHECK_EQ(err_of(c.unlink("/f")), 0);
     CHECK(fails(dm_get_dmattr(sid, hp, hl, T, &an, sizeof buf, buf, &rlen), EBADF));
@@ -972,6 +1134,55 @@ void compute_overhead(Client& c, Node& node, dm_sessid_t sid) {
     CHECK_EQ(err_of(c.close(*fd)), 0);
 }
 
+// DMAPI disabled on the file system (pfs-mkfs --dmapi no): every call that references it fails
+// with EPERM, sessions still work, and user operations raise nothing and go on.
+void compute_disabled(Client& c, dm_sessid_t sid) {
+    auto fails = [](long long rc, int want) { return rc == -1 && errno == want; };
+    auto fd = c.open("/f", O_CREAT | O_RDWR, 0644);
+    CHECK(fd.ok());
+    std::vector<char> data(100, 'q');
+    if (fd) CHECK_EQ(err_of(c.pwrite(*fd, data.data(), data.size(), 0)), 0);
+    void* hp = nullptr;
+    std::size_t hl = 0;
+    CHECK(fails(dm_path_to_handle(const_cast<char*>("/f"), &hp, &hl), EPERM));
+    CHECK(fails(dm_path_to_fshandle(const_cast<char*>("/"), &hp, &hl), EPERM));
+    auto fsid = c.fs_info().fsid;
+    CHECK_EQ(dm_make_fshandle(&fsid, &hp, &hl), 0);
+    dm_eventset_t set = bit(DM_EVENT_WRITE);
+    CHECK(fails(dm_set_disp(sid, hp, hl, DM_NO_TOKEN, &set, DM_EVENT_MAX), EPERM));
+    CHECK(fails(dm_set_eventlist(sid, hp, hl, DM_NO_TOKEN, &set, DM_EVENT_MAX), EPERM));
+    dm_handle_free(hp, hl);
+    auto a = c.stat("/f");
+    CHECK(a.ok());
+    if (a) {
+        dm_ino_t ino = a->ino;
+        dm_igen_t gen = a->gen;
+        CHECK_EQ(dm_make_handle(&fsid, &ino, &gen, &hp, &hl), 0);
+        dm_attrname_t an{};
+        std::memcpy(an.an_chars, "hsm", 3);
+        char buf[8];
+        std::size_t rlen = 0;
+        CHECK(fails(dm_get_dmattr(sid, hp, hl, DM_NO_TOKEN, &an, sizeof buf, buf, &rlen), EPERM));
+        CHECK(fails(dm_read_invis(sid, hp, hl, DM_NO_TOKEN, 0, 1, buf), EPERM));
+        dm_token_t t = DM_NO_TOKEN;
+        CHECK_EQ(dm_create_userevent(sid, 0, nullptr, &t), 0);
+        CHECK(fails(dm_request_right(sid, hp, hl, t, 0, DM_RIGHT_EXCL), EPERM));
+        CHECK_EQ(dm_respond_event(sid, t, DM_RESP_CONTINUE, 0, 0, nullptr), 0);
+        dm_handle_free(hp, hl);
+    }
+    // The mount disposition (global handle) is not about this file system: allowed.
+    dm_eventset_t mount = bit(DM_EVENT_MOUNT);
+    CHECK_EQ(dm_set_disp(sid, DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_NO_TOKEN, &mount, DM_EVENT_MAX),
+             0);
+    std::vector<char> back(100, 0);
+    if (fd) {
+        auto n = c.pread(*fd, back.data(), back.size(), 0);
+        CHECK(n && *n == 100 && back == data);
+        (void)c.close(*fd);
+    }
+    CHECK_EQ(err_of(c.unlink("/f")), 0);
+}
+
 [[noreturn]] void libdmapi_main(int* argc, char*** argv) {
     g_role = "compute";
     char* version = nullptr;
@@ -983,7 +1194,10 @@ void compute_overhead(Client& c, Node& node, dm_sessid_t sid) {
     {
         Client c(job);
         CHECK_EQ(c.connect_error(), 0);
-        compute_libdmapi(c, sid);
+        if (g_case == "disabled")
+            compute_disabled(c, sid);
+        else
+            compute_libdmapi(c, sid);
     }
     CHECK_EQ(dm_destroy_session(sid), 0);
     std::printf("DMFS-TEST %s compute %s\n", g_case.c_str(), g_failures ? "FAIL" : "PASS");
@@ -1027,7 +1241,7 @@ int main(int argc, char** argv) {
     g_case = c ? c : "";
     // The libdmapi case runs on the compute rank alone (the dm rank runs pfs-dm-idle): a C++ DM
     // program, so dm_init_service joins the job first (Job and Node) and the program shares them.
-    if (g_case == "libdmapi") libdmapi_main(&argc, &argv);
+    if (g_case == "libdmapi" || g_case == "disabled") libdmapi_main(&argc, &argv);
     auto& job = Job::init(&argc, &argv);
     if (job.role() == mpi_tools::Role::dm) {
         if (job.layout().index_in_role(job.rank()) == 1) cacher_main(job);

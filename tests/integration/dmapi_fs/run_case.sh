@@ -4,11 +4,15 @@
 # shellcheck source=tests/integration/pfs/lib.sh
 . "$(dirname "$0")/../pfs/lib.sh"
 CASE=$1
-if [[ $CASE == nospace ]]; then mkfs --meta 1 --data 2 --quota-per-volume 1M; else mkfs --meta 1 --data 2; fi
+case $CASE in
+    nospace) mkfs --meta 1 --data 2 --quota-per-volume 1M ;;
+    disabled) mkfs --meta 1 --data 2 --dmapi no ;;  # DMAPI off on the file system: EPERM
+    *) mkfs --meta 1 --data 2 ;;
+esac
 DM=1
 [[ $CASE == deadcache ]] && DM=2  # the second dm rank caches DM state, then dies
 DMAPP=$BIN/dmapi-fs-test
-[[ $CASE == libdmapi ]] && DMAPP=$BIN/pfs-dm-idle  # the compute rank is the DM program itself
+[[ $CASE == libdmapi || $CASE == disabled ]] && DMAPP=$BIN/pfs-dm-idle  # the compute rank is the DM program
 run_job --meta 1 --data 2 --dm "$DM" --dm-app "$DMAPP" --compute 1 -x "DMFS_CASE=$CASE" \
     -- "$BIN/dmapi-fs-test"
 grep -q "^DMFS-TEST $CASE .* FAIL" "$OUT" && fail "a check failed"

@@ -128,7 +128,9 @@ const std::set<std::string> kFileSystemFunctions{
     "dm_set_dmattr",       "dm_remove_dmattr", "dm_getall_dmattr",         "dm_set_region",
     "dm_get_region",       "dm_read_invis",    "dm_write_invis",           "dm_punch_hole",
     "dm_sync_by_handle",   "dm_get_allocinfo", "dm_request_right",         "dm_release_right",
-    "dm_query_right",      "dm_upgrade_right", "dm_downgrade_right"};
+    "dm_query_right",      "dm_upgrade_right", "dm_downgrade_right",       "dm_probe_hole",
+    "dm_init_attrloc",     "dm_get_dirattrs",  "dm_get_mountinfo",         "dm_get_bulkattr",
+    "dm_get_bulkall"};
 
 std::vector<Stub> job_calls() {
     static dm_handle_t h;

@@ -66,6 +66,7 @@ struct FsInfo {
     std::uint32_t default_stripe_count = 0;  // 0 = all data servers
     std::uint64_t quota_per_volume = 0;      // 0 = none
     std::uint32_t data_servers = 0;
+    bool dmapi = true;  // DMAPI enabled (pfs-mkfs --dmapi): else no events, DMAPI calls EPERM
 };
 
 // One data volume's capacity (statfs / df).
@@ -186,6 +187,24 @@ class Client {
     // The file's allocation from `offset` to its size, in file offsets: alternating data and
     // hole runs merged over the stripes (from the servers' SEEK_DATA/SEEK_HOLE maps).
     Result<std::vector<Extent>> alloc_map(const Handle& h, std::uint64_t offset);
+    // One page of a directory by handle (dm_get_dirattrs): entries from `cookie` on (no "." or
+    // ".."), at most max_entries; next_cookie continues after the last one returned.
+    struct DirPage {
+        std::vector<DirEntry> entries;
+        std::uint64_t next_cookie = 0;
+        bool eof = false;
+    };
+    Result<DirPage> readdir_handle(const Handle& dir, std::uint64_t cookie,
+                                   std::uint32_t max_entries);
+    // Allocated inodes from number `from` on, at most max_entries (dm_get_bulkattr).
+    struct InodePage {
+        std::vector<Attr> attrs;
+        Ino next = 0;
+        bool eof = false;
+    };
+    Result<InodePage> scan_inodes(Ino from, std::uint32_t max_entries);
+    // The attributes of an inode by number alone (its generation is in them); EBADF when free.
+    Result<Attr> attr_by_ino(Ino ino);
     // dm_set_fileattr: chmod/chown/utimes/truncate by handle, without events; dtime is DM state.
     Result<void> setattr_handle(const Handle& h, const SetAttr& changes);
 

@@ -84,6 +84,13 @@ struct DirPage {
     bool eof = false;
 };
 
+// A run of allocated inodes in inode-number order (dm_get_bulkattr's scan).
+struct InodePage {
+    std::vector<Attr> attrs;
+    Ino next = 0;  // pass back to continue
+    bool eof = false;
+};
+
 struct ParentAndName {
     Attr parent;
     std::string name;  // empty when the path is "/"
@@ -121,6 +128,9 @@ class MetaStore {
     // Entries after `cookie` (0 = start), at most max_entries (0 = default page, capped).
     Result<DirPage> readdir(Ino dir, std::uint64_t cookie,
                             std::uint32_t max_entries = config::kReaddirPageEntries) const;
+
+    // Allocated inodes with numbers >= from, at most max_entries (0 = default page, capped).
+    Result<InodePage> scan_inodes(Ino from, std::uint32_t max_entries) const;
 
     // ---- namespace changes --------------------------------------------------------------------
     Result<Attr> create(Ino parent, std::string_view name, const CreateArgs& args);

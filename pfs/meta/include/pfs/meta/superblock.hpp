@@ -19,6 +19,10 @@ struct Superblock {
     std::uint64_t stripe_size = config::kDefaultStripeSize;        // default for new files
     std::uint32_t stripe_count = config::kDefaultStripeCount;      // 0 = all data volumes
     std::uint64_t quota_per_volume = config::kDefaultVolumeQuota;  // bytes, 0 = unlimited
+    // DMAPI enabled for the file system (GPFS's mmcrfs -z): when false no event is generated and
+    // every DMAPI call referencing the file system fails with EPERM. Absent in older superblocks:
+    // enabled.
+    bool dmapi = true;
     std::vector<std::string> meta_volumes;  // directories relative to the cluster root
     std::vector<std::string> data_volumes;
     std::int64_t created_unix = 0;  // seconds since the epoch

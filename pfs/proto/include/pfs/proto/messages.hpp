@@ -46,6 +46,7 @@ enum class MsgType : std::uint16_t {
     dm_update_req = 1021,      // DM state change by handle; waits for cache invalidation
     dm_invalidate_req = 1022,  // meta -> a caching rank: drop the cached DM state of ino
     dm_right_req = 1023,       // DM access rights (a DM token's lock on a file; user ops wait)
+    scan_inodes_req = 1024,    // allocated inodes in number order (dm_get_bulkattr)
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -56,6 +57,7 @@ enum class MsgType : std::uint16_t {
     get_dm_resp = 1106,
     dm_state_resp = 1107,
     dm_right_resp = 1108,
+    scan_inodes_resp = 1109,
     // data requests (offsets are OBJECT offsets: the client has already striped)
     read_req = 1200,
     write_req = 1201,
@@ -448,6 +450,18 @@ struct DmRightReq {
     friend bool operator==(const DmRightReq&, const DmRightReq&) = default;
 };
 
+struct ScanInodesReq {
+    static constexpr MsgType kType = MsgType::scan_inodes_req;
+    Ino from = 0;
+    std::uint32_t max_entries = config::kReaddirPageEntries;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.from);
+        f(s.max_entries, config::kReaddirMaxEntries);
+    }
+    friend bool operator==(const ScanInodesReq&, const ScanInodesReq&) = default;
+};
+
 // ---- Metadata responses -----------------------------------------------------------------------
 // `err` is 0 or a positive errno; other fields are meaningful only when err == 0.
 
@@ -587,6 +601,22 @@ struct DmRightResp {
         f(s.right, kRightMax);
     }
     friend bool operator==(const DmRightResp&, const DmRightResp&) = default;
+};
+
+struct ScanInodesResp {
+    static constexpr MsgType kType = MsgType::scan_inodes_resp;
+    std::int32_t err = 0;
+    std::vector<Attr> attrs;
+    Ino next = 0;
+    bool eof = false;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.attrs, config::kReaddirMaxEntries);
+        f(s.next);
+        f(s.eof);
+    }
+    friend bool operator==(const ScanInodesResp&, const ScanInodesResp&) = default;
 };
 
 // ---- Data requests ----------------------------------------------------------------------------
@@ -782,10 +812,11 @@ using AllMessages =
     std::tuple<LookupReq, ResolveReq, CreateReq, MkdirReq, UnlinkReq, RmdirReq, RenameReq, LinkReq,
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
-               DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, DmStateResp, DmRightResp,
-               StatusResp, AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp,
-               ReadReq, WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq,
-               StatfsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp>;
+               DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, DmStateResp,
+               DmRightResp, ScanInodesResp, StatusResp, AttrResp, UnlinkResp, RenameResp,
+               ReadlinkResp, ReaddirResp, GetDmResp, ReadReq, WriteReq, PunchReq, TruncateReq,
+               RemoveReq, AllocMapReq, FsyncReq, StatfsReq, ReadResp, WriteResp, AllocMapResp,
+               StatfsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 
