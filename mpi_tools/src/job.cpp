@@ -171,6 +171,7 @@ void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
     ft_->on_failure([this](int r, const std::string& how) { on_rank_failure(r, how); });
 
     engine_->start();
+    start_recovery_thread();
     ft_->start(pids, hosts);
     if (!run_dir_.empty()) {
         std::error_code ec;
@@ -214,7 +215,12 @@ void Job::on_rank_failure(int r, const std::string& how) {
     // A dm rank holds DMAPI sessions, which the DMAPI layer recovers (failover to a standby,
     // or the failure timeout failing the waiting operations with EIO): the job goes on.
     if (role == Role::dm) return;
-    // No PFS recovery exists for meta and data ranks yet: their failure ends the job.
+    // A meta or data rank: a live rank adopts its volume (job_recovery.cpp) when one can;
+    // otherwise the PFS is gone and the job ends.
+    if (volumes_adoptable(r)) {
+        request_recovery();
+        return;
+    }
     if (leader() == rank_)
         abort(launch::kExitRankFailed, std::string(role_name(role)) + " rank " + std::to_string(r) +
                                            " failed (" + how + ")");

@@ -1,11 +1,13 @@
 // The object service of one data server: every data request of pfs/proto mapped onto the
-// ObjectStore of its volume. Offsets are object offsets (the client stripes). Reads answer with
+// ObjectStore of the volume it names (the rank's own, or one it adopted: data_volumes.hpp; a
+// volume not served here is answered EAGAIN). Offsets are object offsets (the client stripes). Reads answer with
 // ReadResp + the bytes in one buffer (short at object EOF; the client zero-fills up to the file
 // size); writes take their payload straight from the received message buffer.
 
 #include <memory>
 
 #include "mpi_tools/wire.hpp"
+#include "data_volumes.hpp"
 #include "pfs/data/object_store.hpp"
 #include "service.hpp"
 
@@ -19,15 +21,30 @@ StatusResp status_resp(int err) {
     return StatusResp{err};
 }
 
-void serve_read(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s) {
+// Runs fn(store) on the volume's store, or answers EAGAIN when it is not served here.
+template <class Resp, class Fn>
+Resp on_volume(const DataVolumes& v, std::uint32_t volume, Fn fn) {
+    if (auto* s = v.find(volume)) return fn(*s);
+    Resp out{};
+    out.err = EAGAIN;
+    return out;
+}
+
+void serve_read(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& v) {
     serve_raw(
         t, pool, static_cast<std::uint16_t>(MsgType::read_req),
-        [&s](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+        [&v](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
             auto req = decode<ReadReq>(frame);
             if (!req) {
                 r.reply(error_reply<ReadResp>(req.error()));
                 return;
             }
+            auto* store = v.find(req->volume);
+            if (!store) {
+                r.reply(error_reply<ReadResp>(EAGAIN));
+                return;
+            }
+            auto& s = *store;
             // Header (fixed width: re-encoding with a smaller length keeps its size) + bytes,
             // in one uninitialised buffer so the object data is copied only once.
             const auto head = encode(ReadResp{0, req->length});
@@ -53,19 +70,26 @@ void serve_read(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s)
         [](int err) { return error_reply<ReadResp>(err); });
 }
 
-void serve_write(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s) {
+void serve_write(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& v) {
     serve_raw(
         t, pool, static_cast<std::uint16_t>(MsgType::write_req),
-        [&s](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+        [&v](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
             auto req = decode_with_payload<WriteReq>(frame);
             if (!req) {
                 r.reply(error_reply<WriteResp>(req.error()));
                 return;
             }
             const auto& w = req->header;
+            auto* s = v.find(w.volume);
+            if (!s) {
+                r.reply(error_reply<WriteResp>(EAGAIN));
+                return;
+            }
+            // Acknowledged only after pwrite(2) returned: the bytes are in the page cache of
+            // the object file and survive this process's death (docs/limitations.md).
             WriteResp out;
             if (w.length > 0) {
-                auto n = s.pwrite(ObjectId{w.ino, w.gen}, req->payload, w.offset);
+                auto n = s->pwrite(ObjectId{w.ino, w.gen}, req->payload, w.offset);
                 if (n)
                     out.written = *n;
                 else
@@ -78,20 +102,32 @@ void serve_write(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s
 
 }  // namespace
 
-void serve_data(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s) {
-    serve_read(t, pool, s);
-    serve_write(t, pool, s);
-    serve_typed<PunchReq>(t, pool, [&s](const PunchReq& q) {
-        return status_resp(s.punch_hole(ObjectId{q.ino, q.gen}, q.offset, q.length).error());
+void serve_data(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& v) {
+    serve_read(t, pool, v);
+    serve_write(t, pool, v);
+    serve_typed<PunchReq>(t, pool, [&v](const PunchReq& q) {
+        return on_volume<StatusResp>(v, q.volume, [&](data::ObjectStore& s) {
+            return status_resp(s.punch_hole(ObjectId{q.ino, q.gen}, q.offset, q.length).error());
+        });
     });
-    serve_typed<TruncateReq>(t, pool, [&s](const TruncateReq& q) {
-        return status_resp(s.truncate(ObjectId{q.ino, q.gen}, q.size).error());
+    serve_typed<TruncateReq>(t, pool, [&v](const TruncateReq& q) {
+        return on_volume<StatusResp>(v, q.volume, [&](data::ObjectStore& s) {
+            return status_resp(s.truncate(ObjectId{q.ino, q.gen}, q.size).error());
+        });
     });
-    serve_typed<RemoveReq>(t, pool, [&s](const RemoveReq& q) {
-        return status_resp(s.remove(ObjectId{q.ino, q.gen}).error());
+    serve_typed<RemoveReq>(t, pool, [&v](const RemoveReq& q) {
+        return on_volume<StatusResp>(v, q.volume, [&](data::ObjectStore& s) {
+            return status_resp(s.remove(ObjectId{q.ino, q.gen}).error());
+        });
     });
-    serve_typed<AllocMapReq>(t, pool, [&s](const AllocMapReq& q) {
+    serve_typed<AllocMapReq>(t, pool, [&v](const AllocMapReq& q) {
         AllocMapResp out;
+        auto* sp = v.find(q.volume);
+        if (!sp) {
+            out.err = EAGAIN;
+            return out;
+        }
+        auto& s = *sp;
         auto r = s.alloc_map(ObjectId{q.ino, q.gen}, q.offset, q.length);
         if (!r) {
             out.err = r.error();
@@ -104,11 +140,19 @@ void serve_data(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& s)
         }
         return out;
     });
-    serve_typed<FsyncReq>(t, pool, [&s](const FsyncReq& q) {
-        return status_resp(s.fsync(ObjectId{q.ino, q.gen}).error());
+    serve_typed<FsyncReq>(t, pool, [&v](const FsyncReq& q) {
+        return on_volume<StatusResp>(v, q.volume, [&](data::ObjectStore& s) {
+            return status_resp(s.fsync(ObjectId{q.ino, q.gen}).error());
+        });
     });
-    serve_typed<StatfsReq>(t, pool, [&s](const StatfsReq&) {
+    serve_typed<StatfsReq>(t, pool, [&v](const StatfsReq& q) {
         StatfsResp out;
+        auto* sp = v.find(q.volume);
+        if (!sp) {
+            out.err = EAGAIN;
+            return out;
+        }
+        auto& s = *sp;
         auto r = s.statfs();
         if (r)
             out.stat = *r;

@@ -5,6 +5,7 @@
 //  - meta rank 0 serves the namespace from the MetaStore on volume meta_volumes[0]; further
 //    meta ranks stand by: they answer health checks, and PFS requests with EOPNOTSUPP.
 //  - data rank i serves the ObjectStore on volume data_volumes[i] (quota from the superblock).
+//  - When a meta or data rank dies, a survivor adopts its volume (volume_server.hpp).
 //  - Every PFS request type gets an answer: a handler queues it on a worker pool and the worker
 //    replies with the response struct carrying the errno (service.hpp). The rank then serves
 //    until the job's leader shuts the job down.
@@ -18,12 +19,9 @@
 
 #include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
-#include "pfs/data/object_store.hpp"
-#include "pfs/meta/meta_store.hpp"
 #include "pfs/meta/superblock.hpp"
-#include "server_config.hpp"
 #include "service.hpp"
-#include "worker_pool.hpp"
+#include "volume_server.hpp"
 
 namespace {
 
@@ -78,49 +76,8 @@ int main(int argc, char** argv) {
     using pfs::server::Requests;
     pfs::server::refuse(t, Requests::all, EAGAIN);
 
-    const auto sb = load_superblock(job);
-    const int index = job.layout().index_in_role(job.rank());
-    const std::filesystem::path root(job.root());
-
     // Stores and pools live until the process exits (serve_until_shutdown never returns).
-    std::unique_ptr<pfs::meta::MetaStore> meta;
-    std::unique_ptr<pfs::data::ObjectStore> data;
-    std::unique_ptr<pfs::server::WorkerPool> pool;
-    namespace cfg = pfs::server::config;
-    if (role == Role::meta && index == 0) {
-        const auto dir = root / sb.meta_volumes[0];
-        auto m = pfs::meta::MetaStore::open(dir);
-        if (!m)
-            job.abort(1, "meta rank cannot open metadata volume " + dir.string() + ": " +
-                             std::strerror(m.error()));
-        meta = std::move(*m);
-        if (meta->fsid() != sb.fsid ||
-            meta->data_servers() != static_cast<std::uint32_t>(sb.data_volumes.size()))
-            job.abort(2, "metadata volume " + dir.string() +
-                             " does not belong to the superblock's file system; " + mkfs_hint(job) +
-                             " --force");
-        pool = std::make_unique<pfs::server::WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
-                                                         cfg::kQueueMaxBytes);
-        pfs::server::serve_meta(t, *pool, *meta);
-        pfs::server::serve_dm(t, *pool, *meta, job.ft());
-        pfs::server::refuse(t, Requests::data, EOPNOTSUPP);
-    } else if (role == Role::data) {
-        const auto dir = root / sb.data_volumes[static_cast<std::size_t>(index)];
-        pfs::data::ObjectStoreOptions opt;
-        opt.quota_bytes = sb.quota_per_volume;
-        auto d = pfs::data::ObjectStore::open(dir, opt);
-        if (!d)
-            job.abort(1, "data rank cannot open data volume " + dir.string() + ": " +
-                             std::strerror(d.error()));
-        data = std::move(*d);
-        pool = std::make_unique<pfs::server::WorkerPool>(cfg::kDataWorkers, cfg::kQueueMaxRequests,
-                                                         cfg::kQueueMaxBytes);
-        pfs::server::serve_data(t, *pool, *data);
-        pfs::server::refuse(t, Requests::meta, EOPNOTSUPP);
-    } else {
-        // A standby meta rank (meta index > 0): health checks only (answered by the engine);
-        // PFS requests are refused so that a misdirected client fails fast.
-        pfs::server::refuse(t, Requests::all, EOPNOTSUPP);
-    }
+    auto* volumes = new pfs::server::VolumeServer(job, load_superblock(job));
+    volumes->start();
     job.serve_until_shutdown();
 }

@@ -29,6 +29,8 @@ class ObjectStore;
 
 namespace pfs::server {
 
+class DataVolumes;
+
 using Bytes = std::vector<std::byte>;
 
 // The response type of each request type (pfs/proto/messages.hpp documents the pairs).
@@ -141,7 +143,7 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& stor
 // (DmRightReq; rights of ranks `ft` declares failed are dropped) of meta rank 0 over `store`.
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store,
               mpi_tools::ft::FaultTolerance& ft);
-// The object service of one data server over `store`.
-void serve_data(mpi_tools::Transport& t, WorkerPool& pool, data::ObjectStore& store);
+// The object service of one data rank over the volumes it serves (data_volumes.hpp).
+void serve_data(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& volumes);
 
 }  // namespace pfs::server

@@ -41,6 +41,9 @@ struct Config {
     // PFS_FT_FENCE: kill (SIGKILL) a rank declared failed when it runs on this host, so a false
     // suspicion (a hung or stopped process) is made true: fail-stop is what agreement relies on.
     bool fence_same_host = true;
+    // PFS_VOLUME_ADOPTION: 1 = a meta or data rank's death is survived when a live rank can
+    // adopt its volume (docs/pfs.md); 0 = it ends the job (code 137), as before adoption existed.
+    bool volume_adoption = true;
     // PFS_FT_BACKEND: auto | portable | ulfm.
     std::string ft_backend = "auto";
 

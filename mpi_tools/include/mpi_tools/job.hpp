@@ -7,6 +7,8 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -59,6 +61,17 @@ class Job {
     // Ends the whole job now with this code (status file written first).
     [[noreturn]] void abort(int code, const std::string& reason);
 
+    // Volume adoption (docs/pfs.md): when a meta or data rank dies and every PFS volume still
+    // has a live server (mpi_tools/volume_map.hpp), the job goes on. Every rank's recovery
+    // thread then runs the FT recovery (agree on the failed set + shrink: the epoch advances,
+    // so requests in flight end with ECANCELED) and calls these listeners with the agreed live
+    // members of the new epoch, from which each rank computes the same VolumeMap. Register
+    // before a failure can happen; listeners run on the recovery thread and may block briefly
+    // (open a volume), never on another rank.
+    void on_recovered(std::function<void(const std::vector<int>& members)> cb);
+    // Completed recoveries (0 until a service rank died).
+    std::uint32_t recoveries() const { return recoveries_.load(); }
+
     // Health check: a ping round trip to world rank r; returns the RTT in microseconds or -errno.
     double ping(int r, ft::Deadline dl);
 
@@ -66,6 +79,12 @@ class Job {
     Job() = default;
     void setup(int* argc, char*** argv, FailurePolicy policy);
     void on_rank_failure(int r, const std::string& how);
+    // job_recovery.cpp: whether the PFS survives the failure of service rank r (adoption), and
+    // the recovery thread that agrees on the failed set and tells the listeners.
+    bool volumes_adoptable(int r) const;
+    void start_recovery_thread();
+    void request_recovery();
+    void recovery_loop();
     void leader_tick();
     void write_status(int code, const std::vector<int>& failed, const std::string& reason);
     [[noreturn]] void await_shutdown_and_exit(int my_code);
@@ -95,6 +114,13 @@ class Job {
     int shutdown_from_ = -1;
     std::atomic<bool> final_{false};  // status written: finalize now
     std::atomic<bool> aborting_{false};
+
+    // Recovery thread state (job_recovery.cpp).
+    std::mutex rec_mu_;
+    std::condition_variable rec_cv_;
+    bool rec_due_ = false;
+    std::vector<std::function<void(const std::vector<int>&)>> rec_listeners_;
+    std::atomic<std::uint32_t> recoveries_{0};
 };
 
 }  // namespace mpi_tools

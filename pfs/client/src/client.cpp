@@ -14,6 +14,7 @@
 
 #include "internal.hpp"
 #include "mpi_tools/job.hpp"
+#include "mpi_tools/volume_map.hpp"
 #include "mpi_tools/wire.hpp"
 #include "pfs/common/config.hpp"
 #include "pfs/meta/names.hpp"
@@ -101,6 +102,12 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     first_data_rank_ = L.first_rank(mpi_tools::Role::data);
     num_servers_ = static_cast<std::uint32_t>(L.count_of(mpi_tools::Role::data));
     impl_ = std::make_unique<Impl>(job.transport(), opt_);
+    // Volume adoption: requests go to whichever rank serves the volume in the FT layer's
+    // current (agreed) member list; meta_rank_ and data_rank(i) stay the volumes' homes.
+    impl_->adoption = job.config().volume_adoption;
+    impl_->route = [&job, layout = L](int home) {
+        return mpi_tools::VolumeMap(layout, job.ft().members()).serving(home);
+    };
     // The metadata server invalidates cached DM state here (on the progress thread: it only
     // drops entries and answers). Registered before any state is fetched with `cache`.
     dm_cache_ = std::make_shared<DmCache>();
@@ -146,7 +153,7 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     connect_err_ = probe(meta_rank_, encode(StatReq{config::kRootIno}),
                          static_cast<std::uint16_t>(MsgType::stat_req));
     for (std::uint32_t s = 0; s < num_servers_ && connect_err_ == 0; ++s)
-        connect_err_ = probe(data_rank(s), encode(StatfsReq{}),
+        connect_err_ = probe(data_rank(s), encode(StatfsReq{s}),
                              static_cast<std::uint16_t>(MsgType::statfs_req));
     // This client is this rank's mount of the file system (GPFS: one mount event per node).
     if (connect_err_ == 0 && opt_.dm_events) mount_event();
@@ -502,12 +509,13 @@ Result<std::vector<VolumeInfo>> Client::statfs() {
     const int err = impl_->pipeline(
         num_servers_, static_cast<std::uint16_t>(MsgType::statfs_req),
         [this](std::size_t i) { return data_rank(static_cast<std::uint32_t>(i)); },
-        [](std::size_t) { return encode(StatfsReq{}); },
+        [](std::size_t i) { return encode(StatfsReq{static_cast<std::uint32_t>(i)}); },
         [&](std::size_t i, std::span<const std::byte> frame) {
             auto r = decode_reply<StatfsResp>(frame);
             if (r.err != 0) return r.err;
             out[i] = VolumeInfo{static_cast<std::uint32_t>(i),
-                                data_rank(static_cast<std::uint32_t>(i)), r.stat};
+                                impl_->server_of(data_rank(static_cast<std::uint32_t>(i))),
+                                r.stat};
             return 0;
         });
     if (err != 0) return Errno{err};

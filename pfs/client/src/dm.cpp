@@ -131,7 +131,7 @@ Result<void> Client::punch_hole(const Handle& h, std::uint64_t offset, std::uint
         [&](std::size_t i) {
             std::uint64_t n = 0;
             for (const auto& s : rs[i].segments) n += s.length;
-            return encode(PunchReq{a->ino, a->gen, rs[i].object_offset, n});
+            return encode(PunchReq{a->ino, a->gen, rs[i].object_offset, n, rs[i].server});
         },
         [](std::size_t, std::span<const std::byte> frame) {
             return decode_reply<StatusResp>(frame).err;
@@ -164,7 +164,7 @@ Result<std::vector<Extent>> Client::alloc_map(const Handle& h, std::uint64_t off
         std::uint64_t from = 0;
         for (;;) {  // a map cut at kMaxAllocExtents is asked again from its end
             auto r = impl_->rpc<AllocMapResp>(
-                data_rank(s), AllocMapReq{a->ino, a->gen, from, config::kMaxFileSize - from});
+                data_rank(s), AllocMapReq{a->ino, a->gen, from, config::kMaxFileSize - from, s});
             if (r.err != 0) return Errno{r.err};
             for (const auto& e : r.extents) {
                 if (!e.is_data) continue;

@@ -142,11 +142,26 @@ struct Client::Impl {
     Impl(mpi_tools::Transport& tr, const ClientOptions& o) : t(tr), opt(o) {}
     mpi_tools::Transport& t;
     ClientOptions opt;
+    // Volume adoption (docs/pfs.md): callers address a volume by its home rank (meta rank 0,
+    // data rank i); route(home) is the rank serving it now (mpi_tools::VolumeMap over the FT
+    // layer's agreed members). Unset: every volume stays at home.
+    std::function<int(int home)> route;
+    bool adoption = false;  // a dead server's volume is adopted: wait for it instead of EIO
 
     mpi_tools::ft::Deadline deadline() const { return Clock::now() + opt.timeout; }
+    int server_of(int home) const { return route ? route(home) : home; }
+    // After `to` failed (EHOSTDOWN) while serving home's volume: waits, bounded by dl, until
+    // the recovery moved the volume to another rank. False at the deadline (or no adoption).
+    bool await_adopter(int home, int to, mpi_tools::ft::Deadline dl) const;
+    // Whether a failed attempt at `to` for home's volume is retried: the epoch changed under
+    // it (ECANCELED), its server died and a survivor adopts the volume (EHOSTDOWN), or an
+    // adopter answered before it opened the volume (EAGAIN / EOPNOTSUPP from a rank that is
+    // not the volume's home).
+    bool retry_after(int transport_err, int home, int to, mpi_tools::ft::Deadline dl) const;
 
-    // One request with the retry rules (ECANCELED once, EAGAIN with back-off until the
-    // deadline). Reply.err is already a user errno; on success the payload is the response.
+    // One request with the retry rules (ECANCELED and a dead server's adoption until the
+    // deadline, EAGAIN with back-off until the deadline). `dest` is the volume's home rank.
+    // Reply.err is already a user errno; on success the payload is the response.
     mpi_tools::Reply call(int dest, std::uint16_t type, std::span<const std::byte> frame);
 
     template <class Resp, class Req>
@@ -162,7 +177,7 @@ struct Client::Impl {
     }
 
     // Runs n requests with at most opt.max_inflight outstanding, each with the retry rules.
-    // make_frame(i) builds request i; on_reply(i, frame) consumes its reply and returns 0 or an
+    // dest(i) is the home rank of request i's volume; make_frame(i) builds request i; on_reply(i, frame) consumes its reply and returns 0 or an
     // errno. Returns the first error (every request in flight is still awaited).
     int pipeline(std::size_t n, std::uint16_t type, const std::function<int(std::size_t)>& dest,
                  const std::function<Bytes(std::size_t)>& make_frame,

@@ -29,8 +29,8 @@ void Client::remove_objects(const Attr& a) {
     (void)impl_->pipeline(
         servers.size(), static_cast<std::uint16_t>(MsgType::remove_req),
         [&](std::size_t i) { return data_rank(servers[i]); },
-        [&](std::size_t) {
-            return encode(RemoveReq{a.ino, a.gen});
+        [&](std::size_t i) {
+            return encode(RemoveReq{a.ino, a.gen, servers[i]});
         },
         [](std::size_t, std::span<const std::byte> frame) {
             return decode_reply<StatusResp>(frame).err;
@@ -64,7 +64,7 @@ Result<void> Client::truncate_file(const Attr& a, std::uint64_t size, bool event
             servers.size(), static_cast<std::uint16_t>(MsgType::truncate_req),
             [&](std::size_t i) { return data_rank(servers[i]); },
             [&](std::size_t i) {
-                return encode(TruncateReq{a.ino, a.gen, sizes[i]});
+                return encode(TruncateReq{a.ino, a.gen, sizes[i], servers[i]});
             },
             [](std::size_t, std::span<const std::byte> frame) {
                 return decode_reply<StatusResp>(frame).err;
@@ -115,8 +115,8 @@ Result<void> Client::fsync_objects(const Attr& a) {
     const int err = impl_->pipeline(
         servers.size(), static_cast<std::uint16_t>(MsgType::fsync_req),
         [&](std::size_t i) { return data_rank(servers[i]); },
-        [&](std::size_t) {
-            return encode(FsyncReq{a.ino, a.gen});
+        [&](std::size_t i) {
+            return encode(FsyncReq{a.ino, a.gen, servers[i]});
         },
         [](std::size_t, std::span<const std::byte> frame) {
             return decode_reply<StatusResp>(frame).err;
@@ -149,8 +149,8 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
     // The size comes from the metadata server; ask for it while the data servers already read
     // (one round trip of latency instead of two). Bytes at or past the size are discarded.
     const auto stat_frame = encode(StatReq{a.ino});
-    auto stat_pc =
-        impl_->t.post(meta_rank_, static_cast<std::uint16_t>(MsgType::stat_req), stat_frame);
+    auto stat_pc = impl_->t.post(impl_->server_of(meta_rank_),
+                                 static_cast<std::uint16_t>(MsgType::stat_req), stat_frame);
     auto ranges = map_range_by_server(a.layout, num_servers_, off, count);
     if (!ranges) return Errno{ranges.error()};
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
@@ -159,7 +159,8 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
         chunks.size(), static_cast<std::uint16_t>(MsgType::read_req),
         [&](std::size_t i) { return data_rank(chunks[i].server); },
         [&](std::size_t i) {
-            return encode(ReadReq{a.ino, a.gen, chunks[i].object_offset, chunks[i].length});
+            return encode(ReadReq{a.ino, a.gen, chunks[i].object_offset, chunks[i].length,
+                                  chunks[i].server});
         },
         [&](std::size_t i, std::span<const std::byte> frame) {
             auto t = peek_type(frame);
@@ -184,7 +185,7 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
     AttrResp cur;
     if (sr.err == 0 && peek_err(sr.payload) != EAGAIN)
         cur = decode_reply<AttrResp>(sr.payload);
-    else if (sr.err == 0 || sr.err == ECANCELED)
+    else if (sr.err == 0 || sr.err == ECANCELED || sr.err == EHOSTDOWN)  // EHOSTDOWN: adoption
         cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
     else
         cur.err = user_errno(sr.err);
@@ -222,7 +223,7 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
                 const auto& c = chunks[i];
                 Bytes frame;
                 frame.reserve(64 + c.length);
-                encode_into(WriteReq{a.ino, a.gen, c.object_offset, c.length}, frame);
+                encode_into(WriteReq{a.ino, a.gen, c.object_offset, c.length, c.server}, frame);
                 for (const auto& seg : c.segments)
                     frame.insert(frame.end(), in + seg.buffer_offset,
                                  in + seg.buffer_offset + seg.length);

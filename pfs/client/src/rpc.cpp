@@ -61,15 +61,30 @@ std::vector<Chunk> make_chunks(const std::vector<ServerRange>& ranges, std::uint
     return out;
 }
 
+bool Client::Impl::await_adopter(int home, int to, mpi_tools::ft::Deadline dl) const {
+    if (!adoption || !route) return false;
+    for (;;) {
+        const int now = route(home);
+        if (now >= 0 && now != to) return true;
+        if (Clock::now() > dl) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+}
+
+bool Client::Impl::retry_after(int err, int home, int to, mpi_tools::ft::Deadline dl) const {
+    if (err == ECANCELED) return Clock::now() < dl;
+    if (err == EHOSTDOWN) return await_adopter(home, to, dl);
+    return false;
+}
+
 mpi_tools::Reply Client::Impl::call(int dest, std::uint16_t type,
                                     std::span<const std::byte> frame) {
     auto dl = deadline();
-    bool cancel_retried = false;
     auto backoff = kFirstBackoff;
     for (;;) {
-        auto r = t.call(dest, type, frame, dl);
-        if (r.err == ECANCELED && !cancel_retried) {
-            cancel_retried = true;
+        const int to = server_of(dest);
+        auto r = t.call(to, type, frame, dl);
+        if ((r.err == ECANCELED || r.err == EHOSTDOWN) && retry_after(r.err, dest, to, dl)) {
             dl = deadline();
             continue;
         }
@@ -77,7 +92,9 @@ mpi_tools::Reply Client::Impl::call(int dest, std::uint16_t type,
             r.err = user_errno(r.err);
             return r;
         }
-        if (peek_err(r.payload) == EAGAIN && Clock::now() + backoff < dl) {
+        const int e = peek_err(r.payload);
+        // EAGAIN: busy or not ready; an adopter refuses (EOPNOTSUPP) until it serves the volume.
+        if ((e == EAGAIN || (e == EOPNOTSUPP && to != dest)) && Clock::now() + backoff < dl) {
             std::this_thread::sleep_for(backoff);
             backoff = std::min(backoff * 2, kMaxBackoff);
             continue;
@@ -92,40 +109,45 @@ int Client::Impl::pipeline(
     const std::function<int(std::size_t, std::span<const std::byte>)>& on_reply) {
     struct Flight {
         std::size_t i;
+        int home, to;
         std::shared_ptr<mpi_tools::PendingCall> pc;
         mpi_tools::ft::Deadline dl;
-        bool cancel_retried;
         std::chrono::milliseconds backoff;
     };
     std::deque<Flight> q;
     std::size_t next = 0;
     int err = 0;
     const std::size_t window = std::max(1u, opt.max_inflight);
-    auto launch = [&](std::size_t i, mpi_tools::ft::Deadline dl, bool cancel_retried,
+    auto launch = [&](std::size_t i, mpi_tools::ft::Deadline dl,
                       std::chrono::milliseconds backoff) {
         const Bytes frame = make_frame(i);  // the engine copies it at post time
-        q.push_back(Flight{i, t.post(dest(i), type, frame), dl, cancel_retried, backoff});
+        const int home = dest(i);
+        const int to = server_of(home);
+        q.push_back(Flight{i, home, to, t.post(to, type, frame), dl, backoff});
     };
     for (;;) {
         while (err == 0 && next < n && q.size() < window) {
-            launch(next, deadline(), false, kFirstBackoff);
+            launch(next, deadline(), kFirstBackoff);
             ++next;
         }
         if (q.empty()) break;
         Flight f = std::move(q.front());
         q.pop_front();
         auto r = t.await(f.pc, f.dl);
-        if (r.err == ECANCELED && !f.cancel_retried && err == 0) {
-            launch(f.i, deadline(), true, f.backoff);
+        if ((r.err == ECANCELED || r.err == EHOSTDOWN) && err == 0 &&
+            retry_after(r.err, f.home, f.to, deadline())) {
+            launch(f.i, deadline(), f.backoff);  // re-routed to the volume's server now
             continue;
         }
         if (r.err != 0) {
             if (err == 0) err = user_errno(r.err);
             continue;
         }
-        if (peek_err(r.payload) == EAGAIN && err == 0 && Clock::now() + f.backoff < f.dl) {
+        const int e = peek_err(r.payload);
+        if ((e == EAGAIN || (e == EOPNOTSUPP && f.to != f.home)) && err == 0 &&
+            Clock::now() + f.backoff < f.dl) {
             std::this_thread::sleep_for(f.backoff);
-            launch(f.i, f.dl, f.cancel_retried, std::min(f.backoff * 2, kMaxBackoff));
+            launch(f.i, f.dl, std::min(f.backoff * 2, kMaxBackoff));
             continue;
         }
         const int rc = on_reply(f.i, r.payload);

@@ -650,7 +650,7 @@ void case_malformed(Client& c) {
     // a read larger than the limit
     auto rd = encode(ReadReq{5, 1, 0, 1});
     const std::uint64_t huge = 1ull << 40;
-    std::memcpy(rd.data() + rd.size() - 8, &huge, 8);
+    std::memcpy(rd.data() + rd.size() - 12, &huge, 8);  // length, before volume (u32)
     const int re = raw_err(c, data, T(MsgType::read_req), rd);
     CHECK(re == EMSGSIZE || re == EBADMSG);
     // a read within the codec's limit whose reply would not fit one message

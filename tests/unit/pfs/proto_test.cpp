@@ -187,6 +187,12 @@ TEST(ProtoLimits, LengthsAndCountsOverLimitsAreRejected) {
     EXPECT_EQ(decode_error<ResolveReq>(encode(p)), CodecError::too_long);
     ReadReq rr{1, 1, 0, config::kMaxIoSize + 1};
     EXPECT_EQ(decode_error<ReadReq>(encode(rr)), CodecError::too_long);
+    // Data requests name their volume (volume adoption): an index past the limit is refused.
+    WriteReq wv{1, 1, 0, 0, config::kMaxVolumes};
+    EXPECT_EQ(decode_error<WriteReq>(encode(wv)), CodecError::too_long);
+    StatfsReq sv{config::kMaxVolumes - 1};
+    ASSERT_OK(decode<StatfsReq>(encode(sv)));
+    EXPECT_EQ(decode<StatfsReq>(encode(sv))->volume, config::kMaxVolumes - 1);
     ReaddirReq rd{1, 0, config::kReaddirMaxEntries + 1};
     EXPECT_EQ(decode_error<ReaddirReq>(encode(rd)), CodecError::too_long);
     SetRegionsReq sr{1, std::vector<ManagedRegion>(config::kDmMaxRegions + 1)};

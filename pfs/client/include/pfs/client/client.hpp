@@ -213,6 +213,8 @@ class Client {
     Result<VolumeStat> statfs_total();         // sums over all data volumes
 
     // For tests and tools: the world ranks of the servers and the raw transport.
+    // The home ranks of the volumes (meta rank 0; data rank i). After a rank's death another
+    // rank may serve its volume (volume adoption); requests are routed there (docs/pfs.md).
     int meta_rank() const { return meta_rank_; }
     int data_rank(std::uint32_t server) const {
         return first_data_rank_ + static_cast<int>(server);

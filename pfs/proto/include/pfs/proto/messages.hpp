@@ -620,6 +620,10 @@ struct ScanInodesResp {
 };
 
 // ---- Data requests ----------------------------------------------------------------------------
+// Every data request names the data volume it is for (`volume`, the server index i of
+// data_volumes[i]; the last field): a data rank that adopted a dead rank's volume serves two
+// volumes, and a request for a volume the rank does not (yet) serve is answered EAGAIN (the
+// client re-routes it through the volume map and retries; docs/pfs.md "Volume adoption").
 
 struct ReadReq {
     static constexpr MsgType kType = MsgType::read_req;
@@ -627,12 +631,14 @@ struct ReadReq {
     Gen gen = 0;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.gen);
         f(s.offset, config::kMaxFileSize);
         f(s.length, config::kMaxIoSize);
+        f(s.volume, config::kMaxVolumes - 1);
     }
     friend bool operator==(const ReadReq&, const ReadReq&) = default;
 };
@@ -645,12 +651,14 @@ struct WriteReq {
     Gen gen = 0;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.gen);
         f(s.offset, config::kMaxFileSize);
         f(s.length, config::kMaxIoSize);
+        f(s.volume, config::kMaxVolumes - 1);
     }
     friend bool operator==(const WriteReq&, const WriteReq&) = default;
 };
@@ -661,12 +669,14 @@ struct PunchReq {
     Gen gen = 0;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.gen);
         f(s.offset, config::kMaxFileSize);
         f(s.length, config::kMaxFileSize);
+        f(s.volume, config::kMaxVolumes - 1);
     }
     friend bool operator==(const PunchReq&, const PunchReq&) = default;
 };
@@ -676,11 +686,13 @@ struct TruncateReq {
     Ino ino = 0;
     Gen gen = 0;
     std::uint64_t size = 0;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.gen);
         f(s.size, config::kMaxFileSize);
+        f(s.volume, config::kMaxVolumes - 1);
     }
     friend bool operator==(const TruncateReq&, const TruncateReq&) = default;
 };
@@ -689,10 +701,12 @@ struct RemoveReq {
     static constexpr MsgType kType = MsgType::remove_req;
     Ino ino = 0;
     Gen gen = 0;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.gen);
+        f(s.volume, config::kMaxVolumes - 1);
     }
     friend bool operator==(const RemoveReq&, const RemoveReq&) = default;
 };
@@ -703,12 +717,14 @@ struct AllocMapReq {
     Gen gen = 0;
     std::uint64_t offset = 0;
     std::uint64_t length = 0;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.gen);
         f(s.offset, config::kMaxFileSize);
         f(s.length, config::kMaxFileSize);
+        f(s.volume, config::kMaxVolumes - 1);
     }
     friend bool operator==(const AllocMapReq&, const AllocMapReq&) = default;
 };
@@ -717,18 +733,23 @@ struct FsyncReq {
     static constexpr MsgType kType = MsgType::fsync_req;
     Ino ino = 0;
     Gen gen = 0;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.gen);
+        f(s.volume, config::kMaxVolumes - 1);
     }
     friend bool operator==(const FsyncReq&, const FsyncReq&) = default;
 };
 
 struct StatfsReq {
     static constexpr MsgType kType = MsgType::statfs_req;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
     template <class S, class F>
-    static void fields(S&, F&) {}
+    static void fields(S& s, F& f) {
+        f(s.volume, config::kMaxVolumes - 1);
+    }
     friend bool operator==(const StatfsReq&, const StatfsReq&) = default;
 };
 

@@ -1,0 +1,116 @@
+#include "volume_server.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include "server_config.hpp"
+#include "service.hpp"
+
+namespace pfs::server {
+
+namespace {
+using mpi_tools::Role;
+using Clock = std::chrono::steady_clock;
+
+std::string mkfs_hint(const mpi_tools::Job& job) {
+    const auto& L = job.layout();
+    return "run pfs-mkfs --root " + job.root() + " --meta " +
+           std::to_string(L.count_of(Role::meta)) + " --data " +
+           std::to_string(L.count_of(Role::data));
+}
+
+double ms_since(Clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+}  // namespace
+
+VolumeServer::VolumeServer(mpi_tools::Job& job, meta::Superblock sb)
+    : job_(job), sb_(std::move(sb)) {}
+
+void VolumeServer::start() {
+    auto& t = job_.transport();
+    const auto& L = job_.layout();
+    {
+        std::lock_guard lk(mu_);
+        // At start-up every rank is live: the map is the layout itself.
+        std::vector<int> all;
+        for (int r = 0; r < L.total(); ++r) all.push_back(r);
+        const mpi_tools::VolumeMap map(L, all);
+        if (map.serves_meta(job_.rank())) {
+            serve_meta_volume();
+            refuse(t, Requests::data, EOPNOTSUPP);
+        } else if (job_.role() == Role::data) {
+            for (auto v : map.data_volumes_of(job_.rank())) open_data_volume(v);
+            refuse(t, Requests::meta, EOPNOTSUPP);
+        } else {
+            // A standby meta rank: health checks only (answered by the engine); PFS requests
+            // are refused so that a misdirected client fails fast. It adopts the metadata
+            // volume if meta rank 0 dies.
+            refuse(t, Requests::all, EOPNOTSUPP);
+        }
+    }
+    job_.on_recovered([this](const std::vector<int>& members) {
+        adopt(mpi_tools::VolumeMap(job_.layout(), members));
+    });
+}
+
+void VolumeServer::adopt(const mpi_tools::VolumeMap& map) {
+    std::lock_guard lk(mu_);
+    const int me = job_.rank();
+    if (map.serves_meta(me) && !meta_) {
+        const auto t0 = Clock::now();
+        serve_meta_volume();
+        std::fprintf(stderr, "pfs-server[%d]: adopted the metadata volume %s in %.1f ms\n", me,
+                     sb_.meta_volumes[0].c_str(), ms_since(t0));
+    }
+    for (auto v : map.data_volumes_of(me)) {
+        if (data_.contains(v)) continue;
+        const auto t0 = Clock::now();
+        open_data_volume(v);
+        std::fprintf(stderr, "pfs-server[%d]: adopted data volume %u (%s) in %.1f ms\n", me, v,
+                     sb_.data_volumes[v].c_str(), ms_since(t0));
+    }
+}
+
+void VolumeServer::serve_meta_volume() {
+    namespace cfg = config;
+    const auto dir = std::filesystem::path(job_.root()) / sb_.meta_volumes[0];
+    auto m = meta::MetaStore::open(dir);
+    if (!m)
+        job_.abort(1, "cannot open metadata volume " + dir.string() + ": " +
+                          std::strerror(m.error()));
+    if ((*m)->fsid() != sb_.fsid ||
+        (*m)->data_servers() != static_cast<std::uint32_t>(sb_.data_volumes.size()))
+        job_.abort(2, "metadata volume " + dir.string() +
+                          " does not belong to the superblock's file system; " +
+                          mkfs_hint(job_) + " --force");
+    meta_ = std::move(*m);
+    meta_pool_ = std::make_unique<WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
+                                              cfg::kQueueMaxBytes);
+    // Registering replaces this rank's refusals of the metadata types.
+    serve_meta(job_.transport(), *meta_pool_, *meta_);
+    serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft());
+}
+
+void VolumeServer::open_data_volume(std::uint32_t v) {
+    namespace cfg = config;
+    const auto dir = std::filesystem::path(job_.root()) / sb_.data_volumes[v];
+    data::ObjectStoreOptions opt;
+    opt.quota_bytes = sb_.quota_per_volume;
+    auto d = data::ObjectStore::open(dir, opt);
+    if (!d)
+        job_.abort(1, "cannot open data volume " + dir.string() + ": " + std::strerror(d.error()));
+    data_.add(v, std::move(*d));
+    if (!data_served_) {
+        data_pool_ = std::make_unique<WorkerPool>(cfg::kDataWorkers, cfg::kQueueMaxRequests,
+                                                  cfg::kQueueMaxBytes);
+        serve_data(job_.transport(), *data_pool_, data_);
+        data_served_ = true;
+    }
+}
+
+}  // namespace pfs::server
