@@ -398,6 +398,27 @@ void case_watermark(Client& c) {
     CHECK_EQ(verify_file(c, "/wm0", 3ull << 20, 30), 0);
 }
 
+// The pfs-hsm CLI from outside the job (the script, over the daemon's UNIX socket) migrates two
+// files; this rank waits for it (marker files in the run dir, deadlines), then reads them back.
+void case_cli(Client& c) {
+    write_file(c, "/cli/a", 2ull << 20, 41);
+    write_file(c, "/cli/b", 5ull << 20, 42);
+    const std::string run = std::getenv("PFS_RUN_DIR");
+    std::ofstream(run + "/ready") << "ready\n";
+    bool migrated = false;
+    for (int i = 0; i < 600 && !migrated; ++i) {
+        migrated = state_of(c, "/cli/a") == FileState::migrated &&
+                   state_of(c, "/cli/b") == FileState::migrated;
+        if (!migrated) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(migrated);
+    // Wait for the script's "state" and dry-run calls before the reads change the states.
+    for (int i = 0; i < 600 && !std::filesystem::exists(run + "/go"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    CHECK_EQ(verify_file(c, "/cli/a", 2ull << 20, 41), 0);
+    CHECK_EQ(verify_file(c, "/cli/b", 5ull << 20, 42), 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -432,6 +453,10 @@ int main(int argc, char** argv) {
                 case_nospace(c);
             else if (g_case == "watermark")
                 case_watermark(c);
+            else if (g_case == "cli") {
+                CHECK_EQ(err_of(c.mkdir("/cli", 0755)), 0);
+                case_cli(c);
+            }
             else {
                 std::printf("HSM-TEST %s FAIL unknown case\n", g_case.c_str());
                 ++g_failures;
