@@ -134,6 +134,11 @@ bool parse_config(const std::string& text, Config* cfg, std::string* error) {
             cfg->archive_root = v;
         } else if (key == "recall_workers") {
             ok = parse_uint(v, 1, 64, &cfg->recall_workers);
+        } else if (key == "recall_threads") {
+            ok = parse_uint(v, 1, 64, &cfg->recall_threads);
+        } else if (key == "recall_mode") {
+            ok = v == "whole" || v == "partial";
+            cfg->partial_recall = v == "partial";
         } else if (key == "command_workers") {
             ok = parse_uint(v, 1, 16, &cfg->command_workers);
         } else if (key == "chunk_size") {

@@ -161,7 +161,7 @@ void Daemon::handle_data_event(dm_eventtype_t type, dm_token_t token, const std:
     }
     int err = 0;
     if (type == DM_EVENT_READ)
-        err = migrator_->on_read(f);
+        err = migrator_->on_read(f, static_cast<std::uint64_t>(de.de_offset), de.de_length);
     else
         err = migrator_->on_write(f, type == DM_EVENT_TRUNCATE,
                                   static_cast<std::uint64_t>(de.de_offset));

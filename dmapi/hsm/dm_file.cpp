@@ -1,5 +1,6 @@
 #include "dm_file.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -8,10 +9,14 @@ namespace pfs::hsm {
 
 namespace {
 
-dm_attrname_t record_name() {
+dm_attrname_t attr_name(const char* name) {
     dm_attrname_t n{};
-    std::memcpy(n.an_chars, kRecordAttr, std::strlen(kRecordAttr));
+    std::memcpy(n.an_chars, name, std::min<std::size_t>(std::strlen(name), DM_ATTR_NAME_SIZE));
     return n;
+}
+
+dm_attrname_t record_name() {
+    return attr_name(kRecordAttr);
 }
 
 int rc(int r) {
@@ -68,6 +73,29 @@ int DmFile::set_record(const StateRecord& r) {
 
 int DmFile::remove_record() {
     dm_attrname_t n = record_name();
+    if (dm_remove_dmattr(sid_, &h_, sizeof h_, DM_NO_TOKEN, 0, &n) != 0)
+        return errno == ENOENT ? 0 : errno;
+    return 0;
+}
+
+int DmFile::get_attr(const char* name, std::string* value) {
+    dm_attrname_t n = attr_name(name);
+    std::vector<char> buf(16384);
+    std::size_t rlen = 0;
+    if (dm_get_dmattr(sid_, &h_, sizeof h_, DM_NO_TOKEN, &n, buf.size(), buf.data(), &rlen) != 0)
+        return errno;
+    value->assign(buf.data(), rlen);
+    return 0;
+}
+
+int DmFile::set_attr(const char* name, const std::string& value) {
+    dm_attrname_t n = attr_name(name);
+    std::string v = value;
+    return rc(dm_set_dmattr(sid_, &h_, sizeof h_, DM_NO_TOKEN, &n, 0, v.size(), v.data()));
+}
+
+int DmFile::remove_attr(const char* name) {
+    dm_attrname_t n = attr_name(name);
     if (dm_remove_dmattr(sid_, &h_, sizeof h_, DM_NO_TOKEN, 0, &n) != 0)
         return errno == ENOENT ? 0 : errno;
     return 0;

@@ -42,6 +42,10 @@ class DmFile {
     int get_record(StateRecord* r);
     int set_record(const StateRecord& r);
     int remove_record();
+    // Any DM attribute of the file (the block sums); ENOENT when absent.
+    int get_attr(const char* name, std::string* value);
+    int set_attr(const char* name, const std::string& value);
+    int remove_attr(const char* name);  // 0 also when absent
     // One region over the whole file (size 0 = to the end) with these flags; 0 = no region.
     int set_regions(unsigned flags);
     int get_regions(unsigned* flags);  // OR of the flags of all regions

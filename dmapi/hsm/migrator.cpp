@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <xxhash.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -140,6 +141,18 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
     if (int e = backend_.create(id, &w)) return rollback(e, "archive create: " + errstr(e));
     XXH3_state_t* xs = XXH3_createState();
     XXH3_64bits_reset(xs);
+    // Block sums: the recall unit's own checksums, fed as the bytes stream by.
+    const std::uint64_t block = block_size_for(size);
+    XXH3_state_t* bs = XXH3_createState();
+    XXH3_64bits_reset(bs);
+    std::string sums;
+    std::uint64_t in_block = 0;
+    auto end_block = [&] {
+        const std::uint64_t v = XXH3_64bits_digest(bs);
+        for (int b = 0; b < 8; ++b) sums += static_cast<char>((v >> (8 * b)) & 0xff);
+        XXH3_64bits_reset(bs);
+        in_block = 0;
+    };
     std::vector<char> buf(cfg_.chunk_bytes);
     std::uint64_t off = 0;
     int err = 0;
@@ -152,6 +165,14 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
         }
         if (n == 0) break;  // the file is shorter than its size said: copy what exists
         XXH3_64bits_update(xs, buf.data(), static_cast<std::size_t>(n));
+        for (std::uint64_t done = 0; done < static_cast<std::uint64_t>(n);) {
+            const std::uint64_t k =
+                std::min<std::uint64_t>(block - in_block, static_cast<std::uint64_t>(n) - done);
+            XXH3_64bits_update(bs, buf.data() + done, k);
+            done += k;
+            in_block += k;
+            if (in_block == block) end_block();
+        }
         if ((err = w->write(buf.data(), static_cast<std::size_t>(n))) != 0) break;
         off += static_cast<std::uint64_t>(n);
         if (limit) limit->take(static_cast<std::uint64_t>(n));
@@ -159,6 +180,8 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
     }
     const std::uint64_t sum = XXH3_64bits_digest(xs);
     XXH3_freeState(xs);
+    if (in_block > 0) end_block();
+    XXH3_freeState(bs);
     if (err != 0) {
         w.reset();
         return rollback(err, "copy: " + errstr(err));
@@ -169,6 +192,9 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
     }
     if ((err = w->commit()) != 0) return rollback(err, "archive commit: " + errstr(err));
     hit("archive_before_record");
+    // The sums go first: a record that names this copy always finds them.
+    if (int e = sums.empty() ? f.remove_attr(kBlockSumsAttr) : f.set_attr(kBlockSumsAttr, sums))
+        return rollback(e, "block sums: " + errstr(e));
     const std::string old_id = before.archive_id;
     r.state = FileState::premigrated;
     r.phase = Phase::none;
@@ -176,6 +202,8 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
     r.pending_id.clear();
     r.size = size;
     r.checksum = sum;
+    r.block_size = block;
+    r.recalled.clear();
     r.archived_at = static_cast<std::int64_t>(std::time(nullptr));
     if (!f.path().empty()) r.path = f.path();
     if (int e = f.set_record(r)) return rollback(e, "record: " + errstr(e));
@@ -198,8 +226,10 @@ Outcome Migrator::release_locked(DmFile& f, bool dry_run) {
         Outcome o = recover_locked(f, r, has);
         if (o.err) return o;
     }
-    if (r.state == FileState::migrated) return Outcome{0, 0, "already released"};
-    if (r.state != FileState::premigrated)
+    bool partly = false;
+    for (bool b : r.recalled) partly |= b;
+    if (r.state == FileState::migrated && !partly) return Outcome{0, 0, "already released"};
+    if (r.state != FileState::premigrated && r.state != FileState::migrated)
         return fail(EINVAL, std::string("not archived (") + to_string(r.state) + ")");
     // Never release without a committed copy of the right size.
     std::uint64_t copy_size = 0;
@@ -220,6 +250,7 @@ Outcome Migrator::release_locked(DmFile& f, bool dry_run) {
     hit("release_after_punch");
     r.state = FileState::migrated;
     r.phase = Phase::none;
+    r.recalled.clear();
     if (int e = f.set_record(r)) return fail(e, "record: " + errstr(e));
     counters_.releases++;
     return Outcome{0, resident, "released"};
@@ -255,26 +286,22 @@ Outcome Migrator::recall(DmFile& f, bool dry_run) {
     if (r.state != FileState::migrated && r.state != FileState::lost)
         return Outcome{0, 0, "online"};
     if (dry_run) return Outcome{0, r.size, "would recall"};
-    return recall_locked(f, r);
+    return recall_locked(f, r, 0, 0, true);
 }
 
-Outcome Migrator::recall_locked(DmFile& f, StateRecord& r) {
-    const int abort_errno = cfg_.recall_errno;
-    auto mark_lost = [&](const std::string& why) {
-        (void)f.punch(0, 0);  // nothing recalled stays: the region keeps trapping reads
-        r.state = FileState::lost;
-        r.phase = Phase::none;
-        (void)f.set_record(r);
-        counters_.recall_failures++;
-        log("recall ino=%" PRIu64 " FAILED: %s", f.id().ino, why.c_str());
-        return fail(abort_errno, why);
-    };
+void Migrator::punch_unverified(DmFile& f, const StateRecord& r) {
+    if (r.block_size == 0 || r.recalled.empty()) {
+        (void)f.punch(0, 0);
+        return;
+    }
+    for (std::size_t i = 0; i < r.recalled.size(); ++i)
+        if (!r.recalled[i]) (void)f.punch(i * r.block_size, r.block_size);
+}
+
+Outcome Migrator::recall_sequential(DmFile& f, StateRecord& r) {
     std::unique_ptr<ArchiveReader> rd;
     if (int e = backend_.open(r.archive_id, &rd))
-        return mark_lost("archive copy " + r.archive_id + ": " + errstr(e));
-    if (rd->size() != r.size) return mark_lost("archive copy has the wrong size");
-    r.phase = Phase::recalling;
-    if (int e = f.set_record(r)) return fail(e, "journal: " + errstr(e));
+        return fail(cfg_.recall_errno, "archive copy " + r.archive_id + ": " + errstr(e));
     XXH3_state_t* xs = XXH3_createState();
     XXH3_64bits_reset(xs);
     std::vector<char> buf(cfg_.chunk_bytes);
@@ -289,7 +316,6 @@ Outcome Migrator::recall_locked(DmFile& f, StateRecord& r) {
         }
         XXH3_64bits_update(xs, buf.data(), want);
         dm_ssize_t w = f.write_invis(buf.data(), want, off);
-        // The recalled data needs room on the volume: free some elsewhere, once per chunk.
         if (w == -ENOSPC && make_room_ && make_room_(f.id()) > 0)
             w = f.write_invis(buf.data(), want, off);
         if (w < 0 || static_cast<std::uint64_t>(w) != want) {
@@ -301,24 +327,147 @@ Outcome Migrator::recall_locked(DmFile& f, StateRecord& r) {
     }
     const std::uint64_t sum = XXH3_64bits_digest(xs);
     XXH3_freeState(xs);
-    if (err != 0) {
-        // A PFS-side failure is not the archive's fault: stay migrated and let the user retry.
-        (void)f.punch(0, 0);
+    if (err != 0) return fail(err, "recall copy: " + errstr(err));
+    if (sum != r.checksum) return fail(EBADMSG, "archive copy corrupt (xxh3 mismatch)");
+    return Outcome{0, r.size, "recalled"};
+}
+
+Outcome Migrator::recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, std::uint64_t len,
+                                bool whole) {
+    const int abort_errno = cfg_.recall_errno;
+    auto mark_lost = [&](const std::string& why) {
+        (void)f.punch(0, 0);  // nothing recalled stays: the region keeps trapping reads
+        r.state = FileState::lost;
         r.phase = Phase::none;
+        r.recalled.clear();
         (void)f.set_record(r);
         counters_.recall_failures++;
-        return fail(abort_errno, "recall copy: " + errstr(err));
+        log("recall ino=%" PRIu64 " FAILED: %s", f.id().ino, why.c_str());
+        return fail(abort_errno, why);
+    };
+    std::uint64_t copy_size = 0;
+    if (int e = backend_.stat(r.archive_id, &copy_size))
+        return mark_lost("archive copy " + r.archive_id + ": " + errstr(e));
+    if (copy_size != r.size) return mark_lost("archive copy has the wrong size");
+
+    // Which blocks: the range's (or all), minus those already online.
+    const std::uint64_t block = r.block_size;
+    const std::uint64_t nblocks = block ? (r.size + block - 1) / block : 0;
+    std::vector<std::uint64_t> need;
+    std::string sums;
+    if (block != 0) {
+        if (f.get_attr(kBlockSumsAttr, &sums) != 0 || sums.size() != nblocks * 8)
+            return mark_lost("block sums missing or of the wrong size");
+        if (r.recalled.size() != nblocks) r.recalled.assign(nblocks, false);
+        std::uint64_t first = 0, last = nblocks;  // [first, last)
+        if (!whole) {
+            first = std::min(off / block, nblocks);
+            last = len == 0 ? nblocks : std::min((off + len + block - 1) / block, nblocks);
+        }
+        for (std::uint64_t i = first; i < last; ++i)
+            if (!r.recalled[i]) need.push_back(i);
+        if (need.empty()) {
+            bool all = true;
+            for (bool b : r.recalled) all &= b;
+            if (!all) return Outcome{0, 0, "online already"};  // this range was recalled before
+        }
     }
-    if (sum != r.checksum) return mark_lost("archive copy corrupt (xxh3 mismatch)");
+    r.phase = Phase::recalling;
+    if (int e = f.set_record(r)) return fail(e, "journal: " + errstr(e));
+
+    std::uint64_t moved = 0;
+    if (block == 0) {
+        Outcome o = recall_sequential(f, r);
+        if (o.err == EBADMSG || o.err == abort_errno) return mark_lost(o.note);
+        if (o.err) {
+            (void)f.punch(0, 0);
+            r.phase = Phase::none;
+            (void)f.set_record(r);
+            counters_.recall_failures++;
+            return fail(abort_errno, o.note);
+        }
+        moved = o.bytes;
+    } else if (!need.empty()) {
+        std::unique_ptr<ArchiveReader> rd;
+        if (int e = backend_.open(r.archive_id, &rd))
+            return mark_lost("archive copy " + r.archive_id + ": " + errstr(e));
+        // Blocks in parallel: each thread reads a block from the archive, checks its sum and
+        // writes it back invisibly. A bad sum stops everything: no byte of it becomes visible.
+        std::atomic<std::size_t> next{0}, done{0};
+        std::atomic<int> err{0};
+        std::atomic<bool> corrupt{false};
+        const unsigned nthreads =
+            static_cast<unsigned>(std::min<std::size_t>(cfg_.recall_threads, need.size()));
+        auto worker = [&] {
+            std::vector<char> buf(block);
+            for (;;) {
+                const std::size_t k = next++;
+                if (k >= need.size() || err.load() != 0 || corrupt.load()) return;
+                const std::uint64_t i = need[k];
+                const std::uint64_t boff = i * block;
+                const std::uint64_t n = std::min(block, r.size - boff);
+                const ssize_t got = rd->pread(buf.data(), n, boff);
+                if (got < 0 || static_cast<std::uint64_t>(got) != n) {
+                    corrupt = true;  // the copy is shorter than recorded or unreadable
+                    return;
+                }
+                std::uint64_t want = 0;
+                for (int b = 0; b < 8; ++b)
+                    want |= static_cast<std::uint64_t>(static_cast<unsigned char>(sums[i * 8 + b]))
+                            << (8 * b);
+                if (XXH3_64bits(buf.data(), n) != want) {
+                    corrupt = true;
+                    return;
+                }
+                dm_ssize_t w = f.write_invis(buf.data(), n, boff);
+                if (w == -ENOSPC && make_room_ && make_room_(f.id()) > 0)
+                    w = f.write_invis(buf.data(), n, boff);
+                if (w < 0 || static_cast<std::uint64_t>(w) != n) {
+                    int zero = 0;
+                    err.compare_exchange_strong(zero, w < 0 ? static_cast<int>(-w) : EIO);
+                    return;
+                }
+                if (++done * 2 >= need.size()) hit("recall_mid_copy");
+            }
+        };
+        std::vector<std::thread> pool;
+        for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(worker);
+        worker();
+        for (auto& t : pool) t.join();
+        if (corrupt) return mark_lost("archive copy corrupt (xxh3 mismatch)");
+        if (err != 0) {
+            // A PFS-side failure is not the archive's fault: stay migrated, let the user retry.
+            punch_unverified(f, r);
+            r.phase = Phase::none;
+            (void)f.set_record(r);
+            counters_.recall_failures++;
+            return fail(abort_errno, "recall copy: " + errstr(err));
+        }
+        for (auto i : need) {
+            r.recalled[i] = true;
+            moved += std::min(block, r.size - i * block);
+        }
+    }
     if (int e = f.sync()) return fail(e, "sync: " + errstr(e));
     hit("recall_before_record");
+    bool all = true;
+    for (bool b : r.recalled) all &= b;
+    if (block != 0 && !all) {
+        // Partly online: the READ region stays (events on the online blocks are answered at
+        // once), the record remembers which blocks were verified.
+        r.phase = Phase::none;
+        if (int e = f.set_record(r)) return fail(e, "record: " + errstr(e));
+        counters_.recall_bytes += moved;
+        return Outcome{0, moved, "recalled in part"};
+    }
     if (int e = f.set_regions(kRegionsPremigrated)) return fail(e, "region: " + errstr(e));
     r.state = FileState::premigrated;
     r.phase = Phase::none;
+    r.recalled.clear();
     if (int e = f.set_record(r)) return fail(e, "record: " + errstr(e));
     counters_.recalls++;
-    counters_.recall_bytes += r.size;
-    return Outcome{0, r.size, "recalled"};
+    counters_.recall_bytes += moved;
+    return Outcome{0, moved, "recalled"};
 }
 
 Outcome Migrator::remove_copy(DmFile& f, bool dry_run) {
@@ -374,6 +523,7 @@ Outcome Migrator::recover_locked(DmFile& f, StateRecord& r, bool has_record) {
             if (int e = f.punch(0, 0)) return fail(e, "punch: " + errstr(e));
             r.state = FileState::migrated;
             r.phase = Phase::none;
+            r.recalled.clear();
             if (int e = f.set_record(r)) return fail(e, "record: " + errstr(e));
             break;
         }
@@ -381,7 +531,7 @@ Outcome Migrator::recover_locked(DmFile& f, StateRecord& r, bool has_record) {
             // Roll back to released: the bytes written so far were never verified (the READ
             // region hid them); the leftover event, delivered again, recalls from scratch.
             if (int e = f.set_regions(kRegionsMigrated)) return fail(e, "region: " + errstr(e));
-            (void)f.punch(0, 0);
+            punch_unverified(f, r);
             r.phase = Phase::none;
             if (int e = f.set_record(r)) return fail(e, "record: " + errstr(e));
             break;
@@ -390,6 +540,7 @@ Outcome Migrator::recover_locked(DmFile& f, StateRecord& r, bool has_record) {
             if (int e = backend_.remove(r.archive_id); e != 0 && e != ENOENT)
                 return fail(e, "archive remove: " + errstr(e));
             if (int e = f.set_regions(0)) return fail(e, "region: " + errstr(e));
+            if (int e = f.remove_attr(kBlockSumsAttr)) return fail(e, "sums: " + errstr(e));
             if (int e = f.remove_record()) return fail(e, "record: " + errstr(e));
             counters_.copies_removed++;
             r = StateRecord{};
@@ -400,7 +551,7 @@ Outcome Migrator::recover_locked(DmFile& f, StateRecord& r, bool has_record) {
     return Outcome{0, 0, std::string("recovered (") + to_string(was) + ")"};
 }
 
-int Migrator::on_read(DmFile& f) {
+int Migrator::on_read(DmFile& f, std::uint64_t off, std::uint64_t len) {
     FileLocks::Guard g(locks_, f.id());
     StateRecord r;
     bool has = false;
@@ -411,9 +562,11 @@ int Migrator::on_read(DmFile& f) {
         if (o.err) return cfg_.recall_errno;
     }
     if (r.state == FileState::migrated || r.state == FileState::lost) {
-        Outcome o = recall_locked(f, r);
+        Outcome o = recall_locked(f, r, off, len, !cfg_.partial_recall);
         if (o.err) return o.err;
-        log("recalled ino=%" PRIu64 " %" PRIu64 " bytes (read)", f.id().ino, o.bytes);
+        if (o.bytes > 0)
+            log("recalled ino=%" PRIu64 " %" PRIu64 " bytes (read%s)", f.id().ino, o.bytes,
+                o.note == "recalled" ? "" : ", partial");
         return 0;
     }
     // Online already (an earlier event recalled it): make the region match the state.
@@ -438,7 +591,7 @@ int Migrator::on_write(DmFile& f, bool truncate, std::uint64_t new_size) {
             if (int e = f.set_record(r)) return e;
             return f.set_regions(0) == 0 ? 0 : EIO;
         }
-        Outcome o = recall_locked(f, r);
+        Outcome o = recall_locked(f, r, 0, 0, true);
         if (o.err) return o.err;
         log("recalled ino=%" PRIu64 " %" PRIu64 " bytes (%s)", f.id().ino, o.bytes,
             truncate ? "truncate" : "write");
@@ -503,6 +656,11 @@ std::string Migrator::state_line(DmFile& f) {
         std::snprintf(b, sizeof b, ", size:%" PRIu64 ", xxh3:%016" PRIx64, r.size, r.checksum);
         out += ", archive_id:" + r.archive_id + b + ", location:" + backend_.location(r.archive_id);
     }
+    std::size_t online = 0;
+    for (bool on : r.recalled) online += on;
+    if (online > 0)
+        out += ", partially recalled:" + std::to_string(online) + "/" +
+               std::to_string(r.recalled.size()) + " blocks";
     if (r.phase != Phase::none) out += std::string(", journal:") + to_string(r.phase);
     return out;
 }

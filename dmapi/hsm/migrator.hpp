@@ -102,7 +102,8 @@ class Migrator {
     Outcome recover(DmFile& f);  // finish or roll back a journaled step
 
     // Event handlers: 0 = DM_RESP_CONTINUE, else the errno to abort the user's operation with.
-    int on_read(DmFile& f);
+    // A read of [off, off+len) (len 0: to the end): with partial_recall only its blocks.
+    int on_read(DmFile& f, std::uint64_t off, std::uint64_t len);
     int on_write(DmFile& f, bool truncate, std::uint64_t new_size);
     // A destroy event's copy of the record (return-on-destroy): delete its archive copies.
     void on_destroy(const std::string& record_copy, const FileId& id);
@@ -117,7 +118,13 @@ class Migrator {
     int load(DmFile& f, StateRecord* r, bool* has_record);
     Outcome archive_locked(DmFile& f, bool dry_run, RateLimiter* limit);
     Outcome release_locked(DmFile& f, bool dry_run);
-    Outcome recall_locked(DmFile& f, StateRecord& r);
+    // Recalls the blocks of [off, off+len) that are not online (all of them when `whole`),
+    // verifying each against its sum, several blocks in parallel; the file becomes
+    // premigrated when every block is online.
+    Outcome recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, std::uint64_t len,
+                          bool whole);
+    Outcome recall_sequential(DmFile& f, StateRecord& r);  // records without block sums
+    void punch_unverified(DmFile& f, const StateRecord& r);
     Outcome recover_locked(DmFile& f, StateRecord& r, bool has_record);
     void hit(const char* point);
 

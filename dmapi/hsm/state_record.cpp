@@ -56,6 +56,12 @@ bool parse_u64(std::string_view v, int base, std::uint64_t* out) {
 
 }  // namespace
 
+std::uint64_t block_size_for(std::uint64_t size) {
+    std::uint64_t b = 1ull << 20;
+    while ((size + b - 1) / b > kMaxBlocks) b <<= 1;
+    return b;
+}
+
 const char* to_string(FileState s) {
     return kStates[static_cast<int>(s)];
 }
@@ -77,6 +83,20 @@ std::string encode(const StateRecord& r) {
     t += num;
     std::snprintf(num, sizeof num, "\nat=%" PRId64, r.archived_at);
     t += num;
+    std::snprintf(num, sizeof num, "\nblock=%" PRIu64, r.block_size);
+    t += num;
+    if (!r.recalled.empty()) {
+        // One hex digit per 4 blocks, bit 0 = the lowest block of the four.
+        t += "\nrecalled=";
+        for (std::size_t i = 0; i < r.recalled.size(); i += 4) {
+            unsigned v = 0;
+            for (std::size_t b = 0; b < 4 && i + b < r.recalled.size(); ++b)
+                if (r.recalled[i + b]) v |= 1u << b;
+            t += "0123456789abcdef"[v];
+        }
+        std::snprintf(num, sizeof num, "/%zu", r.recalled.size());
+        t += num;
+    }
     t += "\npath=" + escape(r.path) + "\n";
     return t;
 }
@@ -122,6 +142,24 @@ bool decode(std::string_view text, StateRecord* r, std::string* error) {
         } else if (key == "at") {
             if (!parse_u64(val, 10, &u)) return fail("bad time");
             r->archived_at = static_cast<std::int64_t>(u);
+        } else if (key == "block") {
+            if (!parse_u64(val, 10, &r->block_size)) return fail("bad block size");
+        } else if (key == "recalled") {
+            const auto slash = val.find('/');
+            std::uint64_t n = 0;
+            if (slash == std::string_view::npos || !parse_u64(val.substr(slash + 1), 10, &n) ||
+                n > kMaxBlocks || (n + 3) / 4 != slash)
+                return fail("bad recalled map");
+            r->recalled.assign(n, false);
+            for (std::size_t i = 0; i < slash; ++i) {
+                const char c = val[i];
+                const int v = c >= '0' && c <= '9'   ? c - '0'
+                              : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                                     : -1;
+                if (v < 0) return fail("bad recalled map");
+                for (std::size_t b = 0; b < 4 && i * 4 + b < n; ++b)
+                    r->recalled[i * 4 + b] = (v >> b) & 1;
+            }
         } else if (key == "path") {
             if (!unescape(val, &r->path)) return fail("bad path escape");
         }  // unknown keys: written by a newer version 1 writer; ignored

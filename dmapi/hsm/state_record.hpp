@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
+#include <vector>
 
 namespace pfs::hsm {
 
@@ -40,7 +42,19 @@ struct StateRecord {
     std::uint64_t checksum = 0;    // XXH3-64 of those bytes
     std::int64_t archived_at = 0;  // unix seconds of the copy
     std::string path;              // where the file was when last archived (information only)
+    // Recall unit: the copy's blocks of this size have their own XXH3-64 sums (attribute
+    // kBlockSumsAttr), so a range can be recalled and verified alone, and blocks in parallel.
+    std::uint64_t block_size = 0;  // 0: no block sums (whole-file recall, one checksum)
+    // A migrated file recalled in part: one bit per block whose data is online and verified.
+    std::vector<bool> recalled;
 };
+
+// The block sums of the archive copy: 8 bytes (little endian) per block.
+inline constexpr const char* kBlockSumsAttr = "pfshsmb";
+// Blocks per file are bounded by one DM attribute value (16 KiB / 8 bytes).
+inline constexpr std::uint64_t kMaxBlocks = 2048;
+// The block size for a file of `size` bytes: >= 1 MiB, a power of two, <= kMaxBlocks blocks.
+std::uint64_t block_size_for(std::uint64_t size);
 
 const char* to_string(FileState s);
 const char* to_string(Phase p);

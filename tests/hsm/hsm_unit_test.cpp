@@ -158,3 +158,21 @@ TEST(HsmCommand, RoundTripAndErrors) {
     EXPECT_EQ(d.verb, Verb::remove);
     EXPECT_TRUE(decode("stats\n", &d, &err));
 }
+
+TEST(HsmRecord, RecalledMapAndBlockSize) {
+    StateRecord r;
+    r.state = FileState::migrated;
+    r.block_size = 1 << 20;
+    r.recalled.assign(11, false);
+    r.recalled[0] = r.recalled[5] = r.recalled[10] = true;
+    StateRecord d;
+    std::string err;
+    ASSERT_TRUE(decode(encode(r), &d, &err)) << err;
+    EXPECT_EQ(d.block_size, 1u << 20);
+    EXPECT_EQ(d.recalled, r.recalled);
+    EXPECT_FALSE(decode("pfshsm 1\nstate=migrated\nrecalled=ff/20\n", &d, &err));
+    EXPECT_EQ(block_size_for(0), 1u << 20);
+    EXPECT_EQ(block_size_for(2048ull << 20), 1u << 20);
+    EXPECT_EQ(block_size_for((2048ull << 20) + 1), 2u << 20);
+    EXPECT_LE((100ull << 30) / block_size_for(100ull << 30), kMaxBlocks);
+}
