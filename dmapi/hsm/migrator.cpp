@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cinttypes>
@@ -23,8 +24,9 @@ void RateLimiter::take(std::uint64_t bytes) {
     std::unique_lock lk(mu_);
     const auto now = std::chrono::steady_clock::now();
     credit_ += std::chrono::duration<double>(now - last_).count() * static_cast<double>(rate_);
-    // At most one second of burst: a long idle time does not allow a flood later.
-    if (credit_ > static_cast<double>(rate_)) credit_ = static_cast<double>(rate_);
+    // At most 50 ms of burst: the background copy stays smooth, so a short foreground job
+    // meets the average rate, not a full-speed burst.
+    if (credit_ > 0.05 * static_cast<double>(rate_)) credit_ = 0.05 * static_cast<double>(rate_);
     last_ = now;
     credit_ -= static_cast<double>(bytes);
     if (credit_ < 0) {
@@ -153,7 +155,12 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
         XXH3_64bits_reset(bs);
         in_block = 0;
     };
-    std::vector<char> buf(cfg_.chunk_bytes);
+    // Rate-limited copies move small pieces (1/20 s of the rate, >= 64 KiB), so the pacing
+    // is fine-grained.
+    std::uint64_t piece = cfg_.chunk_bytes;
+    if (limit && limit->rate() > 0)
+        piece = std::clamp<std::uint64_t>(limit->rate() / 20, 64u << 10, cfg_.chunk_bytes);
+    std::vector<char> buf(piece);
     std::uint64_t off = 0;
     int err = 0;
     while (off < size) {

@@ -41,6 +41,7 @@ class RateLimiter {
   public:
     explicit RateLimiter(std::uint64_t bytes_per_sec) : rate_(bytes_per_sec) {}
     void take(std::uint64_t bytes);
+    std::uint64_t rate() const { return rate_; }
 
   private:
     std::uint64_t rate_;
