@@ -136,6 +136,8 @@ bool parse_config(const std::string& text, Config* cfg, std::string* error) {
             ok = parse_uint(v, 1, 64, &cfg->recall_workers);
         } else if (key == "recall_threads") {
             ok = parse_uint(v, 1, 64, &cfg->recall_threads);
+        } else if (key == "remote_workers") {
+            ok = parse_bool(v, &cfg->remote_workers);
         } else if (key == "recall_mode") {
             ok = v == "whole" || v == "partial";
             cfg->partial_recall = v == "partial";

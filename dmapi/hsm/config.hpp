@@ -12,11 +12,12 @@ namespace pfs::hsm {
 struct Config {
     // ---- daemon ----
     std::string session_name = "pfs-hsm";
-    std::string archive_root;                // "" = <cluster root>/archive
-    unsigned recall_workers = 4;             // event handler threads (recalls run in parallel)
-    unsigned command_workers = 1;            // threads for archive/release/migrate commands
-    unsigned recall_threads = 4;             // blocks of one recall copied in parallel
-    bool partial_recall = false;             // a read recalls only the blocks it touches
+    std::string archive_root;      // "" = <cluster root>/archive
+    unsigned recall_workers = 4;   // event handler threads (recalls run in parallel)
+    unsigned command_workers = 1;  // threads for archive/release/migrate commands
+    unsigned recall_threads = 4;   // blocks of one recall copied in parallel
+    bool partial_recall = false;   // a read recalls only the blocks it touches
+    bool remote_workers = true;    // recalls also use the pfs-hsm processes of other dm ranks
     std::uint64_t chunk_bytes = 4ull << 20;  // transfer unit of copies
     int recall_errno = 5;                    // EIO: the abort errno of a failed recall
     bool keep_archive_on_destroy = false;    // destroy events delete the archive copy unless set

@@ -19,6 +19,7 @@
 #include "mpi_tools/job.hpp"
 #include "pfs/client/client.hpp"
 #include "policy.hpp"
+#include "remote_worker.hpp"
 
 namespace pfs::hsm {
 
@@ -518,7 +519,6 @@ void Daemon::run_batch_file(const std::string& path) {
 int Daemon::run() {
     auto& job = mpi_tools::Job::get();
     set_log_rank(job.rank());
-    if (int e = start_session()) return e;
     if (cfg_.archive_root.empty()) cfg_.archive_root = root_ + "/archive";
     int berr = 0;
     backend_ = make_dir_backend(cfg_.archive_root, &berr);
@@ -526,7 +526,18 @@ int Daemon::run() {
         log("archive root %s: %s", cfg_.archive_root.c_str(), std::strerror(berr));
         return 2;
     }
+    // Before the claim: a standby blocks in it, and serves recall blocks meanwhile.
+    if (cfg_.remote_workers) {
+        if (int e = start_worker(cfg_.session_name, job.rank(), *backend_))
+            log("recall worker session: %s", std::strerror(e));
+    }
+    if (int e = start_session()) return e;
     migrator_ = std::make_unique<Migrator>(sid_, *backend_, cfg_);
+    if (cfg_.remote_workers) {
+        const std::string name = cfg_.session_name;
+        const int rank = job.rank();
+        migrator_->set_workers([name, rank] { return find_workers(name, rank); });
+    }
     // Test hook: a real SIGKILL of the first holder at a named step (docs/hsm.md "Testing").
     migrator_->set_make_room(
         [this](const FileId& id) { return free_space(&id, "recall needs room"); });

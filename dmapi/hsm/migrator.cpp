@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "log.hpp"
+#include "remote_worker.hpp"
 
 namespace pfs::hsm {
 
@@ -405,42 +406,70 @@ Outcome Migrator::recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, st
         std::atomic<bool> corrupt{false};
         const unsigned nthreads =
             static_cast<unsigned>(std::min<std::size_t>(cfg_.recall_threads, need.size()));
-        auto worker = [&] {
-            std::vector<char> buf(block);
+        auto sum_of = [&](std::uint64_t i) {
+            std::uint64_t v = 0;
+            for (int b = 0; b < 8; ++b)
+                v |= static_cast<std::uint64_t>(static_cast<unsigned char>(sums[i * 8 + b]))
+                     << (8 * b);
+            return v;
+        };
+        // One block here: 0, EBADMSG (bad or short copy), or the PFS-side errno.
+        auto local_block = [&](std::uint64_t i, std::vector<char>& buf) -> int {
+            const std::uint64_t boff = i * block;
+            const std::uint64_t n = std::min(block, r.size - boff);
+            buf.resize(block);
+            const ssize_t got = rd->pread(buf.data(), n, boff);
+            if (got < 0 || static_cast<std::uint64_t>(got) != n) return EBADMSG;
+            if (XXH3_64bits(buf.data(), n) != sum_of(i)) return EBADMSG;
+            dm_ssize_t w = f.write_invis(buf.data(), n, boff);
+            if (w == -ENOSPC && make_room_ && make_room_(f.id()) > 0)
+                w = f.write_invis(buf.data(), n, boff);
+            if (w < 0) return static_cast<int>(-w);
+            return static_cast<std::uint64_t>(w) == n ? 0 : EIO;
+        };
+        // A copy thread: local (ws = DM_NO_SESSION), or the driver of a worker on another
+        // rank, which falls back to local copies once that worker fails.
+        std::atomic<std::size_t> remote_blocks{0};
+        auto run = [&](dm_sessid_t ws) {
+            std::vector<char> buf;
             for (;;) {
                 const std::size_t k = next++;
                 if (k >= need.size() || err.load() != 0 || corrupt.load()) return;
                 const std::uint64_t i = need[k];
-                const std::uint64_t boff = i * block;
-                const std::uint64_t n = std::min(block, r.size - boff);
-                const ssize_t got = rd->pread(buf.data(), n, boff);
-                if (got < 0 || static_cast<std::uint64_t>(got) != n) {
-                    corrupt = true;  // the copy is shorter than recorded or unreadable
-                    return;
+                int e = -1;
+                if (ws != DM_NO_SESSION) {
+                    const std::uint64_t boff = i * block;
+                    e = remote_copy(ws, BlockJob{r.archive_id, f.id(), boff,
+                                                 std::min(block, r.size - boff), sum_of(i)});
+                    if (e == 0) ++remote_blocks;
+                    if (e != 0 && e != EBADMSG) {
+                        log("recall worker session %d: %s; copying locally", ws, errstr(e).c_str());
+                        ws = DM_NO_SESSION;
+                        e = -1;
+                    }
                 }
-                std::uint64_t want = 0;
-                for (int b = 0; b < 8; ++b)
-                    want |= static_cast<std::uint64_t>(static_cast<unsigned char>(sums[i * 8 + b]))
-                            << (8 * b);
-                if (XXH3_64bits(buf.data(), n) != want) {
+                if (e == -1) e = local_block(i, buf);
+                if (e == EBADMSG) {
                     corrupt = true;
                     return;
                 }
-                dm_ssize_t w = f.write_invis(buf.data(), n, boff);
-                if (w == -ENOSPC && make_room_ && make_room_(f.id()) > 0)
-                    w = f.write_invis(buf.data(), n, boff);
-                if (w < 0 || static_cast<std::uint64_t>(w) != n) {
+                if (e != 0) {
                     int zero = 0;
-                    err.compare_exchange_strong(zero, w < 0 ? static_cast<int>(-w) : EIO);
+                    err.compare_exchange_strong(zero, e);
                     return;
                 }
                 if (++done * 2 >= need.size()) hit("recall_mid_copy");
             }
         };
+        std::vector<dm_sessid_t> remote;
+        if (workers_) remote = workers_();
         std::vector<std::thread> pool;
-        for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(worker);
-        worker();
+        for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(run, DM_NO_SESSION);
+        for (std::size_t w = 0; w < remote.size() && w + nthreads < need.size() + 1; ++w)
+            pool.emplace_back(run, remote[w]);
+        run(DM_NO_SESSION);
         for (auto& t : pool) t.join();
+        last_remote_blocks_ = remote_blocks.load();
         if (corrupt) return mark_lost("archive copy corrupt (xxh3 mismatch)");
         if (err != 0) {
             // A PFS-side failure is not the archive's fault: stay migrated, let the user retry.
@@ -572,8 +601,11 @@ int Migrator::on_read(DmFile& f, std::uint64_t off, std::uint64_t len) {
         Outcome o = recall_locked(f, r, off, len, !cfg_.partial_recall);
         if (o.err) return o.err;
         if (o.bytes > 0)
-            log("recalled ino=%" PRIu64 " %" PRIu64 " bytes (read%s)", f.id().ino, o.bytes,
-                o.note == "recalled" ? "" : ", partial");
+            log("recalled ino=%" PRIu64 " %" PRIu64
+                " bytes (read%s); %zu blocks by workers on "
+                "other ranks",
+                f.id().ino, o.bytes, o.note == "recalled" ? "" : ", partial",
+                last_remote_blocks_.load());
         return 0;
     }
     // Online already (an earlier event recalled it): make the region match the state.

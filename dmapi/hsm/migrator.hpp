@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "archive_backend.hpp"
 #include "config.hpp"
@@ -95,6 +96,8 @@ class Migrator {
     Outcome migrate_unless_busy(DmFile& f);
     // Called by a recall whose write-back hit ENOSPC: frees space elsewhere, returns the bytes
     // freed (0: none, the recall fails).
+    // The worker sessions of other ranks a recall may send blocks to (remote_worker.hpp).
+    void set_workers(std::function<std::vector<dm_sessid_t>()> fn) { workers_ = std::move(fn); }
     void set_make_room(std::function<std::uint64_t(const FileId&)> fn) {
         make_room_ = std::move(fn);
     }
@@ -136,6 +139,8 @@ class Migrator {
     Counters counters_;
     std::string fail_point_;
     std::function<std::uint64_t(const FileId&)> make_room_;
+    std::function<std::vector<dm_sessid_t>()> workers_;
+    std::atomic<std::size_t> last_remote_blocks_{0};  // of the latest recall, for the log
 };
 
 }  // namespace pfs::hsm

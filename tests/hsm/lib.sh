@@ -8,7 +8,7 @@ DATA=${DATA:-2}
 # hsm_job CASE [pfs-run options...]: sets RC, ELAPSED; $OUT holds the output.
 hsm_job() {
     local c=$1; shift
-    run_job --mkfs --meta 1 --data "$DATA" --dm 2 --dm-app "$BIN/pfs-hsm" --compute 1 "$@" \
+    run_job --mkfs --meta 1 --data "$DATA" --dm "${DM:-2}" --dm-app "$BIN/pfs-hsm" --compute 1 "$@" \
         -- "$BIN/hsm-test-app" --case "$c"
 }
 # expect_pass CASE: the job exited 0 and the app printed PASS.
