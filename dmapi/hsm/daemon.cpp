@@ -407,13 +407,16 @@ int Daemon::policy_run(const char* why) {
 void Daemon::policy_loop() {
     using clock = std::chrono::steady_clock;
     auto next_scan = clock::now() + cfg_.scan_interval;
+    auto next_watermark = clock::now();
     for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds(500));
         if (cfg_.high_watermark > 0) {
             const double use = fullest_volume_percent(*scan_client_);
-            if (use >= cfg_.high_watermark) {
+            if (use >= cfg_.high_watermark && clock::now() >= next_watermark) {
                 log("watermark: fullest volume %.1f%% >= high %.1f%%", use, cfg_.high_watermark);
-                free_space(nullptr, "watermark");
+                // Nothing left to free (no candidates): do not rescan every half second.
+                if (free_space(nullptr, "watermark") == 0)
+                    next_watermark = clock::now() + std::chrono::seconds(30);
             }
         }
         if (cfg_.scan_interval.count() > 0 && clock::now() >= next_scan) {

@@ -497,6 +497,24 @@ void case_demo(Client& c) {
     std::printf("HSM-DEMO %s\n", g_failures ? "FAILED" : "OK");
 }
 
+// Restart without a standby, job 1: the only HSM rank dies (SIGKILL) in the middle of the
+// release; the command fails (the session has no standby: EIO at once). The file's journal
+// says "releasing".
+void case_restart_kill(Client& c) {
+    write_file(c, "/rs", 6ull << 20, 71);
+    CHECK(hsm(Verb::migrate, {"/rs"}) != 0);
+    CHECK(record_of(c, "/rs").phase == Phase::releasing);
+}
+
+// Job 2 on the same volumes: the new daemon's journal recovery finished the release at start.
+void case_restart_check(Client& c) {
+    CHECK_STATE("/rs", FileState::migrated);
+    CHECK(record_of(c, "/rs").phase == Phase::none);
+    CHECK_EQ(data_bytes(c, "/rs"), 0u);
+    CHECK_EQ(verify_file(c, "/rs", 6ull << 20, 71), 0);
+    CHECK_STATE("/rs", FileState::premigrated);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -531,6 +549,10 @@ int main(int argc, char** argv) {
                 case_nospace(c);
             else if (g_case == "watermark")
                 case_watermark(c);
+            else if (g_case == "restart_kill")
+                case_restart_kill(c);
+            else if (g_case == "restart_check")
+                case_restart_check(c);
             else if (g_case == "demo")
                 case_demo(c);
             else if (g_case == "partial")
