@@ -515,6 +515,30 @@ void case_restart_check(Client& c) {
     CHECK_STATE("/rs", FileState::premigrated);
 }
 
+// The periodic policy run (scan_interval = 1s) archives the candidates by itself: files under
+// /per/ (include), of at least 1 KiB (min_size), not *.tmp (exclude); nothing else.
+void case_periodic(Client& c) {
+    CHECK_EQ(err_of(c.mkdir("/per", 0755)), 0);
+    CHECK_EQ(err_of(c.mkdir("/other", 0755)), 0);
+    write_file(c, "/per/a", 1ull << 20, 81);
+    write_file(c, "/per/b", 3ull << 20, 82);
+    write_file(c, "/per/small", 100, 83);
+    write_file(c, "/per/x.tmp", 1ull << 20, 84);
+    write_file(c, "/other/c", 1ull << 20, 85);
+    bool done = false;
+    for (int i = 0; i < 300 && !done; ++i) {  // 30 s deadline
+        done = state_of(c, "/per/a") == FileState::premigrated &&
+               state_of(c, "/per/b") == FileState::premigrated;
+        if (!done) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(done);
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // one more run
+    CHECK_STATE("/per/small", FileState::resident);
+    CHECK_STATE("/per/x.tmp", FileState::resident);
+    CHECK_STATE("/other/c", FileState::resident);
+    CHECK_EQ(verify_file(c, "/per/b", 3ull << 20, 82), 0);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -553,6 +577,8 @@ int main(int argc, char** argv) {
                 case_restart_kill(c);
             else if (g_case == "restart_check")
                 case_restart_check(c);
+            else if (g_case == "periodic")
+                case_periodic(c);
             else if (g_case == "demo")
                 case_demo(c);
             else if (g_case == "partial")
