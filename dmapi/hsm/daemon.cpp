@@ -530,6 +530,8 @@ int Daemon::run() {
         return 2;
     }
     // Before the claim: a standby blocks in it, and serves recall blocks meanwhile.
+    // The holder's own worker session is never sent blocks (find_workers skips this rank): it
+    // serves once this process stands by and another rank holds the session.
     if (cfg_.remote_workers) {
         if (int e = start_worker(cfg_.session_name, job.rank(), *backend_))
             log("recall worker session: %s", std::strerror(e));

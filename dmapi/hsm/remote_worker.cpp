@@ -3,9 +3,12 @@
 #include <dmapi_pfs.h>
 #include <xxhash.h>
 
+#include <signal.h>
+
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
 #include <thread>
@@ -65,7 +68,12 @@ int start_worker(const std::string& session_name, int rank, ArchiveBackend& back
     dm_sessid_t sid = DM_NO_SESSION;
     std::string name = worker_name(session_name, rank);
     if (dm_create_session(DM_NO_SESSION, name.data(), &sid) != 0) return errno;
-    std::thread([sid, &backend] {
+    // Test hook (docs/hsm.md "Running it"): this worker SIGKILLs its whole process when its
+    // N-th block arrives, before answering: the holder must copy the block itself.
+    long kill_at = 0;
+    if (const char* v = std::getenv("PFS_HSM_WORKER_FAIL_AT"); v && *v) kill_at = std::atol(v);
+    std::thread([sid, &backend, kill_at] {
+        long blocks = 0;
         std::vector<char> buf(1 << 16);
         for (;;) {
             std::size_t rlen = 0;
@@ -77,6 +85,10 @@ int start_worker(const std::string& session_name, int rank, ArchiveBackend& back
             for (auto* m = reinterpret_cast<dm_eventmsg_t*>(buf.data()); m != nullptr;
                  m = DM_STEP_TO_NEXT(m, dm_eventmsg_t*)) {
                 if (m->ev_token == DM_INVALID_TOKEN) continue;
+                if (kill_at > 0 && ++blocks == kill_at) {
+                    log("worker fail point: block %ld: SIGKILL", blocks);
+                    ::raise(SIGKILL);
+                }
                 BlockJob j;
                 const std::string text(DM_GET_VALUE(m, ev_data, const char*),
                                        DM_GET_LEN(m, ev_data));
