@@ -18,9 +18,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
 #include "dmapi/events/events.hpp"
@@ -136,6 +139,15 @@ double fg_write_mibs(Client& c, std::uint64_t bytes) {
     return static_cast<double>(bytes) / (1 << 20) / secs(t0, clk::now());
 }
 
+std::string utc_now() {
+    char b[32];
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return b;
+}
+
 double median(std::vector<double> v) {
     std::sort(v.begin(), v.end());
     return v.empty() ? 0 : v[v.size() / 2];
@@ -148,6 +160,9 @@ int main(int argc, char** argv) {
     char* version = nullptr;
     if (dm_init_service(&version) != 0) return 2;
     auto& job = mpi_tools::Job::init(&argc, &argv);
+    const std::string began = utc_now();
+    std::string command_line = "hsm-bench";
+    for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
     std::uint64_t recall_mib = 128, fg_mib = 128, bg_mib = 256;
     int reps = 3;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -236,19 +251,60 @@ int main(int argc, char** argv) {
     // moves a ratio by more than the 10% being measured).
     const double idle_min = *std::min_element(idle.begin(), idle.end()) / idle_bw;
     const double idle_max = *std::max_element(idle.begin(), idle.end()) / idle_bw;
-    std::printf(
-        "HSM-BENCH {\"schema\":\"pfs-bench/1\",\"benchmark\":\"hsm\",\"reps\":%d,"
-        "\"recall\":{\"mib\":%llu,\"recall_mib_s\":%.1f,\"plain_copy_mib_s\":%.1f,"
-        "\"ratio\":%.3f,\"target\":0.8},"
-        "\"impact\":{\"fg_mib\":%llu,\"bg_mib\":%llu,\"fg_idle_mib_s\":%.1f,"
-        "\"fg_with_rate_limited_migration_mib_s\":%.1f,\"ratio_rate_limited\":%.3f,"
-        "\"bg_rate_limited_mib_s\":%.1f,"
-        "\"fg_with_unlimited_migration_mib_s\":%.1f,\"ratio_unlimited\":%.3f,"
-        "\"bg_unlimited_mib_s\":%.1f,\"idle_rounds_min_ratio\":%.3f,"
-        "\"idle_rounds_max_ratio\":%.3f,\"target_ratio\":0.9}}\n",
-        reps, (unsigned long long)recall_mib, recall_mibs, copy_mibs, recall_mibs / copy_mibs,
-        (unsigned long long)fg_mib, (unsigned long long)bg_mib, idle_bw, lim_bw, lim_bw / idle_bw,
-        bg_limited_mibs, unl_bw, unl_bw / idle_bw, bg_unlimited_mibs, idle_min, idle_max);
+    // The pfs-bench/1 envelope (benchmarks/schema/pfs-bench.schema.json) plus the two sections.
+    nlohmann::json doc;
+    doc["schema"] = "pfs-bench/1";
+    doc["benchmark"] = "hsm";
+    doc["version"] = "0.1.0";
+    doc["began"] = began;
+    doc["finished"] = utc_now();
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    doc["host"] = host;
+    doc["cores"] = std::max(1u, std::thread::hardware_concurrency());
+    doc["command_line"] = command_line;
+    doc["job"] = {{"layout", std::getenv("PFS_LAYOUT") ? std::getenv("PFS_LAYOUT") : ""},
+                  {"tasks", job.size()}};
+    doc["ok"] = true;
+    doc["errors"] = nlohmann::json::array();
+    doc["parameters"] = {{"recall_mib", recall_mib},
+                         {"fg_mib", fg_mib},
+                         {"bg_mib", bg_mib},
+                         {"reps", reps},
+                         {"xfer_bytes", kXfer}};
+    auto ratio = [](const char* name, const char* ml, const char* bl, double m, double b) {
+        return nlohmann::json{{"name", name},
+                              {"unit", "MiB/s"},
+                              {"measured_label", ml},
+                              {"baseline_label", bl},
+                              {"measured", m},
+                              {"baseline", b},
+                              {"ratio", b > 0 ? m / b : 0.0}};
+    };
+    doc["ratios"] = {ratio("recall_vs_plain_copy", "recall (read of a migrated file)",
+                           "plain copy archive -> PFS file", recall_mibs, copy_mibs),
+                     ratio("fg_write_with_rate_limited_migration", "foreground write, policy run",
+                           "foreground write, HSM idle", lim_bw, idle_bw),
+                     ratio("fg_write_with_unlimited_migration", "foreground write, archive command",
+                           "foreground write, HSM idle", unl_bw, idle_bw)};
+    doc["recall"] = {{"mib", recall_mib},
+                     {"recall_mib_s", recall_mibs},
+                     {"plain_copy_mib_s", copy_mibs},
+                     {"ratio", recall_mibs / copy_mibs},
+                     {"target", 0.8}};
+    doc["impact"] = {{"fg_mib", fg_mib},
+                     {"bg_mib", bg_mib},
+                     {"fg_idle_mib_s", idle_bw},
+                     {"fg_with_rate_limited_migration_mib_s", lim_bw},
+                     {"ratio_rate_limited", lim_bw / idle_bw},
+                     {"bg_rate_limited_mib_s", bg_limited_mibs},
+                     {"fg_with_unlimited_migration_mib_s", unl_bw},
+                     {"ratio_unlimited", unl_bw / idle_bw},
+                     {"bg_unlimited_mib_s", bg_unlimited_mibs},
+                     {"idle_rounds_min_ratio", idle_min},
+                     {"idle_rounds_max_ratio", idle_max},
+                     {"target_ratio", 0.9}};
+    std::printf("HSM-BENCH %s\n", doc.dump().c_str());
     std::fflush(stdout);
     job.finish(0);
 }
