@@ -2,6 +2,7 @@
 # The pfs-hsm CLI outside the job reaches the daemon through <run dir>/hsm/hsm.sock (0700 dir,
 # 0600 socket): --dry-run changes nothing; migrate of two files with a summary; state prints
 # lfs-hsm_state-like lines; a bad command and a missing file give clear errors (exit 2 / 1).
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 RUN=$WORK/run-1
 HSM=$BIN/pfs-hsm
@@ -25,7 +26,8 @@ grep -q "unknown command 'fly'" "$WORK/bad.txt" || fail "bad command: $(cat "$WO
 grep -q "no such PFS file" "$WORK/nf.txt" || fail "missing file: $(cat "$WORK/nf.txt")"
 touch "$RUN/go"
 wait $JOB
-RC=$?
+RC=$?  # read by expect_pass (lib.sh)
+export RC
 expect_pass cli
 cat "$WORK/mig.txt" "$WORK/st.txt" "$WORK/nf.txt"
 echo "PASS: cli_socket"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Four threads read one migrated 24 MiB file at once: every one gets the right data and the
 # daemon recalls the file once.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 hsm_job concurrent
 expect_pass concurrent

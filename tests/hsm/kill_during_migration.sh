@@ -4,6 +4,7 @@
 # record not yet "migrated"). The standby dm rank takes the session over, recovers the
 # journaled step and answers the re-delivered command: the file ends migrated, no partial copy
 # is left, and a read recalls the right data.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 POINT=${1:-archive_mid_copy}
 hsm_job kill_migrate -x PFS_HSM_FAIL_AT="$POINT"

@@ -2,6 +2,7 @@
 # SIGKILL of the HSM daemon half way through a recall triggered by a read. The standby takes
 # over, rolls the half-done recall back (journal), receives the read event again (same token)
 # and recalls: the blocked read completes with the right data; the state is premigrated.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 hsm_job kill_recall -x PFS_HSM_FAIL_AT=recall_mid_copy
 expect_pass kill_recall

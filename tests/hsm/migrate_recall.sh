@@ -3,6 +3,7 @@
 # premigrated file dirty and recalls a migrated one first; truncate; remove-archive-copy; a
 # destroy deletes the archive copy; bad input (never-archived release, missing path) is refused
 # and loses nothing.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 hsm_job migrate_recall
 expect_pass migrate_recall

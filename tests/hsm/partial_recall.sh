@@ -2,6 +2,7 @@
 # recall_mode = partial: reads of a migrated 40 MiB file recall only the 1 MiB blocks they touch
 # (one, then two more; a read of an online block copies nothing), each verified against its own
 # XXH3 sum; a write recalls the rest and marks the file dirty; the data is right throughout.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 CONF=$WORK/hsm.conf
 printf 'recall_mode = partial\n' > "$CONF"

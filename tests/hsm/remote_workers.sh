@@ -3,6 +3,7 @@
 # and serve recall blocks on their worker sessions). A read of a migrated 24 MiB file is
 # recalled with blocks copied by the other ranks (dm_write_invis there), each verified against
 # its sum; the data is right and the file is recalled once.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 DM=3
 hsm_job concurrent

@@ -3,6 +3,7 @@
 # the data of a release (release_after_punch), before the record says "migrated"; the command
 # fails. Job 2 mounts the same volumes: the new daemon finds the journaled step at start and
 # rolls it forward; the file is migrated and reads back right.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 DM=1
 hsm_job restart_kill -x PFS_HSM_FAIL_AT=release_after_punch

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Data volume use above the high watermark (75% of a 16 MiB quota > 60%): the daemon's policy
 # loop migrates least recently used files until use is at or below the low watermark (30%).
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 DATA=1
 mkfs --meta 1 --data 1 --quota-per-volume 16M

@@ -3,6 +3,7 @@
 # standbys' workers kill themselves when their second block arrives. The holder's threads for
 # them see the failure, copy those blocks locally, and the readers get the right data from one
 # recall. The job survives the two dm ranks' deaths.
+# shellcheck source=tests/hsm/lib.sh
 . "$(dirname "$0")/lib.sh"
 DM=3
 hsm_job concurrent -x PFS_HSM_WORKER_FAIL_AT=2
