@@ -11,6 +11,7 @@
 #include <dmapi.h>
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -37,10 +38,12 @@ using namespace pfs::hsm;
 void usage(FILE* f) {
     std::fprintf(f,
                  "usage: pfs-hsm [--run-dir DIR | --socket PATH] [--files LIST] [--quiet]\n"
+                 "               [--timeout S]\n"
                  "               CMD [--dry-run] PATH...\n"
                  "  CMD: archive (premigrate) | release | migrate | recall |\n"
                  "       remove (remove-archive-copy) | state | policy | stats\n"
                  "  --files LIST  read more PFS paths from LIST, one per line\n"
+                 "  --timeout S   give up after S s without a line from the daemon (600; 0 none)\n"
                  "  Without arguments on a dm rank of a pfs-run job: the HSM daemon\n"
                  "  (configuration: PFS_HSM_CONFIG=FILE, docs/hsm.md).\n");
 }
@@ -96,7 +99,7 @@ class Bar {
     int last_ = -1;
 };
 
-int socket_client(const std::string& sock, const Command& cmd, bool quiet) {
+int socket_client(const std::string& sock, const Command& cmd, bool quiet, int timeout_s) {
     sockaddr_un sa{};
     sa.sun_family = AF_UNIX;
     if (sock.size() >= sizeof sa.sun_path) {
@@ -122,6 +125,12 @@ int socket_client(const std::string& sock, const Command& cmd, bool quiet) {
         return 3;
     }
     ::shutdown(fd, SHUT_WR);
+    // A deadline on silence, not on the whole command: the daemon sends a line per file.
+    if (timeout_s > 0) {
+        timeval tv{};
+        tv.tv_sec = timeout_s;
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    }
     Bar bar(quiet);
     std::string pending;
     char buf[4096];
@@ -130,6 +139,12 @@ int socket_client(const std::string& sock, const Command& cmd, bool quiet) {
     std::size_t done = 0;
     for (;;) {
         const ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            std::fprintf(stderr, "pfs-hsm: no word from the daemon for %d s: giving up\n",
+                         timeout_s);
+            ::close(fd);
+            return 3;
+        }
         if (n <= 0) break;
         pending.append(buf, static_cast<std::size_t>(n));
         std::size_t nl;
@@ -214,11 +229,14 @@ int main(int argc, char** argv) {
     std::string run_dir = env_or("PFS_RUN_DIR", ""), sock = env_or("PFS_HSM_SOCKET", "");
     std::string files;
     bool quiet = false;
+    int timeout_s = 600;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; ++i) {
         const std::string a = argv[i];
         if ((a == "--run-dir" || a == "--socket" || a == "--files") && i + 1 < argc) {
             (a == "--run-dir" ? run_dir : a == "--socket" ? sock : files) = argv[++i];
+        } else if (a == "--timeout" && i + 1 < argc) {
+            timeout_s = std::atoi(argv[++i]);
         } else if (a == "--quiet" || a == "-q") {
             quiet = true;
         } else if (a == "-h" || a == "--help") {
@@ -275,5 +293,5 @@ int main(int argc, char** argv) {
         }
         sock = run_dir + "/hsm/hsm.sock";
     }
-    return socket_client(sock, cmd, quiet);
+    return socket_client(sock, cmd, quiet, timeout_s);
 }
