@@ -1,0 +1,310 @@
+// hsm-bench: the HSM's two targets, each against a baseline measured in the same job
+// (benchmarks/hsm_bench/hsm_bench.sh runs it; docs/hsm.md "Measured"):
+//
+//  recall: a read of a migrated file blocks until the HSM recalled it whole; its throughput
+//          is compared with a plain copy of the same archive file into a new PFS file (POSIX
+//          reads of the archive directory, native-client writes, fsync), rounds alternating.
+//  impact: IOR-style foreground writes (one file, 4 MiB transfers, fsync) with the HSM idle,
+//          and while it migrates other files in the background: rate-limited policy runs
+//          (the configured max_bytes_per_sec) and, for contrast, an unlimited archive command.
+//
+// Runs on the one compute rank of a job whose dm ranks run pfs-hsm; prints "HSM-BENCH {json}".
+#include <dmapi.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "dmapi/events/events.hpp"
+#include "mpi_tools/job.hpp"
+#include "pfs/client/client.hpp"
+#include "state_record.hpp"
+
+namespace {
+
+using pfs::client::Client;
+using namespace pfs::hsm;
+using clk = std::chrono::steady_clock;
+
+dm_sessid_t g_sid = DM_NO_SESSION;
+constexpr std::size_t kXfer = 4u << 20;
+
+double secs(clk::time_point a, clk::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+}
+
+[[noreturn]] void die(const std::string& why) {
+    std::printf("HSM-BENCH FAIL %s\n", why.c_str());
+    std::fflush(stdout);
+    mpi_tools::Job::get().finish(1);
+}
+
+dm_sessid_t find_session(const std::string& name) {
+    for (int i = 0; i < 600; ++i) {
+        dm_sessid_t sids[64];
+        unsigned n = 0;
+        if (dm_getall_sessions(64, sids, &n) == 0)
+            for (unsigned k = 0; k < n; ++k) {
+                char info[DM_SESSION_INFO_LEN];
+                std::size_t rlen = 0;
+                if (dm_query_session(sids[k], sizeof info, info, &rlen) == 0 && name == info)
+                    return sids[k];
+            }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return DM_NO_SESSION;
+}
+
+int hsm(Verb v, const std::vector<std::string>& paths) {
+    Command c;
+    c.verb = v;
+    c.paths = paths;
+    std::string t = encode(c);
+    return dm_send_msg(g_sid, DM_MSGTYPE_SYNC, t.size(), t.data()) == 0 ? 0 : errno;
+}
+
+void write_file(Client& c, const std::string& path, std::uint64_t bytes, char fill) {
+    auto fd = c.open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    if (!fd) die("open " + path);
+    std::vector<char> buf(kXfer, fill);
+    for (std::uint64_t off = 0; off < bytes; off += kXfer) {
+        for (std::size_t i = 0; i < buf.size(); i += 4096) buf[i] = static_cast<char>(off >> 12);
+        const auto n = std::min<std::uint64_t>(kXfer, bytes - off);
+        if (!c.pwrite(*fd, buf.data(), n, static_cast<std::int64_t>(off))) die("write " + path);
+    }
+    if (!c.fsync(*fd)) die("fsync " + path);
+    (void)c.close(*fd);
+}
+
+std::string archive_file(Client& c, const std::string& path) {
+    auto a = c.stat(path);
+    if (!a) die("stat " + path);
+    auto s = c.dm_get(c.handle_of(*a));
+    if (!s) die("dm_get " + path);
+    StateRecord r;
+    std::string err;
+    if (!decode(s->dm.attrs[kRecordAttr], &r, &err)) die("record of " + path);
+    return std::string(std::getenv("PFS_ROOT")) + "/archive/" + r.archive_id;
+}
+
+// Baseline: the archive file copied into a new PFS file, as cp would.
+double plain_copy(Client& c, const std::string& from, const std::string& to) {
+    const auto t0 = clk::now();
+    const int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) die("open " + from);
+    auto out = c.open(to, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+    if (!out) die("open " + to);
+    std::vector<char> buf(kXfer);
+    std::int64_t off = 0;
+    for (;;) {
+        const ssize_t n = ::read(in, buf.data(), buf.size());
+        if (n < 0) die("read " + from);
+        if (n == 0) break;
+        if (!c.pwrite(*out, buf.data(), static_cast<std::size_t>(n), off)) die("write " + to);
+        off += n;
+    }
+    if (!c.fsync(*out)) die("fsync " + to);
+    ::close(in);
+    (void)c.close(*out);
+    return secs(t0, clk::now());
+}
+
+// The recall a reader waits for: the first byte's read returns when the whole file is back.
+double recall_by_read(Client& c, const std::string& path) {
+    auto fd = c.open(path, O_RDONLY);
+    if (!fd) die("open " + path);
+    char b;
+    const auto t0 = clk::now();
+    auto r = c.pread(*fd, &b, 1, 0);
+    const double t = secs(t0, clk::now());
+    if (!r) die("recall read " + path + ": " + std::strerror(r.error()));
+    (void)c.close(*fd);
+    return t;
+}
+
+double fg_write_mibs(Client& c, std::uint64_t bytes) {
+    const auto t0 = clk::now();
+    write_file(c, "/bench/fg", bytes, 'f');
+    return static_cast<double>(bytes) / (1 << 20) / secs(t0, clk::now());
+}
+
+std::string utc_now() {
+    char b[32];
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    std::strftime(b, sizeof b, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return b;
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0 : v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    setvbuf(stdout, nullptr, _IOLBF, 0);
+    char* version = nullptr;
+    if (dm_init_service(&version) != 0) return 2;
+    auto& job = mpi_tools::Job::init(&argc, &argv);
+    const std::string began = utc_now();
+    std::string command_line = "hsm-bench";
+    for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+    std::uint64_t recall_mib = 128, fg_mib = 128, bg_mib = 256;
+    int reps = 3;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const std::string a = argv[i];
+        const auto v = std::strtoull(argv[i + 1], nullptr, 10);
+        if (a == "--recall-mib")
+            recall_mib = v;
+        else if (a == "--fg-mib")
+            fg_mib = v;
+        else if (a == "--bg-mib")
+            bg_mib = v;
+        else if (a == "--reps")
+            reps = static_cast<int>(v);
+    }
+    dmapi::events::start(job);
+    g_sid = find_session("pfs-hsm");
+    if (g_sid == DM_NO_SESSION) die("no HSM session");
+    Client c(job);
+    if (c.connect_error()) die("connect");
+    (void)c.mkdir("/bench", 0755);
+
+    // ---- recall throughput vs a plain copy --------------------------------------------------
+    const std::uint64_t rb = recall_mib << 20;
+    std::vector<double> copy_t, recall_t;
+    for (int r = 0; r < reps; ++r) {
+        const std::string f = "/bench/r" + std::to_string(r);
+        write_file(c, f, rb, 'r');
+        if (int e = hsm(Verb::migrate, {f})) die("migrate: " + std::string(std::strerror(e)));
+        const std::string arch = archive_file(c, f);
+        if (r % 2 == 0) {
+            copy_t.push_back(plain_copy(c, arch, "/bench/copy"));
+            recall_t.push_back(recall_by_read(c, f));
+        } else {
+            recall_t.push_back(recall_by_read(c, f));
+            copy_t.push_back(plain_copy(c, arch, "/bench/copy"));
+        }
+        (void)c.unlink("/bench/copy");
+        (void)c.unlink(f);
+    }
+    const double copy_mibs = static_cast<double>(recall_mib) / median(copy_t);
+    const double recall_mibs = static_cast<double>(recall_mib) / median(recall_t);
+
+    // ---- foreground bandwidth while the HSM migrates other files -----------------------------
+    std::vector<std::string> bg;
+    const std::uint64_t bg_file = 16ull << 20;
+    for (std::uint64_t done = 0; done < (bg_mib << 20); done += bg_file) {
+        bg.push_back("/bench/bg" + std::to_string(bg.size()));
+        write_file(c, bg.back(), bg_file, 'b');
+    }
+    std::vector<double> idle, limited, unlimited;
+    double bg_limited_mibs = 0, bg_unlimited_mibs = 0;
+    auto loaded = [&](bool rate_limited, double* bg_mibs) {
+        const auto t0 = clk::now();
+        double bg_secs = 0;
+        std::thread mover([&] {
+            if (rate_limited)
+                hsm(Verb::policy, {});  // archives the bg files, rate-limited (hsm_bench.conf)
+            else
+                hsm(Verb::archive, bg);  // a command: not rate-limited
+            bg_secs = secs(t0, clk::now());
+        });
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        const double bw = fg_write_mibs(c, fg_mib << 20);
+        mover.join();
+        *bg_mibs = static_cast<double>(bg_mib) / bg_secs;
+        hsm(Verb::remove, bg);  // resident again for the next round
+        return bw;
+    };
+    // The order changes every rep (idle first, then loaded first), so neither side always
+    // runs right after the other's aftermath (page cache, the removal of the copies).
+    for (int r = 0; r < reps; ++r) {
+        if (r % 2 == 0) {
+            idle.push_back(fg_write_mibs(c, fg_mib << 20));
+            limited.push_back(loaded(true, &bg_limited_mibs));
+            idle.push_back(fg_write_mibs(c, fg_mib << 20));
+            unlimited.push_back(loaded(false, &bg_unlimited_mibs));
+        } else {
+            limited.push_back(loaded(true, &bg_limited_mibs));
+            idle.push_back(fg_write_mibs(c, fg_mib << 20));
+            unlimited.push_back(loaded(false, &bg_unlimited_mibs));
+            idle.push_back(fg_write_mibs(c, fg_mib << 20));
+        }
+    }
+    const double idle_bw = median(idle), lim_bw = median(limited), unl_bw = median(unlimited);
+    // The noise band: the idle rounds' spread around their own median (a loaded shared machine
+    // moves a ratio by more than the 10% being measured).
+    const double idle_min = *std::min_element(idle.begin(), idle.end()) / idle_bw;
+    const double idle_max = *std::max_element(idle.begin(), idle.end()) / idle_bw;
+    // The pfs-bench/1 envelope (benchmarks/schema/pfs-bench.schema.json) plus the two sections.
+    nlohmann::json doc;
+    doc["schema"] = "pfs-bench/1";
+    doc["benchmark"] = "hsm";
+    doc["version"] = "0.1.0";
+    doc["began"] = began;
+    doc["finished"] = utc_now();
+    char host[256] = {};
+    ::gethostname(host, sizeof host - 1);
+    doc["host"] = host;
+    doc["cores"] = std::max(1u, std::thread::hardware_concurrency());
+    doc["command_line"] = command_line;
+    doc["job"] = {{"layout", std::getenv("PFS_LAYOUT") ? std::getenv("PFS_LAYOUT") : ""},
+                  {"tasks", job.size()}};
+    doc["ok"] = true;
+    doc["errors"] = nlohmann::json::array();
+    doc["parameters"] = {{"recall_mib", recall_mib},
+                         {"fg_mib", fg_mib},
+                         {"bg_mib", bg_mib},
+                         {"reps", reps},
+                         {"xfer_bytes", kXfer}};
+    auto ratio = [](const char* name, const char* ml, const char* bl, double m, double b) {
+        return nlohmann::json{{"name", name},
+                              {"unit", "MiB/s"},
+                              {"measured_label", ml},
+                              {"baseline_label", bl},
+                              {"measured", m},
+                              {"baseline", b},
+                              {"ratio", b > 0 ? m / b : 0.0}};
+    };
+    doc["ratios"] = {ratio("recall_vs_plain_copy", "recall (read of a migrated file)",
+                           "plain copy archive -> PFS file", recall_mibs, copy_mibs),
+                     ratio("fg_write_with_rate_limited_migration", "foreground write, policy run",
+                           "foreground write, HSM idle", lim_bw, idle_bw),
+                     ratio("fg_write_with_unlimited_migration", "foreground write, archive command",
+                           "foreground write, HSM idle", unl_bw, idle_bw)};
+    doc["recall"] = {{"mib", recall_mib},
+                     {"recall_mib_s", recall_mibs},
+                     {"plain_copy_mib_s", copy_mibs},
+                     {"ratio", recall_mibs / copy_mibs},
+                     {"target", 0.8}};
+    doc["impact"] = {{"fg_mib", fg_mib},
+                     {"bg_mib", bg_mib},
+                     {"fg_idle_mib_s", idle_bw},
+                     {"fg_with_rate_limited_migration_mib_s", lim_bw},
+                     {"ratio_rate_limited", lim_bw / idle_bw},
+                     {"bg_rate_limited_mib_s", bg_limited_mibs},
+                     {"fg_with_unlimited_migration_mib_s", unl_bw},
+                     {"ratio_unlimited", unl_bw / idle_bw},
+                     {"bg_unlimited_mib_s", bg_unlimited_mibs},
+                     {"idle_rounds_min_ratio", idle_min},
+                     {"idle_rounds_max_ratio", idle_max},
+                     {"target_ratio", 0.9}};
+    std::printf("HSM-BENCH %s\n", doc.dump().c_str());
+    std::fflush(stdout);
+    job.finish(0);
+}
