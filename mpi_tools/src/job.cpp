@@ -216,8 +216,8 @@ void Job::on_rank_failure(int r, const std::string& how) {
     // or the failure timeout failing the waiting operations with EIO): the job goes on.
     if (role == Role::dm) return;
     // A meta or data rank: a live rank adopts its volume (job_recovery.cpp) when one can;
-    // otherwise the PFS is gone and the job ends.
-    if (volumes_adoptable(r)) {
+    // otherwise the PFS is gone and the job ends. A compute rank (policy abort): the job ends.
+    if ((role == Role::meta || role == Role::data) && volumes_adoptable(r)) {
         request_recovery();
         return;
     }

@@ -267,9 +267,11 @@ static void case_events(void) {
     OK(dm_get_config(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_CONFIG_MAX_MESSAGE_DATA, &maxmsg));
     CHECK(maxmsg == 3960);
     OK(dm_get_config_events(DM_GLOBAL_HANP, DM_GLOBAL_HLEN, DM_EVENT_MAX, &gen, &n));
-    /* user events and the PFS's file-system events (docs/dmapi-events.md); no unmount */
+    /* user events and the PFS's file-system events (docs/dmapi-events.md), unmount included;
+     * never debut or cancel */
     CHECK(DMEV_ISSET(DM_EVENT_USER, gen) && DMEV_ISSET(DM_EVENT_WRITE, gen) &&
-          DMEV_ISSET(DM_EVENT_DESTROY, gen) && !DMEV_ISSET(DM_EVENT_UNMOUNT, gen));
+          DMEV_ISSET(DM_EVENT_DESTROY, gen) && DMEV_ISSET(DM_EVENT_UNMOUNT, gen) &&
+          !DMEV_ISSET(DM_EVENT_DEBUT, gen) && !DMEV_ISSET(DM_EVENT_CANCEL, gen));
 
     OK(dm_create_session(DM_NO_SESSION, name, &s));
     /* dm_get_events */
