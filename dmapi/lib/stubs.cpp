@@ -24,10 +24,9 @@ extern "C" {
 
 // ---- Planned: handles of file-system objects -------------------------------------------------
 
+// PFS file descriptors belong to the client library (pfs::client::Client::open), numbered like
+// kernel ones, so an int cannot say which it is: no fd handles (docs/dmapi.md).
 int dm_fd_to_handle(int, void**, size_t*) {
-    return not_implemented();
-}
-int dm_handle_to_path(void*, size_t, void*, size_t, size_t, char*, size_t*) {
     return not_implemented();
 }
 

@@ -26,6 +26,42 @@ Result<Client::InodePage> Client::scan_inodes(Ino from, std::uint32_t max_entrie
     return InodePage{std::move(r.attrs), r.next, r.eof};
 }
 
+Result<std::string> Client::path_in_dir(const Handle& dir, const Handle& target) {
+    auto d = attr_by_handle(dir);
+    if (!d) return Errno{d.error()};
+    if (d->type != FileType::dir) return Errno{ENOTDIR};
+    auto t = attr_by_handle(target);
+    if (!t) return Errno{t.error()};
+    // The name under which `child` is an entry of directory `parent` (ENOENT: none).
+    auto name_in = [&](Ino parent, Ino child) -> Result<std::string> {
+        std::uint64_t cookie = 0;
+        for (;;) {
+            auto r = impl_->rpc<ReaddirResp>(
+                meta_rank_, ReaddirReq{parent, cookie, config::kReaddirPageEntries});
+            if (r.err != 0) return Errno{r.err == ENOENT ? EBADF : r.err};
+            for (auto& e : r.entries)
+                if (e.ino == child) return std::move(e.name);
+            if (r.eof) return Errno{ENOENT};
+            if (r.next_cookie <= cookie) return Errno{EIO};  // a server must make progress
+            cookie = r.next_cookie;
+        }
+    };
+    auto leaf = name_in(dir.ino, target.ino);
+    if (!leaf) return Errno{leaf.error()};
+    std::string path = "/" + *leaf;
+    Ino cur = dir.ino;
+    for (int depth = 0; cur != config::kRootIno; ++depth) {
+        if (depth == kMaxPathDepth) return Errno{ELOOP};
+        auto up = impl_->rpc<AttrResp>(meta_rank_, LookupReq{cur, ".."});
+        if (up.err != 0) return Errno{up.err == ENOENT ? EBADF : up.err};
+        auto n = name_in(up.attr.ino, cur);
+        if (!n) return Errno{n.error() == ENOENT ? EAGAIN : n.error()};  // renamed meanwhile
+        path = "/" + *n + path;
+        cur = up.attr.ino;
+    }
+    return path;
+}
+
 Result<Attr> Client::attr_by_ino(Ino ino) {
     if (ino == 0) return Errno{EBADF};
     auto r = impl_->rpc<AttrResp>(meta_rank_, StatReq{ino});

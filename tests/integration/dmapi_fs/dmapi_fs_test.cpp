@@ -1112,6 +1112,38 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
             fails(dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, nullptr, 8, tiny, &used), EFAULT));
     }
 
+    // dm_handle_to_path: /dir/sub/leaf by the handles of /dir/sub and of leaf; a hard link in
+    // another directory is named by that directory.
+    {
+        CHECK_EQ(err_of(c.mkdir("/dir/sub", 0755)), 0);
+        auto lf = c.open("/dir/sub/leaf", O_CREAT | O_WRONLY, 0644);
+        CHECK(lf.ok());
+        if (lf) (void)c.close(*lf);
+        CHECK_EQ(err_of(c.link("/dir/sub/leaf", "/other")), 0);
+        void *sh = nullptr, *lh = nullptr, *rh = nullptr;
+        std::size_t sl = 0, ll = 0, rl = 0;
+        CHECK_EQ(dm_path_to_handle(const_cast<char*>("/dir/sub"), &sh, &sl), 0);
+        CHECK_EQ(dm_path_to_handle(const_cast<char*>("/dir/sub/leaf"), &lh, &ll), 0);
+        CHECK_EQ(dm_path_to_handle(const_cast<char*>("/"), &rh, &rl), 0);
+        char pb[256];
+        std::size_t plen = 0;
+        CHECK_EQ(dm_handle_to_path(sh, sl, lh, ll, sizeof pb, pb, &plen), 0);
+        CHECK(std::string(pb) == "/dir/sub/leaf");
+        CHECK_EQ(plen, std::strlen("/dir/sub/leaf") + 1);
+        CHECK_EQ(dm_handle_to_path(rh, rl, lh, ll, sizeof pb, pb, &plen), 0);
+        CHECK(std::string(pb) == "/other");
+        CHECK(fails(dm_handle_to_path(sh, sl, lh, ll, 5, pb, &plen), E2BIG));
+        CHECK_EQ(plen, std::strlen("/dir/sub/leaf") + 1);
+        CHECK(fails(dm_handle_to_path(dirh, dirl, lh, ll, sizeof pb, pb, &plen), ENOENT));
+        CHECK(fails(dm_handle_to_path(lh, ll, sh, sl, sizeof pb, pb, &plen), EINVAL));  // no dir
+        CHECK(fails(dm_handle_to_path(fsp, fsl, lh, ll, sizeof pb, pb, &plen), EINVAL));
+        CHECK(fails(dm_handle_to_path(sh, sl, &stale, sizeof stale, sizeof pb, pb, &plen), EBADF));
+        CHECK(fails(dm_handle_to_path(sh, sl, lh, ll, sizeof pb, pb, nullptr), EFAULT));
+        dm_handle_free(sh, sl);
+        dm_handle_free(lh, ll);
+        dm_handle_free(rh, rl);
+    }
+
     // dm_get_mountinfo: the mount event's data for the file-system handle.
     {
         alignas(8) char mbuf[512];

@@ -119,8 +119,11 @@ void run(Job& job, Node& n) {
                         ++ok_pre;
                     else if (r.response == DM_RESP_ABORT && r.reterror == 102)
                         ++ok_post;
-                    else
-                        ++bad;
+                    else if (++bad == 1)  // what went wrong, for the report
+                        std::printf("DMAPI-TEST %s rank %d bad completion: err %d response %d "
+                                    "reterror %d stale %d session_failed %d\n",
+                                    g_case.c_str(), me, r.err, static_cast<int>(r.response),
+                                    r.reterror, r.stale ? 1 : 0, r.session_failed ? 1 : 0);
                 }
             });
         for (auto& t : ts) t.join();

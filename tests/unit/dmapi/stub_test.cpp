@@ -130,7 +130,7 @@ const std::set<std::string> kFileSystemFunctions{
     "dm_sync_by_handle",   "dm_get_allocinfo", "dm_request_right",         "dm_release_right",
     "dm_query_right",      "dm_upgrade_right", "dm_downgrade_right",       "dm_probe_hole",
     "dm_init_attrloc",     "dm_get_dirattrs",  "dm_get_mountinfo",         "dm_get_bulkattr",
-    "dm_get_bulkall"};
+    "dm_get_bulkall",      "dm_handle_to_path"};
 
 std::vector<Stub> job_calls() {
     static dm_handle_t h;

@@ -203,6 +203,12 @@ class Client {
         bool eof = false;
     };
     Result<InodePage> scan_inodes(Ino from, std::uint32_t max_entries);
+    // dm_handle_to_path: the absolute PFS path of `target` as an entry of directory `dir` (its
+    // name there, under dir's own path, found by walking ".." to the root). EBADF (a handle of
+    // nothing), ENOTDIR (dir is no directory), ENOENT (target is not an entry of dir), ELOOP
+    // (a walk deeper than kMaxPathDepth: a concurrent rename loop).
+    Result<std::string> path_in_dir(const Handle& dir, const Handle& target);
+    static constexpr int kMaxPathDepth = 4096;
     // The attributes of an inode by number alone (its generation is in them); EBADF when free.
     Result<Attr> attr_by_ino(Ino ino);
     // dm_set_fileattr: chmod/chown/utimes/truncate by handle, without events; dtime is DM state.
