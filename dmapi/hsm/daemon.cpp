@@ -162,9 +162,9 @@ void Daemon::handle_data_event(dm_eventtype_t type, dm_token_t token, const std:
     }
     int err = 0;
     if (type == DM_EVENT_READ)
-        err = migrator_->on_read(f, static_cast<std::uint64_t>(de.de_offset), de.de_length);
+        err = migrator_->on_read(f, token, static_cast<std::uint64_t>(de.de_offset), de.de_length);
     else
-        err = migrator_->on_write(f, type == DM_EVENT_TRUNCATE,
+        err = migrator_->on_write(f, token, type == DM_EVENT_TRUNCATE,
                                   static_cast<std::uint64_t>(de.de_offset));
     if (err)
         log("abort %s ino=%" PRIu64 " errno %d", type == DM_EVENT_READ ? "read" : "write",
@@ -548,6 +548,10 @@ int Daemon::run() {
         [this](const FileId& id) { return free_space(&id, "recall needs room"); });
     if (const char* fp = std::getenv("PFS_HSM_FAIL_AT"); fp && *fp && primary_)
         migrator_->set_fail_point(fp);
+    if (const char* dir = std::getenv("PFS_HSM_TEST_DIR"); dir && *dir) {
+        const char* pp = std::getenv("PFS_HSM_PAUSE_AT");
+        migrator_->set_test_hooks(pp ? pp : "", dir);
+    }
     auto opt = pfs::client::ClientOptions::from_env();
     opt.dm_events = false;  // the HSM's own scans must never raise events to itself
     scan_client_ = std::make_unique<pfs::client::Client>(job, opt);
