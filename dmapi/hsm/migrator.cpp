@@ -81,6 +81,29 @@ std::string errstr(int e) {
     return std::strerror(e);
 }
 
+// The managed regions of a partly recalled file: READ|WRITE|TRUNCATE over each run of blocks
+// not online yet, WRITE|TRUNCATE over each run of recalled ones (a write still recalls the
+// whole file, then marks it dirty), the last run to the end of the file. Reads of recalled
+// blocks then raise no event. Empty when more runs than DM_CONFIG_MAX_MANAGED_REGIONS allows
+// (32): the caller keeps one READ region over the whole file.
+std::vector<dm_region_t> partial_regions(const StateRecord& r) {
+    constexpr std::size_t kMaxRegions = 32;
+    std::vector<dm_region_t> out;
+    const std::size_t n = r.recalled.size();
+    for (std::size_t i = 0; i < n;) {
+        std::size_t j = i;
+        while (j < n && r.recalled[j] == r.recalled[i]) ++j;
+        dm_region_t g{};
+        g.rg_offset = static_cast<dm_off_t>(i * r.block_size);
+        g.rg_size = j == n ? 0 : (j - i) * r.block_size;
+        g.rg_flags = r.recalled[i] ? kRegionsPremigrated : kRegionsMigrated;
+        out.push_back(g);
+        if (out.size() > kMaxRegions) return {};
+        i = j;
+    }
+    return out;
+}
+
 }  // namespace
 
 Migrator::Migrator(dm_sessid_t sid, ArchiveBackend& backend, const Config& cfg)
@@ -551,10 +574,17 @@ Outcome Migrator::recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, st
     bool all = true;
     for (bool b : r.recalled) all &= b;
     if (block != 0 && !all) {
-        // Partly online: the READ region stays (events on the online blocks are answered at
-        // once), the record remembers which blocks were verified.
+        // Partly online: the record remembers which blocks were verified, then the READ region
+        // shrinks to the blocks still offline (record first: a daemon killed in between
+        // leaves the larger region, whose events on online blocks are answered at once). The
+        // exclusive right is still held: no read runs while the regions change.
         r.phase = Phase::none;
         if (int e = f.set_record(r)) return fail(e, "record: " + errstr(e));
+        if (const auto regions = partial_regions(r); !regions.empty()) {
+            if (int e = f.set_region_list(regions))
+                log("recall ino=%" PRIu64 ": shrinking the read region: %s", f.id().ino,
+                    errstr(e).c_str());
+        }
         counters_.recall_bytes += moved;
         return Outcome{0, moved, "recalled in part"};
     }

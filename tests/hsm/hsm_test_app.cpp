@@ -450,8 +450,20 @@ void case_partial(Client& c) {
     }
     read_check((20ull << 20) - 10, 20);  // spans blocks 19 and 20
     CHECK_EQ(data_bytes(c, "/p"), 3u << 20);
-    read_check((10ull << 20) + 500, 1000);  // block 10 again: online already, no copy
+    // Block 10 again: online already, no copy, and no event either (the READ region shrank
+    // to the blocks still offline): the daemon marks every read event it receives before it
+    // answers, so after the read returned a missing marker means none was raised.
+    const std::string marker =
+        std::string(std::getenv("PFS_HSM_TEST_DIR") ? std::getenv("PFS_HSM_TEST_DIR") : "") +
+        "/read_event";
+    CHECK(std::filesystem::exists(marker));
+    std::filesystem::remove(marker);
+    read_check((10ull << 20) + 500, 1000);
     CHECK_EQ(data_bytes(c, "/p"), 3u << 20);
+    CHECK(!std::filesystem::exists(marker));
+    read_check((30ull << 20) + 1, 10);  // an offline block still raises one (and recalls)
+    CHECK(std::filesystem::exists(marker));
+    CHECK_EQ(data_bytes(c, "/p"), 4u << 20);
     (void)c.close(*fd);
     CHECK_EQ(hsm(Verb::state, {"/p"}), 0);
     // A write recalls everything, then marks the file dirty.
