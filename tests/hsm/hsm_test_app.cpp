@@ -654,6 +654,48 @@ void case_race(Client& c) {
     if (a) std::printf("HSM-TEST %s ino %llu\n", g_case.c_str(), (unsigned long long)a->ino);
 }
 
+// The holder is SIGKILLed while it holds a release's exclusive right (after the READ region,
+// before the punch: PFS_HSM_FAIL_AT=release_after_region) with a reader of the premigrated
+// file waiting for that right. The right dies with the rank; the reader then meets the READ
+// region and its event waits for the standby, which rolls the release forward and recalls:
+// the reader sees whole data (never the hole), completes only after the pause, and the
+// journal ends clean.
+void case_race_failover(Client& c) {
+    const std::string dir = test_dir();
+    CHECK(!dir.empty());
+    if (dir.empty()) return;
+    const std::uint64_t size = 8ull << 20;
+    write_file(c, "/rf", size, 71);
+    CHECK_EQ(hsm(Verb::archive, {"/rf"}), 0);
+    std::atomic<int> rel_rc{-1};
+    std::thread rel([&] { rel_rc = hsm(Verb::release, {"/rf"}); });
+    if (!wait_for_file(dir + "/release_holding_right.reached")) {
+        say_go("release_holding_right");
+        rel.join();
+        return;
+    }
+    std::atomic<bool> r_after{false};
+    std::atomic<int> r_rc{-1};
+    std::thread reader([&] {
+        r_rc = check_mixed(c, "/rf", size, 71, 0, 0, 0, false);
+        r_after = std::filesystem::exists(dir + "/release_holding_right.continued");
+    });
+    say_go("release_holding_right");
+    rel.join();
+    reader.join();
+    CHECK_EQ(rel_rc.load(), 0);  // the re-delivered command finds the release rolled forward
+    CHECK_EQ(r_rc.load(), 0);
+    CHECK(r_after.load());
+    // The standby answers the reader's event and the re-delivered release command in either
+    // order (a release of the recalled file releases it again): migrated or premigrated, a
+    // clean journal, and the data right whichever it is.
+    const auto st = state_of(c, "/rf");
+    CHECK(st == FileState::premigrated || st == FileState::migrated);
+    CHECK(record_of(c, "/rf").phase == Phase::none);
+    CHECK_EQ(verify_file(c, "/rf", size, 71), 0);
+    CHECK_STATE("/rf", FileState::premigrated);
+}
+
 // The demo (scripts/demo.sh): four files written, migrated (space released), read back through
 // transparent recall with the right data (the fourth stays migrated); human-readable lines.
 void case_demo(Client& c) {
@@ -773,6 +815,8 @@ int main(int argc, char** argv) {
                 case_partial(c);
             else if (g_case == "race")
                 case_race(c);
+            else if (g_case == "race_failover")
+                case_race_failover(c);
             else if (g_case == "cli") {
                 CHECK_EQ(err_of(c.mkdir("/cli", 0755)), 0);
                 case_cli(c);
