@@ -129,8 +129,8 @@ void Migrator::pause_at(const char* point) {
     const int limit_ms = (env && *env ? std::atoi(env) : 120) * 1000;
     for (int i = 0; i < limit_ms / 10 && !std::filesystem::exists(base + ".go"); ++i)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    // Before going on (so before the right is released): user I/O that completes and then
-    // finds this file completed after the pause.
+    // Written before going on, while the right is still held: a user operation that completed
+    // and then does not find this file completed inside the pause.
     { std::ofstream(base + ".continued") << "1\n"; }
     log("pause point %s: continuing", point);
 }
