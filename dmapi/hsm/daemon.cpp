@@ -127,22 +127,23 @@ void Daemon::set_dispositions() {
 
 void Daemon::recover_journal() {
     int found = 0, fixed = 0;
-    walk_files(*scan_client_, "/", [&](const FileInfo& fi) {
-        const pfs::Handle h = scan_client_->handle_of(fi.attr);
-        dm_handle_t dh{};
-        dh.ha_fsid = h.fsid;
-        dh.ha_fid.dm_fid_len = DM_PFS_FID_LEN;
-        dh.ha_fid.dm_fid_ino = h.ino;
-        dh.ha_fid.dm_fid_gen = h.gen;
-        DmFile f(sid_, dh, fi.path);
+    // One inode scan with each file's record (dm_get_bulkall): no namespace walk, and files
+    // without a record cost no further call. The record's path is where the file was when last
+    // archived: for the log only.
+    const int e = scan_records(sid_, [&](const dm_handle_t& h, const std::string& value) {
+        if (value.empty()) return;
         StateRecord r;
-        if (f.get_record(&r) != 0 || r.phase == Phase::none) return;
+        std::string why;
+        if (!decode(value, &r, &why) || r.phase == Phase::none) return;
         ++found;
+        DmFile f(sid_, h, r.path);
         Outcome o = migrator_->recover(f);
         if (o.err == 0) ++fixed;
-        log("journal %s (%s, %s): %s%s", fi.path.c_str(), to_string(r.state), to_string(r.phase),
+        const std::string name = r.path.empty() ? "ino " + std::to_string(f.id().ino) : r.path;
+        log("journal %s (%s, %s): %s%s", name.c_str(), to_string(r.state), to_string(r.phase),
             o.note.c_str(), o.err ? " FAILED" : "");
     });
+    if (e) log("journal recovery: inode scan: %s", std::strerror(e));
     log("journal recovery: %d unfinished steps, %d completed or rolled back", found, fixed);
 }
 
@@ -162,9 +163,9 @@ void Daemon::handle_data_event(dm_eventtype_t type, dm_token_t token, const std:
     }
     int err = 0;
     if (type == DM_EVENT_READ)
-        err = migrator_->on_read(f, static_cast<std::uint64_t>(de.de_offset), de.de_length);
+        err = migrator_->on_read(f, token, static_cast<std::uint64_t>(de.de_offset), de.de_length);
     else
-        err = migrator_->on_write(f, type == DM_EVENT_TRUNCATE,
+        err = migrator_->on_write(f, token, type == DM_EVENT_TRUNCATE,
                                   static_cast<std::uint64_t>(de.de_offset));
     if (err)
         log("abort %s ino=%" PRIu64 " errno %d", type == DM_EVENT_READ ? "read" : "write",
@@ -193,28 +194,16 @@ std::uint64_t Daemon::free_space(const FileId* exclude, const char* why) {
     double use = fullest_volume_percent(*scan_client_);
     std::uint64_t freed = 0;
     unsigned files = 0;
-    auto cands = select_candidates(*scan_client_, cfg_);
+    auto cands = select_candidates(sid_, cfg_);
     // Premigrated files first: releasing them needs no copy.
     std::stable_partition(cands.begin(), cands.end(), [&](const FileInfo& fi) {
-        const pfs::Handle h = scan_client_->handle_of(fi.attr);
-        dm_handle_t dh{};
-        dh.ha_fsid = h.fsid;
-        dh.ha_fid.dm_fid_len = DM_PFS_FID_LEN;
-        dh.ha_fid.dm_fid_ino = h.ino;
-        dh.ha_fid.dm_fid_gen = h.gen;
-        DmFile f(sid_, dh);
+        DmFile f(sid_, fi.handle);
         StateRecord r;
         return f.get_record(&r) == 0 && r.state == FileState::premigrated;
     });
     for (const auto& fi : cands) {
-        const pfs::Handle h = scan_client_->handle_of(fi.attr);
-        if (exclude && exclude->ino == h.ino && exclude->gen == h.gen) continue;
-        dm_handle_t dh{};
-        dh.ha_fsid = h.fsid;
-        dh.ha_fid.dm_fid_len = DM_PFS_FID_LEN;
-        dh.ha_fid.dm_fid_ino = h.ino;
-        dh.ha_fid.dm_fid_gen = h.gen;
-        DmFile f(sid_, dh, fi.path);
+        DmFile f(sid_, fi.handle, fi.path);
+        if (exclude && exclude->ino == f.id().ino && exclude->gen == f.id().gen) continue;
         // Space is needed now (a writer may be blocked): no rate limit here.
         Outcome o = migrator_->migrate_unless_busy(f);
         if (o.err) {
@@ -383,17 +372,11 @@ int Daemon::execute(const Command& cmd, const Progress& progress) {
 }
 
 int Daemon::policy_run(const char* why) {
-    auto cands = select_candidates(*scan_client_, cfg_);
+    auto cands = select_candidates(sid_, cfg_);
     int done = 0;
     for (const auto& fi : cands) {
         if (cfg_.max_files_per_run && static_cast<unsigned>(done) >= cfg_.max_files_per_run) break;
-        const pfs::Handle h = scan_client_->handle_of(fi.attr);
-        dm_handle_t dh{};
-        dh.ha_fsid = h.fsid;
-        dh.ha_fid.dm_fid_len = DM_PFS_FID_LEN;
-        dh.ha_fid.dm_fid_ino = h.ino;
-        dh.ha_fid.dm_fid_gen = h.gen;
-        DmFile f(sid_, dh, fi.path);
+        DmFile f(sid_, fi.handle, fi.path);
         Outcome o = migrator_->archive(f, false, limiter_.get());
         if (o.err)
             log("%s policy: archive %s: %s", why, fi.path.c_str(), o.note.c_str());
@@ -548,6 +531,10 @@ int Daemon::run() {
         [this](const FileId& id) { return free_space(&id, "recall needs room"); });
     if (const char* fp = std::getenv("PFS_HSM_FAIL_AT"); fp && *fp && primary_)
         migrator_->set_fail_point(fp);
+    if (const char* dir = std::getenv("PFS_HSM_TEST_DIR"); dir && *dir) {
+        const char* pp = std::getenv("PFS_HSM_PAUSE_AT");
+        migrator_->set_test_hooks(pp ? pp : "", dir);
+    }
     auto opt = pfs::client::ClientOptions::from_env();
     opt.dm_events = false;  // the HSM's own scans must never raise events to itself
     scan_client_ = std::make_unique<pfs::client::Client>(job, opt);

@@ -79,7 +79,8 @@ class Daemon {
     bool primary_ = false;
     std::unique_ptr<ArchiveBackend> backend_;
     std::unique_ptr<Migrator> migrator_;
-    std::unique_ptr<pfs::client::Client> scan_client_;  // namespace walk and statfs only
+    // Volume usage (statfs) for the watermarks only: DMAPI has none; file work is dmapi.h's.
+    std::unique_ptr<pfs::client::Client> scan_client_;
     std::unique_ptr<ThreadPool> event_pool_, command_pool_;
     std::unique_ptr<RateLimiter> limiter_;
     std::mutex free_mu_;  // one space-freeing run at a time

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 
 namespace pfs::hsm {
@@ -144,6 +145,58 @@ dm_ssize_t DmFile::write_invis(const void* buf, std::uint64_t len, std::uint64_t
 
 int DmFile::punch(std::uint64_t off, std::uint64_t len) {
     return rc(dm_punch_hole(sid_, &h_, sizeof h_, DM_NO_TOKEN, static_cast<dm_off_t>(off), len));
+}
+
+int DmFile::set_region_list(const std::vector<dm_region_t>& regions) {
+    std::vector<dm_region_t> r = regions;
+    dm_boolean_t exact = DM_FALSE;
+    return rc(dm_set_region(sid_, &h_, sizeof h_, DM_NO_TOKEN, static_cast<unsigned>(r.size()),
+                            r.empty() ? nullptr : r.data(), &exact));
+}
+
+int DmFile::request_right(dm_token_t token, dm_right_t right, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    auto pause = std::chrono::milliseconds(1);
+    for (;;) {
+        // Without DM_RR_WAIT: a conflicting right held by another DM application's token is
+        // EAGAIN here instead of an unbounded wait; user operations in flight are still waited
+        // for inside the grant (they end on their own).
+        if (dm_request_right(sid_, &h_, sizeof h_, token, 0, right) == 0) return 0;
+        if (errno != EAGAIN) return errno != 0 ? errno : EIO;
+        if (std::chrono::steady_clock::now() >= deadline) return ETIMEDOUT;
+        std::this_thread::sleep_for(pause);
+        pause = std::min(pause * 2, std::chrono::milliseconds(100));
+    }
+}
+
+RightToken::~RightToken() {
+    finish();
+}
+
+RightToken::RightToken(RightToken&& o) noexcept : sid_(o.sid_), tok_(o.tok_), own_(o.own_) {
+    o.tok_ = DM_NO_TOKEN;
+    o.own_ = false;
+}
+
+int RightToken::take(DmFile& f, dm_right_t right) {
+    if (tok_ != DM_NO_TOKEN) {
+        const int e = f.request_right(tok_, right);
+        if (own_ || (e != ESRCH && e != EINVAL)) return e;
+        tok_ = DM_NO_TOKEN;  // a stale event token: hold the right with one of our own
+    }
+    if (dm_create_userevent(sid_, 0, nullptr, &tok_) != 0) {
+        tok_ = DM_NO_TOKEN;
+        return errno != 0 ? errno : EIO;
+    }
+    own_ = true;
+    return f.request_right(tok_, right);
+}
+
+void RightToken::finish() {
+    if (own_ && tok_ != DM_NO_TOKEN)
+        (void)dm_respond_event(sid_, tok_, DM_RESP_CONTINUE, 0, 0, nullptr);
+    if (own_) tok_ = DM_NO_TOKEN;
+    own_ = false;
 }
 
 int DmFile::sync() {

@@ -1,13 +1,17 @@
 // One PFS file as the HSM sees it through dmapi.h: its handle and the few DMAPI calls the
 // migrator makes on it (record attribute, managed regions, invisible I/O, hole punching). Every
-// method returns 0 or an errno. Calls carry DM_NO_TOKEN: DM access rights do not exist on this
-// branch yet; the migrator serialises per-file work itself (file_locks.hpp).
+// method returns 0 or an errno. The data and attribute calls carry DM_NO_TOKEN (the DM
+// application's own calls are not stopped by rights, docs/dmapi-rights.md); the migrator holds
+// DM access rights with a RightToken to keep user reads and writes out while it changes a file
+// (docs/hsm.md "DM access rights"), and serialises its own per-file work with FileLocks.
 #pragma once
 
 #include <dmapi.h>
 
+#include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "state_record.hpp"
 
@@ -24,6 +28,38 @@ struct FileId {
         return a.ino != b.ino ? a.ino < b.ino : a.gen < b.gen;
     }
     friend bool operator==(const FileId&, const FileId&) = default;
+};
+
+class DmFile;
+
+// A DM token that holds access rights for one HSM operation: a dm_create_userevent token of its
+// own, made on first use and answered when the RightToken ends (the answer releases every right
+// it holds), or the token of the event being handled, which the daemon answers (releasing them
+// then). Move-only; one per operation, so migrate's two steps share it: the archive's shared
+// right becomes the release's exclusive one by an upgrade, with no gap in between.
+class RightToken {
+  public:
+    RightToken() = default;
+    explicit RightToken(dm_sessid_t sid, dm_token_t event_token = DM_NO_TOKEN)
+        : sid_(sid), tok_(event_token) {}
+    ~RightToken();
+    RightToken(RightToken&& o) noexcept;
+    RightToken& operator=(RightToken&&) = delete;
+    RightToken(const RightToken&) = delete;
+    RightToken& operator=(const RightToken&) = delete;
+
+    // Takes `right` on `f` (DmFile::request_right). An event token the session no longer has
+    // outstanding (ESRCH/EINVAL: answered, or not yet received again after a takeover) is
+    // replaced by a token of our own.
+    int take(DmFile& f, dm_right_t right);
+    // Answers a token of our own now (releasing its rights); an event's token is left to the
+    // daemon. take() afterwards makes a new token.
+    void finish();
+
+  private:
+    dm_sessid_t sid_ = DM_NO_SESSION;
+    dm_token_t tok_ = DM_NO_TOKEN;
+    bool own_ = false;
 };
 
 class DmFile {
@@ -54,9 +90,18 @@ class DmFile {
     dm_ssize_t read_invis(void* buf, std::uint64_t len, std::uint64_t off);
     dm_ssize_t write_invis(const void* buf, std::uint64_t len, std::uint64_t off);
     int punch(std::uint64_t off, std::uint64_t len);  // len 0 = to the end
+    // Managed regions from explicit ranges (an empty list: none).
+    int set_region_list(const std::vector<dm_region_t>& regions);
     int sync();
     // Allocated bytes in [0, size) (dm_get_allocinfo resident runs).
     int resident_bytes(std::uint64_t* bytes);
+    // dm_request_right on this file for `token`, asked without DM_RR_WAIT and again with a
+    // growing pause while another token holds a conflicting right, at most `limit`:
+    // ETIMEDOUT then (another DM application keeps the file; the HSM step fails cleanly
+    // instead of hanging). Holding shared and asking excl upgrades.
+    int request_right(dm_token_t token, dm_right_t right,
+                      std::chrono::milliseconds limit = std::chrono::seconds(120));
+    dm_handle_t handle() const { return h_; }
 
   private:
     dm_sessid_t sid_ = DM_NO_SESSION;

@@ -8,8 +8,11 @@
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 #include <vector>
 
@@ -78,6 +81,29 @@ std::string errstr(int e) {
     return std::strerror(e);
 }
 
+// The managed regions of a partly recalled file: READ|WRITE|TRUNCATE over each run of blocks
+// not online yet, WRITE|TRUNCATE over each run of recalled ones (a write still recalls the
+// whole file, then marks it dirty), the last run to the end of the file. Reads of recalled
+// blocks then raise no event. Empty when more runs than DM_CONFIG_MAX_MANAGED_REGIONS allows
+// (32): the caller keeps one READ region over the whole file.
+std::vector<dm_region_t> partial_regions(const StateRecord& r) {
+    constexpr std::size_t kMaxRegions = 32;
+    std::vector<dm_region_t> out;
+    const std::size_t n = r.recalled.size();
+    for (std::size_t i = 0; i < n;) {
+        std::size_t j = i;
+        while (j < n && r.recalled[j] == r.recalled[i]) ++j;
+        dm_region_t g{};
+        g.rg_offset = static_cast<dm_off_t>(i * r.block_size);
+        g.rg_size = j == n ? 0 : (j - i) * r.block_size;
+        g.rg_flags = r.recalled[i] ? kRegionsPremigrated : kRegionsMigrated;
+        out.push_back(g);
+        if (out.size() > kMaxRegions) return {};
+        i = j;
+    }
+    return out;
+}
+
 }  // namespace
 
 Migrator::Migrator(dm_sessid_t sid, ArchiveBackend& backend, const Config& cfg)
@@ -88,6 +114,30 @@ void Migrator::hit(const char* point) {
     log("fail point %s: SIGKILL", point);
     std::fflush(stdout);
     ::raise(SIGKILL);
+}
+
+void Migrator::pause_at(const char* point) {
+    if (pause_point_.empty() || test_dir_.empty()) return;
+    if (("," + pause_point_ + ",").find("," + std::string(point) + ",") == std::string::npos)
+        return;
+    const std::string base = test_dir_ + "/" + point;
+    { std::ofstream(base + ".reached") << "1\n"; }
+    log("pause point %s: waiting for %s.go", point, base.c_str());
+    // Bounded: a test that never says go (because it checks that nothing completes during
+    // the pause) gets the daemon going again after PFS_HSM_PAUSE_S seconds (default 120).
+    const char* env = std::getenv("PFS_HSM_PAUSE_S");
+    const int limit_ms = (env && *env ? std::atoi(env) : 120) * 1000;
+    for (int i = 0; i < limit_ms / 10 && !std::filesystem::exists(base + ".go"); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Written before going on, while the right is still held: a user operation that completed
+    // and then does not find this file completed inside the pause.
+    { std::ofstream(base + ".continued") << "1\n"; }
+    log("pause point %s: continuing", point);
+}
+
+void Migrator::mark(const char* name) {
+    if (test_dir_.empty()) return;
+    std::ofstream(test_dir_ + "/" + name) << "1\n";
 }
 
 int Migrator::load(DmFile& f, StateRecord* r, bool* has_record) {
@@ -102,15 +152,16 @@ int Migrator::load(DmFile& f, StateRecord* r, bool* has_record) {
 
 Outcome Migrator::archive(DmFile& f, bool dry_run, RateLimiter* limit) {
     FileLocks::Guard g(locks_, f.id());
-    return archive_locked(f, dry_run, limit);
+    RightToken tok(sid_);
+    return archive_locked(f, dry_run, limit, tok);
 }
 
-Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
+Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit, RightToken& tok) {
     StateRecord r;
     bool has = false;
     if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
     if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has);
+        Outcome o = recover_locked(f, r, has, tok);
         if (o.err) return o;
     }
     if (r.state == FileState::premigrated || r.state == FileState::migrated)
@@ -120,6 +171,11 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
     if (int e = f.size(&size)) return fail(e, "stat: " + errstr(e));
     if (dry_run) return Outcome{0, size, "would archive"};
 
+    // DM_RIGHT_SHARED for the whole copy, as Spectrum Protect's premigration copies a file no
+    // one writes meanwhile: user writes and truncates wait until the copy is committed (then,
+    // trapped by the region set below, they mark the file dirty), reads go on. Taken before
+    // the region: a writer waiting for the right holds nothing dm_set_region waits for.
+    if (int e = tok.take(f, DM_RIGHT_SHARED)) return fail(e, "DM right (shared): " + errstr(e));
     const StateRecord before = r;
     const std::string id = make_archive_id(f.id().fsid, f.id().ino, f.id().gen, now_ns());
     auto rollback = [&](int err, const std::string& why) {
@@ -139,6 +195,7 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
     // (dm_set_region returns after writes in flight completed).
     if (int e = f.set_regions(kRegionsPremigrated)) return rollback(e, "region: " + errstr(e));
     hit("archive_after_journal");
+    pause_at("archive_holding_right");
     if (int e = f.size(&size)) return rollback(e, "stat: " + errstr(e));
     std::unique_ptr<ArchiveWriter> w;
     if (int e = backend_.create(id, &w)) return rollback(e, "archive create: " + errstr(e));
@@ -223,15 +280,24 @@ Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit) {
 
 Outcome Migrator::release(DmFile& f, bool dry_run) {
     FileLocks::Guard g(locks_, f.id());
-    return release_locked(f, dry_run);
+    RightToken tok(sid_);
+    return release_locked(f, dry_run, tok);
 }
 
-Outcome Migrator::release_locked(DmFile& f, bool dry_run) {
+Outcome Migrator::release_locked(DmFile& f, bool dry_run, RightToken& tok) {
+    // DM_RIGHT_EXCL from the checks below ("unchanged since archived") through the punch and
+    // the record: no user read or write runs in between, so no byte written after the checks
+    // can be punched away, and no read sees a half-punched file. Users that wait for it find
+    // the READ|WRITE region afterwards and recall. Upgrades migrate()'s shared right in place.
+    if (!dry_run) {
+        if (int e = tok.take(f, DM_RIGHT_EXCL)) return fail(e, "DM right (excl): " + errstr(e));
+        pause_at("release_holding_right");
+    }
     StateRecord r;
     bool has = false;
     if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
     if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has);
+        Outcome o = recover_locked(f, r, has, tok);
         if (o.err) return o;
     }
     bool partly = false;
@@ -247,6 +313,14 @@ Outcome Migrator::release_locked(DmFile& f, bool dry_run) {
     std::uint64_t size = 0;
     if (int e = f.size(&size)) return fail(e, "stat: " + errstr(e));
     if (size != r.size) return fail(ESTALE, "file size differs from its archive copy");
+    // A premigrated file must still trap writes and truncates: without the region a change
+    // could have happened without the dirty mark (another DM application cleared it).
+    if (r.state == FileState::premigrated) {
+        unsigned flags = 0;
+        if (int e = f.get_regions(&flags)) return fail(e, "regions: " + errstr(e));
+        if ((flags & kRegionsPremigrated) != kRegionsPremigrated)
+            return fail(ESTALE, "write region missing: changes since the archive not tracked");
+    }
     std::uint64_t resident = 0;
     (void)f.resident_bytes(&resident);
     if (dry_run) return Outcome{0, resident, "would release"};
@@ -266,10 +340,11 @@ Outcome Migrator::release_locked(DmFile& f, bool dry_run) {
 
 Outcome Migrator::migrate(DmFile& f, bool dry_run, RateLimiter* limit) {
     FileLocks::Guard g(locks_, f.id());
-    Outcome a = archive_locked(f, dry_run, limit);
+    RightToken tok(sid_);  // one token: release upgrades the archive's shared right, no gap
+    Outcome a = archive_locked(f, dry_run, limit, tok);
     if (a.err) return a;
     if (dry_run) return Outcome{0, a.bytes, "would migrate"};
-    Outcome r = release_locked(f, false);
+    Outcome r = release_locked(f, false, tok);
     if (r.err) return r;
     return Outcome{0, r.bytes, r.note == "already released" ? r.note : "migrated"};
 }
@@ -277,24 +352,26 @@ Outcome Migrator::migrate(DmFile& f, bool dry_run, RateLimiter* limit) {
 Outcome Migrator::migrate_unless_busy(DmFile& f) {
     FileLocks::Guard g(locks_, f.id(), true);
     if (!g.owns()) return fail(EBUSY, "busy");
-    Outcome a = archive_locked(f, false, nullptr);
+    RightToken tok(sid_);
+    Outcome a = archive_locked(f, false, nullptr, tok);
     if (a.err) return a;
-    return release_locked(f, false);
+    return release_locked(f, false, tok);
 }
 
 Outcome Migrator::recall(DmFile& f, bool dry_run) {
     FileLocks::Guard g(locks_, f.id());
+    RightToken tok(sid_);
     StateRecord r;
     bool has = false;
     if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
     if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has);
+        Outcome o = recover_locked(f, r, has, tok);
         if (o.err) return o;
     }
     if (r.state != FileState::migrated && r.state != FileState::lost)
         return Outcome{0, 0, "online"};
     if (dry_run) return Outcome{0, r.size, "would recall"};
-    return recall_locked(f, r, 0, 0, true);
+    return recall_locked(f, r, 0, 0, true, tok);
 }
 
 void Migrator::punch_unverified(DmFile& f, const StateRecord& r) {
@@ -341,8 +418,16 @@ Outcome Migrator::recall_sequential(DmFile& f, StateRecord& r) {
 }
 
 Outcome Migrator::recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, std::uint64_t len,
-                                bool whole) {
+                                bool whole, RightToken& tok) {
     const int abort_errno = cfg_.recall_errno;
+    // DM_RIGHT_EXCL while data is written back and the regions and state change: readers and
+    // writers that did not raise an event (or whose event is answered) wait, then see the
+    // whole verified data. The user operation that raised this recall's event is not among
+    // them: it waits for the answer, which releases the right first.
+    if (int e = tok.take(f, DM_RIGHT_EXCL)) {
+        log("recall ino=%" PRIu64 ": DM right (excl): %s", f.id().ino, errstr(e).c_str());
+        return fail(abort_errno, "DM right (excl): " + errstr(e));
+    }
     auto mark_lost = [&](const std::string& why) {
         (void)f.punch(0, 0);  // nothing recalled stays: the region keeps trapping reads
         r.state = FileState::lost;
@@ -489,10 +574,17 @@ Outcome Migrator::recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, st
     bool all = true;
     for (bool b : r.recalled) all &= b;
     if (block != 0 && !all) {
-        // Partly online: the READ region stays (events on the online blocks are answered at
-        // once), the record remembers which blocks were verified.
+        // Partly online: the record remembers which blocks were verified, then the READ region
+        // shrinks to the blocks still offline (record first: a daemon killed in between
+        // leaves the larger region, whose events on online blocks are answered at once). The
+        // exclusive right is still held: no read runs while the regions change.
         r.phase = Phase::none;
         if (int e = f.set_record(r)) return fail(e, "record: " + errstr(e));
+        if (const auto regions = partial_regions(r); !regions.empty()) {
+            if (int e = f.set_region_list(regions))
+                log("recall ino=%" PRIu64 ": shrinking the read region: %s", f.id().ino,
+                    errstr(e).c_str());
+        }
         counters_.recall_bytes += moved;
         return Outcome{0, moved, "recalled in part"};
     }
@@ -508,11 +600,12 @@ Outcome Migrator::recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, st
 
 Outcome Migrator::remove_copy(DmFile& f, bool dry_run) {
     FileLocks::Guard g(locks_, f.id());
+    RightToken tok(sid_);
     StateRecord r;
     bool has = false;
     if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
     if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has);
+        Outcome o = recover_locked(f, r, has, tok);
         if (o.err) return o;
     }
     if (!has || r.archive_id.empty()) return Outcome{0, 0, "no archive copy"};
@@ -522,20 +615,30 @@ Outcome Migrator::remove_copy(DmFile& f, bool dry_run) {
     r.phase = Phase::removing;
     if (int e = f.set_record(r)) return fail(e, "journal: " + errstr(e));
     StateRecord copy = r;
-    return recover_locked(f, copy, true);  // the removal is its own roll-forward
+    return recover_locked(f, copy, true, tok);  // the removal is its own roll-forward
 }
 
 Outcome Migrator::recover(DmFile& f) {
     FileLocks::Guard g(locks_, f.id());
+    RightToken tok(sid_);
     StateRecord r;
     bool has = false;
     if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
     if (r.phase == Phase::none) return Outcome{0, 0, "clean"};
-    return recover_locked(f, r, has);
+    return recover_locked(f, r, has, tok);
 }
 
-Outcome Migrator::recover_locked(DmFile& f, StateRecord& r, bool has_record) {
+Outcome Migrator::recover_locked(DmFile& f, StateRecord& r, bool has_record, RightToken& tok) {
     const Phase was = r.phase;
+    // DM_RIGHT_EXCL: the rights of the step's first run died with its session (or its token's
+    // answer); rolling forward (punch) or back (punch the unverified blocks) must again keep
+    // user I/O out. The record is re-read under the right: it is what the step left.
+    if (r.phase != Phase::none) {
+        if (int e = tok.take(f, DM_RIGHT_EXCL)) return fail(e, "DM right (excl): " + errstr(e));
+        bool has = false;
+        if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
+        has_record = has;
+    }
     switch (r.phase) {
         case Phase::none:
             return Outcome{0, 0, "clean"};
@@ -587,18 +690,20 @@ Outcome Migrator::recover_locked(DmFile& f, StateRecord& r, bool has_record) {
     return Outcome{0, 0, std::string("recovered (") + to_string(was) + ")"};
 }
 
-int Migrator::on_read(DmFile& f, std::uint64_t off, std::uint64_t len) {
+int Migrator::on_read(DmFile& f, dm_token_t token, std::uint64_t off, std::uint64_t len) {
+    mark("read_event");
     FileLocks::Guard g(locks_, f.id());
+    RightToken tok(sid_, token);
     StateRecord r;
     bool has = false;
     if (int e = load(f, &r, &has)) return e == EBADF ? 0 : cfg_.recall_errno;
     if (!has) return 0;  // not ours (a region another application set): let it go
     if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has);
+        Outcome o = recover_locked(f, r, has, tok);
         if (o.err) return cfg_.recall_errno;
     }
     if (r.state == FileState::migrated || r.state == FileState::lost) {
-        Outcome o = recall_locked(f, r, off, len, !cfg_.partial_recall);
+        Outcome o = recall_locked(f, r, off, len, !cfg_.partial_recall, tok);
         if (o.err) return o.err;
         if (o.bytes > 0)
             log("recalled ino=%" PRIu64 " %" PRIu64
@@ -613,14 +718,16 @@ int Migrator::on_read(DmFile& f, std::uint64_t off, std::uint64_t len) {
     return 0;
 }
 
-int Migrator::on_write(DmFile& f, bool truncate, std::uint64_t new_size) {
+int Migrator::on_write(DmFile& f, dm_token_t token, bool truncate, std::uint64_t new_size) {
+    mark("write_event");
     FileLocks::Guard g(locks_, f.id());
+    RightToken tok(sid_, token);
     StateRecord r;
     bool has = false;
     if (int e = load(f, &r, &has)) return e == EBADF ? 0 : cfg_.recall_errno;
     if (!has) return 0;
     if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has);
+        Outcome o = recover_locked(f, r, has, tok);
         if (o.err) return cfg_.recall_errno;
     }
     if (r.state == FileState::migrated || r.state == FileState::lost) {
@@ -630,7 +737,7 @@ int Migrator::on_write(DmFile& f, bool truncate, std::uint64_t new_size) {
             if (int e = f.set_record(r)) return e;
             return f.set_regions(0) == 0 ? 0 : EIO;
         }
-        Outcome o = recall_locked(f, r, 0, 0, true);
+        Outcome o = recall_locked(f, r, 0, 0, true, tok);
         if (o.err) return o.err;
         log("recalled ino=%" PRIu64 " %" PRIu64 " bytes (%s)", f.id().ino, o.bytes,
             truncate ? "truncate" : "write");

@@ -12,6 +12,12 @@
 //   remove:  phase=removing -> delete copy -> no region -> no record  [recovery: roll forward]
 // No file is released without a committed copy whose size matched, and no recalled byte is
 // visible before the whole copy's checksum matched (the READ region stays until then).
+//
+// DM access rights (docs/hsm.md "DM access rights"): archive holds DM_RIGHT_SHARED for its copy
+// (writers wait, readers run), release DM_RIGHT_EXCL from its "unchanged since archived" checks
+// through the punch, recall DM_RIGHT_EXCL while it writes data back and changes regions and
+// state, journal recovery DM_RIGHT_EXCL. Each operation has one RightToken (its own userevent
+// token, or the token of the event it answers); answering the token releases its rights.
 #pragma once
 
 #include <atomic>
@@ -87,6 +93,15 @@ class Migrator {
 
     // PFS_HSM_FAIL_AT (tests): SIGKILL this process when the named step point is reached.
     void set_fail_point(std::string name) { fail_point_ = std::move(name); }
+    // PFS_HSM_PAUSE_AT / PFS_HSM_TEST_DIR (tests): at a point of the comma-separated list
+    // create <dir>/<point>.reached and wait until <dir>/<point>.go exists (at most 120 s; once
+    // it exists every later pass at the point goes straight on), so a test
+    // can run user I/O while the HSM holds a right; mark() creates <dir>/<name> when a data
+    // event arrives (before the file lock), so the test knows its I/O reached the HSM.
+    void set_test_hooks(std::string pause_point, std::string dir) {
+        pause_point_ = std::move(pause_point);
+        test_dir_ = std::move(dir);
+    }
 
     Outcome archive(DmFile& f, bool dry_run, RateLimiter* limit = nullptr);
     Outcome release(DmFile& f, bool dry_run);
@@ -107,8 +122,9 @@ class Migrator {
 
     // Event handlers: 0 = DM_RESP_CONTINUE, else the errno to abort the user's operation with.
     // A read of [off, off+len) (len 0: to the end): with partial_recall only its blocks.
-    int on_read(DmFile& f, std::uint64_t off, std::uint64_t len);
-    int on_write(DmFile& f, bool truncate, std::uint64_t new_size);
+    // `token` is the event's: a recall holds its DM_RIGHT_EXCL with it (released by the answer).
+    int on_read(DmFile& f, dm_token_t token, std::uint64_t off, std::uint64_t len);
+    int on_write(DmFile& f, dm_token_t token, bool truncate, std::uint64_t new_size);
     // A destroy event's copy of the record (return-on-destroy): delete its archive copies.
     void on_destroy(const std::string& record_copy, const FileId& id);
 
@@ -120,17 +136,19 @@ class Migrator {
 
   private:
     int load(DmFile& f, StateRecord* r, bool* has_record);
-    Outcome archive_locked(DmFile& f, bool dry_run, RateLimiter* limit);
-    Outcome release_locked(DmFile& f, bool dry_run);
+    Outcome archive_locked(DmFile& f, bool dry_run, RateLimiter* limit, RightToken& tok);
+    Outcome release_locked(DmFile& f, bool dry_run, RightToken& tok);
     // Recalls the blocks of [off, off+len) that are not online (all of them when `whole`),
     // verifying each against its sum, several blocks in parallel; the file becomes
     // premigrated when every block is online.
     Outcome recall_locked(DmFile& f, StateRecord& r, std::uint64_t off, std::uint64_t len,
-                          bool whole);
+                          bool whole, RightToken& tok);
     Outcome recall_sequential(DmFile& f, StateRecord& r);  // records without block sums
     void punch_unverified(DmFile& f, const StateRecord& r);
-    Outcome recover_locked(DmFile& f, StateRecord& r, bool has_record);
+    Outcome recover_locked(DmFile& f, StateRecord& r, bool has_record, RightToken& tok);
     void hit(const char* point);
+    void pause_at(const char* point);
+    void mark(const char* name);
 
     dm_sessid_t sid_;
     ArchiveBackend& backend_;
@@ -138,6 +156,7 @@ class Migrator {
     FileLocks locks_;
     Counters counters_;
     std::string fail_point_;
+    std::string pause_point_, test_dir_;
     std::function<std::uint64_t(const FileId&)> make_room_;
     std::function<std::vector<dm_sessid_t>()> workers_;
     std::atomic<std::size_t> last_remote_blocks_{0};  // of the latest recall, for the log

@@ -450,8 +450,20 @@ void case_partial(Client& c) {
     }
     read_check((20ull << 20) - 10, 20);  // spans blocks 19 and 20
     CHECK_EQ(data_bytes(c, "/p"), 3u << 20);
-    read_check((10ull << 20) + 500, 1000);  // block 10 again: online already, no copy
+    // Block 10 again: online already, no copy, and no event either (the READ region shrank
+    // to the blocks still offline): the daemon marks every read event it receives before it
+    // answers, so after the read returned a missing marker means none was raised.
+    const std::string marker =
+        std::string(std::getenv("PFS_HSM_TEST_DIR") ? std::getenv("PFS_HSM_TEST_DIR") : "") +
+        "/read_event";
+    CHECK(std::filesystem::exists(marker));
+    std::filesystem::remove(marker);
+    read_check((10ull << 20) + 500, 1000);
     CHECK_EQ(data_bytes(c, "/p"), 3u << 20);
+    CHECK(!std::filesystem::exists(marker));
+    read_check((30ull << 20) + 1, 10);  // an offline block still raises one (and recalls)
+    CHECK(std::filesystem::exists(marker));
+    CHECK_EQ(data_bytes(c, "/p"), 4u << 20);
     (void)c.close(*fd);
     CHECK_EQ(hsm(Verb::state, {"/p"}), 0);
     // A write recalls everything, then marks the file dirty.
@@ -464,6 +476,224 @@ void case_partial(Client& c) {
     }
     CHECK_STATE("/p", FileState::dirty);
     CHECK_EQ(verify_file(c, "/p", size, 51), 0);
+}
+
+// ---- DM access rights (rights_race.sh) -------------------------------------------------------
+
+std::string test_dir() {
+    const char* d = std::getenv("PFS_HSM_TEST_DIR");
+    return d ? d : "";
+}
+
+// Waits for a file the daemon creates at a pause point or on an event; the job's watchdog is
+// the real bound, this one only ends a lost wait with a FAIL line instead of a hang.
+bool wait_for_file(const std::string& path) {
+    for (int i = 0; i < 12000; ++i) {
+        if (std::filesystem::exists(path)) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::printf("HSM-TEST %s FAIL never appeared: %s\n", g_case.c_str(), path.c_str());
+    ++g_failures;
+    return false;
+}
+
+void say_go(const std::string& point) {
+    std::ofstream(test_dir() + "/" + point + ".go") << "go\n";
+}
+
+// Overwrites [off, off+len) with `fill`; 0 or the errno.
+int write_fill(Client& c, const std::string& path, std::uint64_t off, std::uint64_t len,
+               char fill) {
+    auto fd = c.open(path, O_WRONLY);
+    if (!fd) return fd.error();
+    std::vector<char> b(len, fill);
+    auto w = c.pwrite(*fd, b.data(), len, static_cast<std::int64_t>(off));
+    (void)c.close(*fd);
+    if (!w) return w.error();
+    return *w == len ? 0 : EIO;
+}
+
+// Reads the whole file: every byte outside [woff, woff+wlen) is the pattern, every byte inside
+// is the pattern or `fill` (a racing writer's bytes, landed or not); never a hole's zeros.
+// 0, the read's errno, or EILSEQ.
+int check_mixed(Client& c, const std::string& path, std::uint64_t size, unsigned seed,
+                std::uint64_t woff, std::uint64_t wlen, char fill, bool want_fill) {
+    auto fd = c.open(path, O_RDONLY);
+    if (!fd) return fd.error();
+    std::vector<char> buf(size);
+    auto r = c.pread(*fd, buf.data(), size, 0);
+    (void)c.close(*fd);
+    if (!r) return r.error();
+    if (*r != size) return EILSEQ;
+    for (std::uint64_t i = 0; i < size; ++i) {
+        const bool in = i >= woff && i < woff + wlen;
+        const char p = pattern(i, seed);
+        if (!in && buf[i] != p) return EILSEQ;
+        if (in && buf[i] != fill && (want_fill || buf[i] != p)) return EILSEQ;
+    }
+    return 0;
+}
+
+// User I/O racing an archive (the HSM holds DM_RIGHT_SHARED) and a release (DM_RIGHT_EXCL),
+// the daemon paused at each point while it holds the right (PFS_HSM_PAUSE_AT). Ordering, not
+// timing: a read completes while the archive is paused (before this program says go); a write
+// started during either pause completes only after the daemon left the pause (it writes
+// <point>.continued before going on), and so does a read started during the release's pause
+// (no go for that one: the daemon goes on after PFS_HSM_PAUSE_S); afterwards the written
+// bytes are in the file, the file is dirty, the archive copy holds the data from before the
+// write, and the reader that raced the release saw whole data (never the punched hole).
+void case_race(Client& c) {
+    const std::string dir = test_dir();
+    CHECK(!dir.empty());
+    if (dir.empty()) return;
+    const std::uint64_t size = 8ull << 20;
+    const std::uint64_t woff = (1ull << 20) + 100, wlen = 4096;
+
+    // Archive under DM_RIGHT_SHARED.
+    write_file(c, "/ra", size, 61);
+    std::atomic<bool> arch_done{false};
+    std::atomic<int> arch_rc{-1};
+    std::thread arch([&] {
+        arch_rc = hsm(Verb::archive, {"/ra"});
+        arch_done = true;
+    });
+    if (!wait_for_file(dir + "/archive_holding_right.reached")) {
+        say_go("archive_holding_right");
+        arch.join();
+        return;
+    }
+    const auto after = [&](const char* point) {
+        return std::filesystem::exists(dir + "/" + point + ".continued");
+    };
+    // Readers are not stopped by a shared right: this read ends while the archive is paused.
+    CHECK_EQ(verify_file(c, "/ra", size, 61), 0);
+    CHECK(!after("archive_holding_right"));
+    CHECK(!arch_done.load());
+    std::atomic<bool> w_done{false}, w_after{false};
+    std::atomic<int> w_rc{-1};
+    std::thread writer([&] {
+        w_rc = write_fill(c, "/ra", woff, wlen, 'W');
+        w_after = after("archive_holding_right");
+        w_done = true;
+    });
+    wait_for_file(dir + "/write_event");
+    CHECK(!w_done.load());  // the write waits for the archive
+    CHECK(!arch_done.load());
+    say_go("archive_holding_right");
+    arch.join();
+    writer.join();
+    CHECK_EQ(arch_rc.load(), 0);
+    CHECK_EQ(w_rc.load(), 0);
+    CHECK(w_after.load());  // the write landed after the copy
+    CHECK_STATE("/ra", FileState::dirty);
+    CHECK_EQ(check_mixed(c, "/ra", size, 61, woff, wlen, 'W', true), 0);
+    {
+        // The copy was taken before the write landed: the old bytes at the written range.
+        std::ifstream in(archive_path(c, "/ra"), std::ios::binary);
+        std::vector<char> old(wlen);
+        in.seekg(static_cast<std::streamoff>(woff));
+        in.read(old.data(), static_cast<std::streamsize>(wlen));
+        CHECK(in.good());
+        bool same = true;
+        for (std::uint64_t i = 0; i < wlen; ++i)
+            if (old[i] != pattern(woff + i, 61)) same = false;
+        CHECK(same);
+    }
+
+    // Release under DM_RIGHT_EXCL.
+    std::filesystem::remove(dir + "/write_event");
+    write_file(c, "/rb", size, 62);
+    CHECK_EQ(hsm(Verb::archive, {"/rb"}), 0);  // the archive pause point said go already
+    CHECK_STATE("/rb", FileState::premigrated);
+    std::atomic<bool> rel_done{false};
+    std::atomic<int> rel_rc{-1};
+    std::thread rel([&] {
+        rel_rc = hsm(Verb::release, {"/rb"});
+        rel_done = true;
+    });
+    if (!wait_for_file(dir + "/release_holding_right.reached")) {
+        say_go("release_holding_right");
+        rel.join();
+        return;
+    }
+    std::atomic<bool> r_done{false}, r_after{false};
+    std::atomic<int> r_rc{-1};
+    // A reader of the premigrated file raises no event: the exclusive right holds it until the
+    // release is done; it then meets the READ region, recalls, and sees whole data.
+    std::thread reader([&] {
+        r_rc = check_mixed(c, "/rb", size, 62, woff, wlen, 'X', false);
+        r_after = after("release_holding_right");
+        r_done = true;
+    });
+    w_done = false;
+    w_after = false;
+    w_rc = -1;
+    std::thread writer2([&] {
+        w_rc = write_fill(c, "/rb", woff, wlen, 'X');
+        w_after = after("release_holding_right");
+        w_done = true;
+    });
+    wait_for_file(dir + "/write_event");
+    CHECK(!w_done.load());
+    CHECK(!rel_done.load());
+    // No go: the daemon leaves the pause by itself (PFS_HSM_PAUSE_S), so a reader that the
+    // right failed to stop would have completed inside it.
+    rel.join();
+    reader.join();
+    writer2.join();
+    CHECK_EQ(rel_rc.load(), 0);  // released: the write had not landed when it checked
+    CHECK_EQ(r_rc.load(), 0);
+    CHECK_EQ(w_rc.load(), 0);
+    CHECK(r_after.load());  // neither user operation ran inside the release
+    CHECK(w_after.load());
+    // The write recalled the file first, then landed: nothing punched away.
+    CHECK_STATE("/rb", FileState::dirty);
+    CHECK(record_of(c, "/rb").phase == Phase::none);
+    CHECK_EQ(check_mixed(c, "/rb", size, 62, woff, wlen, 'X', true), 0);
+    auto a = c.stat("/rb");
+    if (a) std::printf("HSM-TEST %s ino %llu\n", g_case.c_str(), (unsigned long long)a->ino);
+}
+
+// The holder is SIGKILLed while it holds a release's exclusive right (after the READ region,
+// before the punch: PFS_HSM_FAIL_AT=release_after_region) with a reader of the premigrated
+// file waiting for that right. The right dies with the rank; the reader then meets the READ
+// region and its event waits for the standby, which rolls the release forward and recalls:
+// the reader sees whole data (never the hole), completes only after the pause, and the
+// journal ends clean.
+void case_race_failover(Client& c) {
+    const std::string dir = test_dir();
+    CHECK(!dir.empty());
+    if (dir.empty()) return;
+    const std::uint64_t size = 8ull << 20;
+    write_file(c, "/rf", size, 71);
+    CHECK_EQ(hsm(Verb::archive, {"/rf"}), 0);
+    std::atomic<int> rel_rc{-1};
+    std::thread rel([&] { rel_rc = hsm(Verb::release, {"/rf"}); });
+    if (!wait_for_file(dir + "/release_holding_right.reached")) {
+        say_go("release_holding_right");
+        rel.join();
+        return;
+    }
+    std::atomic<bool> r_after{false};
+    std::atomic<int> r_rc{-1};
+    std::thread reader([&] {
+        r_rc = check_mixed(c, "/rf", size, 71, 0, 0, 0, false);
+        r_after = std::filesystem::exists(dir + "/release_holding_right.continued");
+    });
+    say_go("release_holding_right");
+    rel.join();
+    reader.join();
+    CHECK_EQ(rel_rc.load(), 0);  // the re-delivered command finds the release rolled forward
+    CHECK_EQ(r_rc.load(), 0);
+    CHECK(r_after.load());
+    // The standby answers the reader's event and the re-delivered release command in either
+    // order (a release of the recalled file releases it again): migrated or premigrated, a
+    // clean journal, and the data right whichever it is.
+    const auto st = state_of(c, "/rf");
+    CHECK(st == FileState::premigrated || st == FileState::migrated);
+    CHECK(record_of(c, "/rf").phase == Phase::none);
+    CHECK_EQ(verify_file(c, "/rf", size, 71), 0);
+    CHECK_STATE("/rf", FileState::premigrated);
 }
 
 // The demo (scripts/demo.sh): four files written, migrated (space released), read back through
@@ -583,6 +813,10 @@ int main(int argc, char** argv) {
                 case_demo(c);
             else if (g_case == "partial")
                 case_partial(c);
+            else if (g_case == "race")
+                case_race(c);
+            else if (g_case == "race_failover")
+                case_race_failover(c);
             else if (g_case == "cli") {
                 CHECK_EQ(err_of(c.mkdir("/cli", 0755)), 0);
                 case_cli(c);
