@@ -27,6 +27,7 @@
 
 #include "commands.hpp"
 #include "dmapi/events/events.hpp"
+#include "in_job.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/client/client.hpp"
 #include "state_record.hpp"
@@ -50,28 +51,8 @@ double secs(clk::time_point a, clk::time_point b) {
     mpi_tools::Job::get().finish(1);
 }
 
-dm_sessid_t find_session(const std::string& name) {
-    for (int i = 0; i < 600; ++i) {
-        dm_sessid_t sids[64];
-        unsigned n = 0;
-        if (dm_getall_sessions(64, sids, &n) == 0)
-            for (unsigned k = 0; k < n; ++k) {
-                char info[DM_SESSION_INFO_LEN];
-                std::size_t rlen = 0;
-                if (dm_query_session(sids[k], sizeof info, info, &rlen) == 0 && name == info)
-                    return sids[k];
-            }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return DM_NO_SESSION;
-}
-
 int hsm(Verb v, const std::vector<std::string>& paths) {
-    Command c;
-    c.verb = v;
-    c.paths = paths;
-    std::string t = encode(c);
-    return dm_send_msg(g_sid, DM_MSGTYPE_SYNC, t.size(), t.data()) == 0 ? 0 : errno;
+    return pfs::hsm::send_command(g_sid, v, paths);
 }
 
 void write_file(Client& c, const std::string& path, std::uint64_t bytes, char fill) {
@@ -178,7 +159,7 @@ int main(int argc, char** argv) {
             reps = static_cast<int>(v);
     }
     dmapi::events::start(job);
-    g_sid = find_session("pfs-hsm");
+    g_sid = pfs::hsm::find_session("pfs-hsm");
     if (g_sid == DM_NO_SESSION) die("no HSM session");
     Client c(job);
     if (c.connect_error()) die("connect");

@@ -28,6 +28,7 @@
 #include "commands.hpp"
 #include "config.hpp"
 #include "daemon.hpp"
+#include "in_job.hpp"
 #include "log.hpp"
 #include "mpi_tools/job.hpp"
 
@@ -181,28 +182,14 @@ int socket_client(const std::string& sock, const Command& cmd, bool quiet, int t
 // On a compute rank of the job: the command as a synchronous user message to the session.
 [[noreturn]] void in_job_client(const Command& cmd) {
     const Config cfg = load_config_or_exit();
-    dm_sessid_t sid = DM_NO_SESSION;
-    for (int i = 0; i < 600 && sid == DM_NO_SESSION; ++i) {  // up to 60 s for the daemon
-        dm_sessid_t sids[256];
-        unsigned n = 0;
-        if (dm_getall_sessions(256, sids, &n) == 0)
-            for (unsigned k = 0; k < n; ++k) {
-                char info[DM_SESSION_INFO_LEN];
-                std::size_t rlen = 0;
-                if (dm_query_session(sids[k], sizeof info, info, &rlen) == 0 &&
-                    cfg.session_name == info)
-                    sid = sids[k];
-            }
-        if (sid == DM_NO_SESSION) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
+    const dm_sessid_t sid = find_session(cfg.session_name);  // up to 60 s for the daemon
     if (sid == DM_NO_SESSION) {
         std::fprintf(stderr, "pfs-hsm: no HSM session '%s' in this job\n",
                      cfg.session_name.c_str());
         std::exit(3);
     }
-    std::string text = encode(cmd);
-    if (dm_send_msg(sid, DM_MSGTYPE_SYNC, text.size(), text.data()) != 0) {
-        std::fprintf(stderr, "pfs-hsm: %s: %s\n", to_string(cmd.verb), std::strerror(errno));
+    if (int e = send_command(sid, cmd.verb, cmd.paths)) {
+        std::fprintf(stderr, "pfs-hsm: %s: %s\n", to_string(cmd.verb), std::strerror(e));
         std::exit(1);
     }
     std::printf("pfs-hsm: %s done (%zu paths; details in the daemon's log)\n", to_string(cmd.verb),

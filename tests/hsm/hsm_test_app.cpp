@@ -21,6 +21,7 @@
 
 #include "commands.hpp"
 #include "dmapi/events/events.hpp"
+#include "in_job.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/client/client.hpp"
 #include "state_record.hpp"
@@ -61,30 +62,9 @@ char pattern(std::uint64_t off, unsigned seed) {
 
 dm_sessid_t g_sid = DM_NO_SESSION;
 
-dm_sessid_t find_session(const std::string& name) {
-    for (int i = 0; i < 600; ++i) {
-        dm_sessid_t sids[64];
-        unsigned n = 0;
-        if (dm_getall_sessions(64, sids, &n) == 0)
-            for (unsigned k = 0; k < n; ++k) {
-                char info[DM_SESSION_INFO_LEN];
-                std::size_t rlen = 0;
-                if (dm_query_session(sids[k], sizeof info, info, &rlen) == 0 && name == info)
-                    return sids[k];
-            }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return DM_NO_SESSION;
-}
-
 // A command to the HSM daemon (a synchronous user message); 0 or the errno it answered.
 int hsm(Verb v, const std::vector<std::string>& paths) {
-    Command c;
-    c.verb = v;
-    c.paths = paths;
-    std::string t = encode(c);
-    if (dm_send_msg(g_sid, DM_MSGTYPE_SYNC, t.size(), t.data()) != 0) return errno;
-    return 0;
+    return pfs::hsm::send_command(g_sid, v, paths);
 }
 
 int err_of(const pfs::Result<void>& r) {
@@ -782,8 +762,8 @@ int main(int argc, char** argv) {
     for (int i = 1; i + 1 < argc; ++i)
         if (std::strcmp(argv[i], "--case") == 0) g_case = argv[i + 1];
     dmapi::events::start(job);
-    g_sid = find_session(std::getenv("PFS_HSM_SESSION_NAME") ? std::getenv("PFS_HSM_SESSION_NAME")
-                                                             : "pfs-hsm");
+    g_sid = pfs::hsm::find_session(
+        std::getenv("PFS_HSM_SESSION_NAME") ? std::getenv("PFS_HSM_SESSION_NAME") : "pfs-hsm");
     CHECK(g_sid != DM_NO_SESSION);
     {
         Client c(job);
