@@ -16,9 +16,9 @@ namespace mpi_tools {
 
 bool Job::volumes_adoptable(int r) const {
     if (!cfg_.volume_adoption || layout_.plain) return false;
-    // In a DMAPI job the first meta rank is also the DMAPI session manager, which has no
-    // failover: its death still ends the job.
-    if (layout_.role_of(r) == Role::meta && layout_.count_of(Role::dm) > 0) return false;
+    // In a DMAPI job the first meta rank is also the DMAPI session manager: that duty moves to
+    // the lowest live meta rank, else the lowest live rank (dmapi::core::Node::manager), from
+    // the session table every rank holds a replica of (claims 9, 10).
     std::vector<int> live;
     for (int m : ft_->members())
         if (!ft_->is_failed(m)) live.push_back(m);
@@ -60,8 +60,7 @@ void Job::recovery_loop() {
         // shrink() agrees and repeats while members fail during its validation.
         const ft::Decision d = ft_->shrink();
         const auto members = ft_->members();
-        const double ms =
-            std::chrono::duration<double, std::milli>(ft::Clock::now() - t0).count();
+        const double ms = std::chrono::duration<double, std::milli>(ft::Clock::now() - t0).count();
         recoveries_++;
         if (leader() == rank_) {
             std::string failed;

@@ -124,6 +124,14 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
                                   cache->invalidate(q->ino,
                                                     [r] { r.reply(encode(StatusResp{0})); });
                               });
+    // A new epoch may have moved the metadata volume to another rank, whose DM state service
+    // knows nothing of who caches what (nor of the rights, lost with the old rank): forget
+    // everything cached, so that every later operation fetches (and registers) again. Weak: the
+    // job outlives this client.
+    if (opt_.dm_events)
+        job.on_recovered([weak = std::weak_ptr<DmCache>(dm_cache_)](const std::vector<int>&) {
+            if (auto cache = weak.lock()) cache->invalidate_all();
+        });
     info_.data_servers = num_servers_;
     if (auto sb = meta::Superblock::load(job.root())) {
         info_.fsid = sb->fsid;
@@ -514,8 +522,7 @@ Result<std::vector<VolumeInfo>> Client::statfs() {
             auto r = decode_reply<StatfsResp>(frame);
             if (r.err != 0) return r.err;
             out[i] = VolumeInfo{static_cast<std::uint32_t>(i),
-                                impl_->server_of(data_rank(static_cast<std::uint32_t>(i))),
-                                r.stat};
+                                impl_->server_of(data_rank(static_cast<std::uint32_t>(i))), r.stat};
             return 0;
         });
     if (err != 0) return Errno{err};

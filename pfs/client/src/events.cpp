@@ -80,6 +80,13 @@ void DmCache::invalidate(Ino ino, std::function<void()> done) {
     if (done) done();
 }
 
+void DmCache::invalidate_all() {
+    std::lock_guard lk(mu_);
+    ++epoch_;
+    files_.clear();
+    fs_.reset();
+}
+
 void DmPin::release() noexcept {
     if (c_ == nullptr) return;
     std::vector<std::function<void()>> run;

@@ -126,6 +126,8 @@ class DmCache {
     // Drops the inode's entry (ino 0: the file system's state); `done` runs once no pin on the
     // inode is left (at once, or from the last pin's release).
     void invalidate(Ino ino, std::function<void()> done = {});
+    // Drops every entry (after a recovery: the metadata server may be another rank now).
+    void invalidate_all();
     std::uint64_t invalidations() const;
 
   private:
@@ -177,8 +179,9 @@ struct Client::Impl {
     }
 
     // Runs n requests with at most opt.max_inflight outstanding, each with the retry rules.
-    // dest(i) is the home rank of request i's volume; make_frame(i) builds request i; on_reply(i, frame) consumes its reply and returns 0 or an
-    // errno. Returns the first error (every request in flight is still awaited).
+    // dest(i) is the home rank of request i's volume; make_frame(i) builds request i; on_reply(i,
+    // frame) consumes its reply and returns 0 or an errno. Returns the first error (every request
+    // in flight is still awaited).
     int pipeline(std::size_t n, std::uint16_t type, const std::function<int(std::size_t)>& dest,
                  const std::function<Bytes(std::size_t)>& make_frame,
                  const std::function<int(std::size_t, std::span<const std::byte>)>& on_reply);
