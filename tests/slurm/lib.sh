@@ -25,6 +25,30 @@ submit() {
     RC=$?
     cat "$OUT"
 }
+# submit_wait NAME [env VAR=VAL...]: as submit, but with Slurm's own `sbatch --wait` (exits
+# with the job's exit code; polls after 2, 8, 32 s, so it is slower than run-job).
+submit_wait() {
+    local name=$1; shift
+    OUT=$WORK/$name.log
+    JSON=$WORK/$name.json
+    local conf
+    conf=$("$HARNESS" env) && eval "$conf"
+    env PFS_RESULT_JSON="$JSON" "$@" timeout "${PFS_SLURM_JOB_TIMEOUT:-170}" \
+        sbatch --wait -o "$WORK/$name.%j.out" "$JOB" >"$OUT.sbatch" 2>&1
+    RC=$?
+    cat "$OUT.sbatch"
+    cat "$WORK/$name".*.out >"$OUT" 2>/dev/null
+    cat "$OUT"
+}
+# json_check FILE PYTHON-EXPR...: every expression over the dict d must hold.
+json_check() {
+    python3 - "$@" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+for expr in sys.argv[2:]:
+    assert eval(expr, {}, {"d": d}), f"{expr}: {d}"
+PY
+}
 json_ok() {  # json_ok FILE EXPECTED_EXIT_CODE
     python3 - "$1" "$2" <<'PY'
 import json, sys
