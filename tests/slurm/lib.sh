@@ -16,8 +16,12 @@ finish() {
     if ((FAILS)); then echo "$FAILS check(s) failed"; exit 1; fi
     echo "all checks passed"; exit 0
 }
-# submit NAME [env VAR=VAL...]: runs the healthcheck job through the harness; sets RC, OUT, JSON
-submit() {
+# submit NAME [env VAR=VAL...]: submits $JOB (default: the healthcheck job) with Slurm's own
+# `sbatch --wait`, as a user would; sets RC (the job's exit code), OUT (sbatch's and the job's
+# output), JSON. submit_polled does the same through the harness's run-job (submit, then poll
+# scontrol every 0.2 s: faster, for loops by hand).
+submit() { submit_wait "$@"; }
+submit_polled() {
     local name=$1; shift
     OUT=$WORK/$name.log
     JSON=$WORK/$name.json
@@ -25,8 +29,8 @@ submit() {
     RC=$?
     cat "$OUT"
 }
-# submit_wait NAME [env VAR=VAL...]: as submit, but with Slurm's own `sbatch --wait` (exits
-# with the job's exit code; polls after 2, 8, 32 s, so it is slower than run-job).
+# submit_wait NAME [env VAR=VAL...]: `sbatch --wait` (exits with the job's exit code; Slurm
+# polls after 2, 8, 32 s, so it is slower than run-job).
 submit_wait() {
     local name=$1; shift
     OUT=$WORK/$name.log
