@@ -59,7 +59,7 @@ def plot_bandwidth(doc, png, tmp):
         kind = "hsm" if p["access"].startswith("hsm") else p["access"]
         lines.append("set object %d rect from %g, graph 0 to %g, graph 1 back fc rgb %s fs solid 1.0 noborder"
                      % (i, p["begin_s"], p["end_s"], q(PHASE_COLORS.get(kind, "#eeeeee"))))
-        if p["iter"] == 0 or len(ts["phases"]) <= 12:
+        if p["end_s"] - p["begin_s"] > 0.04 * tmax:  # label the phases wide enough
             lines.append("set label %s at %g, graph 0.97 font ',8' textcolor rgb '#555555'"
                          % (q(p["access"]), p["begin_s"]))
     plots = ["%s using 1:2 with steps lw 2 lc rgb '#333333' title 'bandwidth'" % q(data)]
@@ -71,10 +71,11 @@ def plot_bandwidth(doc, png, tmp):
         plots.append("NaN with lines lw 2 dt 2 lc rgb %s title %s" % (q(color), q("%s %.2f s" % (label, m["t_s"]))))
     f = doc.get("failure")
     if f and f.get("killed"):
-        lines.append("set label %s at graph 0.01, graph 0.04 font ',9'" % q(
-            "SIGKILL %s rank %s; detection %.3f s, recovery %.3f s, I/O stall %.3f s, errors %d" % (
-                f.get("victim_role"), f.get("victim_rank"), f["detection_s"] or -1, f["recovery_s"] or -1,
-                f["io_stall_s"] or -1, f["errors"])))
+        sec = lambda v: "n/a" if v is None else "%.3f s" % v
+        lines.append("set label %s at graph 0.01, graph 0.04 font ',9' front" % q(
+            "SIGKILL %s rank %s: detection %s, recovery %s, I/O stall %s, I/O errors %d (retried)" % (
+                f.get("victim_role"), f.get("victim_rank"), sec(f["detection_s"]), sec(f["recovery_s"]),
+                sec(f["io_stall_s"]), f["errors"])))
     lines.append("plot " + ", ".join(plots))
     return run_gnuplot("\n".join(lines) + "\n", png)
 
