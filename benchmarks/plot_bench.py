@@ -98,7 +98,7 @@ def plot_cdf(docs, png, tmp):
             d.get("benchmark"), s["name"], len(s["values"])))))
     lines = ["set terminal " + terminal(), "set output " + q(png), "set title 'latency CDF'",
              "set xlabel 'latency (us, log scale)'", "set ylabel 'fraction of operations'",
-             "set logscale x", "set yrange [0:1.02]", "set key bottom right", "set grid",
+             "set logscale x", "set yrange [0:1.02]", "set key top left opaque", "set grid",
              "plot " + ", ".join(plots)]
     return run_gnuplot("\n".join(lines) + "\n", png)
 

@@ -76,6 +76,7 @@ void build_extras(const Monitor::Summary& s, const FailSpec* spec, const FailInj
     if (spec != nullptr && f != nullptr) {
         json fj = {{"role", spec->role},
                    {"at_s", spec->at_s},
+                   {"after_read", spec->after_read},
                    {"killed", f->killed},
                    {"victim_rank", f->victim},
                    {"victim_role", f->victim_role},
@@ -162,8 +163,12 @@ void print_extras(std::FILE* out, const Report& r) {
                     t("max_stalled_latency_s"));
             if (f["new_session_owner"].get<int>() >= 0)
                 std::fprintf(
-                    out, "  session now on    : rank %d (%lld events queued at takeover)\n",
-                    f["new_session_owner"].get<int>(), f["events_at_takeover"].get<long long>());
+                    out, "  session now on    : rank %d%s\n", f["new_session_owner"].get<int>(),
+                    f["events_at_takeover"].get<long long>() < 0
+                        ? ""
+                        : (" (" + std::to_string(f["events_at_takeover"].get<long long>()) +
+                           " events queued at takeover)")
+                              .c_str());
         }
         std::string by;
         for (const auto& e : f["errors_by_errno"])

@@ -77,12 +77,19 @@ std::optional<FailSpec> parse_fail(const std::string& text, std::string* why) {
         *why = "--fail needs ROLE:SECONDS";
         return std::nullopt;
     }
+    std::string when = text.substr(colon + 1);
+    if (when.starts_with("read+")) {
+        f.after_read = true;
+        when = when.substr(5);
+    }
     try {
         std::size_t pos = 0;
-        f.at_s = std::stod(text.substr(colon + 1), &pos);
-        if (pos != text.size() - colon - 1 || f.at_s < 0) throw std::invalid_argument("");
+        f.at_s = std::stod(when, &pos);
+        if (pos != when.size() || f.at_s < 0 || when[0] == '-' || when[0] == '+')
+            throw std::invalid_argument("");
     } catch (...) {
-        *why = "--fail SECONDS must be a number >= 0, not '" + text.substr(colon + 1) + "'";
+        *why = "--fail SECONDS must be a number >= 0 or read+<number>, not '" +
+               text.substr(colon + 1) + "'";
         return std::nullopt;
     }
     return f;
@@ -108,9 +115,10 @@ FailInjector::~FailInjector() {
     if (thread_.joinable()) thread_.join();
 }
 
-void FailInjector::arm(double t0) {
+void FailInjector::arm(double t0, const Monitor* mon) {
     if (!task0_) return;
     t0_ = t0;
+    mon_ = mon;
     thread_ = std::thread([this] { run(); });
 }
 
@@ -149,8 +157,11 @@ int FailInjector::pick_victim(std::string* why) {
 }
 
 void FailInjector::run() {
-    while (!stop_ && mono_now() - t0_ < spec_.at_s)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    auto due = [&] {
+        const double from = spec_.after_read ? mon_->first_read_begin() : 0;
+        return from >= 0 && mono_now() - t0_ >= from + spec_.at_s;
+    };
+    while (!stop_ && !due()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
     if (stop_) return;
     std::string why;
     const int victim = pick_victim(&why);

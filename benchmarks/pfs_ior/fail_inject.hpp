@@ -1,4 +1,5 @@
 // --fail ROLE:SECONDS: task 0 SIGKILLs one rank of the job SECONDS after the first phase began
+// (ROLE:read+SECONDS: after the first read phase began, e.g. while it waits for a recall)
 // and times what follows (docs/benchmarks.md "Failures and the HSM during a run"):
 //   kill        when the signal was sent
 //   detected    the FT layer's failure callback for the victim on this rank (job.ft())
@@ -25,11 +26,15 @@ class Job;
 
 namespace pfs_ior {
 
+class Monitor;
+
 struct FailSpec {
     std::string role;
     double at_s = 0;
+    bool after_read = false;  // "ROLE:read+S": S seconds after the first read phase began
 };
-// "session:2" -> {session, 2}; nullopt with *why for bad text.
+// "session:2" -> {session, 2}, "session:read+0.1" -> {session, 0.1, after_read};
+// nullopt with *why for bad text.
 std::optional<FailSpec> parse_fail(const std::string& text, std::string* why);
 
 class FailInjector {
@@ -39,8 +44,9 @@ class FailInjector {
     // or "pfs-hsm").
     FailInjector(mpi_tools::Job& job, FailSpec spec, bool task0);
     ~FailInjector();
-    // Task 0: starts the timer thread; t0 is the monitor's (monotonic seconds).
-    void arm(double t0);
+    // Task 0: starts the timer thread; t0 is the monitor's (monotonic seconds), which also
+    // tells when the first read phase began (for "read+S").
+    void arm(double t0, const Monitor* mon);
     // Task 0, after the run: waits (deadline) for detection and recovery when the kill
     // happened, stops the timer otherwise, and returns the times relative to t0 (-1 = never).
     struct Result {
@@ -64,6 +70,7 @@ class FailInjector {
     FailSpec spec_;
     bool task0_;
     double t0_ = 0;
+    const Monitor* mon_ = nullptr;
     std::thread thread_;
     std::atomic<bool> stop_{false};
     std::atomic<int> victim_{-1};

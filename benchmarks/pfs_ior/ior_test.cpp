@@ -136,6 +136,7 @@ PhaseOut run_phase(const Params& p, const TestContext& ctx, Access a, int iter, 
 
     MPI_Barrier(ctx.comm);
     t[0] = now_s();
+    if (a == Access::read && ctx.mon != nullptr && ctx.rank == 0) ctx.mon->read_begins(t[0]);
     auto f = open_file(p, ctx, path, a);
     t[1] = now_s();
     if (p.intra_barriers) MPI_Barrier(ctx.comm);

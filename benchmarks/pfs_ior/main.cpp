@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
     MPI_Barrier(app);
     if (monitored) {
         mon.start(app, p.slice_s);
-        if (injector) injector->arm(mon.t0());
+        if (injector) injector->arm(mon.t0(), &mon);
     }
     std::vector<std::string> hsm_files;
     for (int k = 0; k < (p.file_per_proc ? tasks : 1); ++k)

@@ -10,6 +10,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -40,6 +41,12 @@ class Monitor {
     // The first read of a released file took this long (recall) / any other read.
     void first_read(double seconds) { recall_lat_.push_back(seconds); }
     void other_read(double seconds) { read_lat_.push_back(seconds); }
+    // Task 0: a read phase begins now (the first sets first_read_begin, relative; -1 before).
+    void read_begins(double mono) {
+        double none = -1;
+        first_read_begin_.compare_exchange_strong(none, mono - t0_);
+    }
+    double first_read_begin() const { return first_read_begin_.load(); }
     // Rank 0 notes phases (already reduced over the tasks).
     void mark(const std::string& access, int iter, double begin_mono, double end_mono);
 
@@ -73,6 +80,7 @@ class Monitor {
     std::map<int, std::uint64_t> errnos_;
     std::vector<double> recall_lat_, read_lat_;
     std::vector<PhaseMark> phases_;
+    std::atomic<double> first_read_begin_{-1};
 };
 
 // p in [0, 1] of sorted values (nearest rank); 0 when empty.

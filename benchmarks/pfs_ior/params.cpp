@@ -111,8 +111,8 @@ std::optional<Params> parse_params(int argc, char** argv, int* exit_code, std::s
     double slice_ms = 100;
     cli.add_option("--fail", p.fail,
                    "ROLE:SECONDS: SIGKILL a data, meta, session (the dm rank holding the HSM's "
-                   "session) or dm rank SECONDS after the first phase began; I/O errors are "
-                   "counted and retried");
+                   "session) or dm rank SECONDS after the first phase began (read+SECONDS: "
+                   "after the first read phase began); I/O errors are counted and retried");
     cli.add_option("--hsm", p.hsm_policy,
                    "POLICY: drive pfs-hsm during the run: release-after-write (migrate after "
                    "each write phase, the read phase recalls) or archive-after-write");

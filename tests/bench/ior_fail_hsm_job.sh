@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # pfs-ior --fail and --hsm in real PFS jobs (real SIGKILL, real pfs-hsm on dm ranks):
-#   1. --fail data:1: a data rank is SIGKILLed 1 s in; the job survives (volume adoption), -W and
-#      -R verify every byte, the report has the failure (kill, detection, recovery) and the
-#      bandwidth time series, the JSON validates, plot_bench.py draws the PNG;
+#   1. --fail data:read+0.05: a data rank is SIGKILLed 0.05 s into the first read phase; the job
+#      survives (volume adoption), -W and -R verify every byte, the report has the failure
+#      (kill, detection, recovery) and the bandwidth time series, the JSON validates,
+#      plot_bench.py draws the PNG;
 #   2. --hsm release-after-write --fail session:2: pfs-hsm migrates the files after each write
 #      phase, the read phases wait for the recalls, and the dm rank holding the HSM's session is
 #      SIGKILLed 2 s in: a standby takes the session over, the data verifies, recalls are
@@ -50,15 +51,15 @@ check_png() {
 # 1. a data rank dies
 mkfs --meta 1 --data 3
 run_job --meta 1 --data 3 --compute 2 -- "$IOR" -a NATIVE -F -W -R -b 8m -t 1m -i 6 -d 0.5 \
-    -o /ior/f --fail data:1 -O summaryFile="$WORK/data.json"
-expect_rc 0 "--fail data:1"
-check_output "--fail data:1 output" "$OUT" --apis NATIVE
-expect_out "^Failure injected    : SIGKILL rank 3 \(data, pid [0-9]+\)" "--fail data:1 report"
-expect_out "^  recovered         : " "--fail data:1 recovery line"
-$VALIDATE "$WORK/data.json" >> "$OUT" 2>&1 || fail "--fail data:1 JSON does not validate"
+    -o /ior/f --fail data:read+0.05 -O summaryFile="$WORK/data.json"
+expect_rc 0 "--fail data:read+0.05"
+check_output "--fail data output" "$OUT" --apis NATIVE
+expect_out "^Failure injected    : SIGKILL rank 3 \(data, pid [0-9]+\)" "--fail data report"
+expect_out "^  recovered         : " "--fail data recovery line"
+$VALIDATE "$WORK/data.json" >> "$OUT" 2>&1 || fail "--fail data JSON does not validate"
 check_fail_json "$WORK/data.json" data data
-check_png "$WORK/data.json" "--fail data:1"
-echo "PASS: --fail data:1: killed, detected, adopted, data verified, JSON, PNG (${ELAPSED}s)"
+check_png "$WORK/data.json" "--fail data"
+echo "PASS: --fail data:read+0.05: killed, detected, adopted, data verified, JSON, PNG (${ELAPSED}s)"
 
 # 2. the HSM's session rank dies while the HSM migrates and recalls
 mkfs --meta 1 --data 2 --force
@@ -84,7 +85,7 @@ check_png "$WORK/hsm.json" "--hsm --fail session"
 echo "PASS: --hsm release-after-write --fail session:2: failover, recalls, data verified (${ELAPSED}s)"
 
 # 3. bad options
-for args in "--fail disk:1" "--fail data" "--fail data:-1" "--hsm sometimes" \
+for args in "--fail disk:1" "--fail data" "--fail data:-1" "--fail data:read+x" "--hsm sometimes" \
     "-a POSIX --hsm release-after-write" "--mdtest --fail data:1"; do
     # shellcheck disable=SC2086  # word splitting wanted
     run_job --meta 1 --data 2 --compute 1 -- "$IOR" -a NATIVE $args -o /ior/bad
