@@ -8,7 +8,9 @@
 #      phase, the read phases wait for the recalls, and the dm rank holding the HSM's session is
 #      SIGKILLed 2 s in: a standby takes the session over, the data verifies, recalls are
 #      counted with latencies, the PNG is drawn;
-#   3. bad --fail/--hsm options exit 2 and run nothing.
+#   3. the event and failover benchmarks converted to pfs-bench/1 (bench_convert.py) validate
+#      and plot_bench.py draws the bandwidth, latency CDF and failover PNGs from the three;
+#   4. bad --fail/--hsm options exit 2 and run nothing.
 # No timing is asserted.
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -84,7 +86,38 @@ PY
 check_png "$WORK/hsm.json" "--hsm --fail session"
 echo "PASS: --hsm release-after-write --fail session:2: failover, recalls, data verified (${ELAPSED}s)"
 
-# 3. bad options
+# 3. one format for the three benchmarks: the event benchmark's round trips and the failover
+#    benchmark's rows converted to pfs-bench/1, validated, plotted beside pfs-ior's document
+run_job --plain 2 -- "$BIN/dmapi-event-bench" --iters 200 --warmup 20 --async 2000 \
+    --json "$WORK/ev.json" --samples "$WORK/ev_samples.json"
+expect_rc 0 "dmapi-event-bench --samples"
+python3 "$PFS_SOURCE_DIR/benchmarks/bench_convert.py" event --json "$WORK/ev.json" \
+    --samples "$WORK/ev_samples.json" --out "$WORK/ev_bench.json" >> "$OUT" 2>&1 ||
+    fail "bench_convert.py event"
+python3 "$PFS_SOURCE_DIR/benchmarks/bench_convert.py" failover \
+    --json "$PFS_SOURCE_DIR/benchmarks/results/failover_bench.json" --out "$WORK/fo_bench.json" \
+    >> "$OUT" 2>&1 || fail "bench_convert.py failover"
+$VALIDATE "$WORK/ev_bench.json" "$WORK/fo_bench.json" >> "$OUT" 2>&1 ||
+    fail "converted documents do not validate"
+python3 - "$WORK/ev_bench.json" << 'PY' || fail "event document content"
+import json, sys
+d = json.load(open(sys.argv[1]))
+names = [c["name"] for c in d["latency_cdf"]]
+assert names == ["sync user event RTT", "MPI ping-pong RTT (baseline)"], names
+assert all(len(c["values"]) == 200 for c in d["latency_cdf"]), [len(c["values"]) for c in d["latency_cdf"]]
+assert {r["name"] for r in d["ratios"]} == {"sync event RTT p50", "sync event RTT p99"}, d["ratios"]
+PY
+if command -v gnuplot > /dev/null; then
+    rm -rf "$WORK/plots"
+    $PLOT --out-dir "$WORK/plots" "$WORK/hsm.json" "$WORK/ev_bench.json" "$WORK/fo_bench.json" \
+        >> "$OUT" 2>&1 || fail "plot_bench.py on the three documents"
+    for png in bandwidth latency_cdf failover; do
+        [[ -s $WORK/plots/$png.png ]] || fail "no $png.png"
+    done
+fi
+echo "PASS: event and failover benchmarks in pfs-bench/1, three plots"
+
+# 4. bad options
 for args in "--fail disk:1" "--fail data" "--fail data:-1" "--fail data:read+x" "--hsm sometimes" \
     "-a POSIX --hsm release-after-write" "--mdtest --fail data:1"; do
     # shellcheck disable=SC2086  # word splitting wanted
