@@ -4,6 +4,7 @@
 //   POSIX   open/pwrite/pread on a local directory: the baseline
 //   MPIIO   Open MPI's own MPI-IO on a local directory: the baseline (a later MPI-IO driver for
 //           "pfs:" paths plugs in here)
+//   HDF5    parallel HDF5 over MPI-IO (when built with libhdf5-openmpi; pfs: paths as MPIIO)
 //   DUMMY   no I/O at all; tests the harness (reads return zeros, so -R/-W must fail on it)
 // Every call returns a Status: 0 or a positive errno plus a message naming the call, the path
 // and the error as the API reported it (for MPI-IO the MPI error class string).
@@ -38,6 +39,7 @@ enum class Access { write, read };
 struct OpenHints {
     MPI_Comm comm = MPI_COMM_SELF;
     bool collective = false;
+    std::uint64_t file_bytes = 0;  // the file's data when complete (HDF5 sizes its dataset)
 };
 
 // An open file of one backend; each backend derives its own.
@@ -91,6 +93,9 @@ std::unique_ptr<Backend> make_backend(std::string_view name, mpi_tools::Job& job
 std::unique_ptr<Backend> make_posix_backend();
 std::unique_ptr<Backend> make_mpiio_backend();
 std::unique_ptr<Backend> make_dummy_backend();
+#ifdef PFS_IOR_HDF5
+std::unique_ptr<Backend> make_hdf5_backend();
+#endif
 std::unique_ptr<Backend> make_native_backend(mpi_tools::Job& job, std::string* why);
 
 // "<call> <path>: <strerror(err)>" with err kept.

@@ -108,7 +108,11 @@ std::unique_ptr<Backend> make_native_backend(mpi_tools::Job& job, std::string* w
 }
 
 std::vector<std::string> backend_names() {
+#ifdef PFS_IOR_HDF5
+    return {"NATIVE", "POSIX", "MPIIO", "HDF5", "DUMMY"};
+#else
     return {"NATIVE", "POSIX", "MPIIO", "DUMMY"};
+#endif
 }
 
 std::unique_ptr<Backend> make_backend(std::string_view name, mpi_tools::Job& job,
@@ -117,7 +121,10 @@ std::unique_ptr<Backend> make_backend(std::string_view name, mpi_tools::Job& job
     if (name == "POSIX") return make_posix_backend();
     if (name == "MPIIO") return make_mpiio_backend();
     if (name == "DUMMY") return make_dummy_backend();
-    *why = "unknown API '" + std::string(name) + "' (NATIVE, POSIX, MPIIO or DUMMY)";
+#ifdef PFS_IOR_HDF5
+    if (name == "HDF5") return make_hdf5_backend();
+#endif
+    *why = "unknown API '" + std::string(name) + "'";
     return nullptr;
 }
 

@@ -58,6 +58,7 @@ std::unique_ptr<File> open_file(const Params& p, const TestContext& ctx, const s
     OpenHints h;
     h.comm = p.file_per_proc ? MPI_COMM_SELF : ctx.comm;
     h.collective = p.collective;
+    h.file_bytes = p.file_per_proc ? p.block_size * p.segments : p.aggregate_bytes(ctx.tasks);
     std::unique_ptr<File> f;
     if (a == Access::read) {
         check(ctx.backend->open(path, a, h, &f));
@@ -83,6 +84,36 @@ void remove_files(const Params& p, const TestContext& ctx) {
     MPI_Barrier(ctx.comm);
 }
 
+// One transfer. Normally an error ends the job (IOR's ERR). With a failure injected (--fail)
+// the monitor counts it and the transfer is retried (a write of the same bytes at the same
+// offset, or a read, is idempotent) every 50 ms for up to kRetryDeadline: the I/O a failure
+// interrupts must complete after the recovery, and -W/-R verify what it left.
+constexpr double kRetryDeadline = 120;
+
+void xfer_checked(const TestContext& ctx, File& f, Access a, void* buf, std::size_t n,
+                  std::uint64_t off) {
+    const double first = now_s();
+    for (int tries = 0;; ++tries) {
+        Status s = ctx.backend->xfer(f, a, buf, n, static_cast<std::int64_t>(off));
+        if (s) {
+            if (tries > 0)
+                std::fprintf(stderr,
+                             "pfs-ior: rank %d: transfer at offset %llu done after %d "
+                             "retries (%.3f s)\n",
+                             ctx.rank, static_cast<unsigned long long>(off), tries,
+                             now_s() - first);
+            return;
+        }
+        if (ctx.mon == nullptr || !ctx.mon->retry_errors || now_s() - first > kRetryDeadline)
+            fatal(s.msg);
+        if (tries == 0) ctx.mon->error(s.err);  // counts transfers that failed, not attempts
+        if (tries == 0)
+            std::fprintf(stderr, "pfs-ior: rank %d: %s (retrying every 50 ms)\n", ctx.rank,
+                         s.msg.c_str());
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
 struct PhaseOut {
     PhaseResult row;
     std::uint64_t done = 0;  // transfers this task completed
@@ -105,6 +136,7 @@ PhaseOut run_phase(const Params& p, const TestContext& ctx, Access a, int iter, 
 
     MPI_Barrier(ctx.comm);
     t[0] = now_s();
+    if (a == Access::read && ctx.mon != nullptr && ctx.rank == 0) ctx.mon->read_begins(t[0]);
     auto f = open_file(p, ctx, path, a);
     t[1] = now_s();
     if (p.intra_barriers) MPI_Barrier(ctx.comm);
@@ -112,9 +144,17 @@ PhaseOut run_phase(const Params& p, const TestContext& ctx, Access a, int iter, 
     for (std::uint64_t k = 0; k < total; ++k) {
         const std::uint64_t off = transfer_offset(p, ctx.tasks, src, k);
         if (a == Access::write) pattern_stamp_buffer(buf.data(), words, ctx.rank, ctx.seed, off);
-        check(
-            ctx.backend->xfer(*f, a, buf.data(), p.transfer_size, static_cast<std::int64_t>(off)));
+        const double x0 = now_s();
+        xfer_checked(ctx, *f, a, buf.data(), p.transfer_size, off);
         if (a == Access::write && p.fsync_per_write) check(ctx.backend->fsync(*f));
+        if (ctx.mon != nullptr) {
+            const double x1 = now_s();
+            ctx.mon->transfer(x0, x1, p.transfer_size);
+            if (a == Access::read && k == 0 && ctx.mon->expect_recall)
+                ctx.mon->first_read(x1 - x0);
+            else if (a == Access::read)
+                ctx.mon->other_read(x1 - x0);
+        }
         ++done;
         if (verify) {
             const double v0 = now_s();
@@ -156,6 +196,9 @@ PhaseOut run_phase(const Params& p, const TestContext& ctx, Access a, int iter, 
     double max_stone = 0;
     MPI_Allreduce(&stone_at, &max_stone, 1, MPI_DOUBLE, MPI_MAX, ctx.comm);
 
+    if (ctx.mon != nullptr && ctx.rank == 0)
+        ctx.mon->mark(a == Access::write ? "write" : "read", iter, min_start[0], max_end[2]);
+
     PhaseOut out;
     out.done = done;
     auto& r = out.row;
@@ -185,8 +228,7 @@ std::uint64_t check_written(const Params& p, const TestContext& ctx, std::uint64
     std::uint64_t wrong = 0, first_bad = 0;
     for (std::uint64_t k = 0; k < done; ++k) {
         const std::uint64_t off = transfer_offset(p, ctx.tasks, ctx.rank, k);
-        check(ctx.backend->xfer(*f, Access::read, buf.data(), p.transfer_size,
-                                static_cast<std::int64_t>(off)));
+        xfer_checked(ctx, *f, Access::read, buf.data(), p.transfer_size, off);
         std::uint64_t fb = 0;
         const std::uint64_t w = pattern_verify(buf.data(), words, ctx.rank, ctx.seed, off, &fb);
         if (w != 0 && wrong == 0) first_bad = fb;
@@ -257,10 +299,12 @@ void run_iteration(const Params& p, const TestContext& ctx, int iter, TestResult
         MPI_Allreduce(&w.done, &min_done, 1, MPI_UINT64_T, MPI_MIN, ctx.comm);
         if (w.row.stonewalled) limit = min_done;
         out->phases.push_back(w.row);
+        if (ctx.after_write) ctx.after_write(iter);
     }
     if (p.read) {
         PhaseOut r = run_phase(p, ctx, Access::read, iter, limit, p.check_read);
         out->phases.push_back(r.row);
+        if (ctx.mon != nullptr) ctx.mon->expect_recall = false;
     }
     if (!p.keep) remove_files(p, ctx);
 }

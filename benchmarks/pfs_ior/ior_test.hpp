@@ -4,9 +4,11 @@
 
 #include <mpi.h>
 
+#include <functional>
 #include <string>
 
 #include "aiori.hpp"
+#include "monitor.hpp"
 #include "params.hpp"
 #include "results.hpp"
 
@@ -19,6 +21,10 @@ struct TestContext {
     Backend* backend = nullptr;
     std::string path;        // the test file (shared) or the prefix of the per-task files (-F)
     std::uint32_t seed = 0;  // the pattern signature every task uses (-G or the start time)
+    // The measured test only (--fail, --hsm): what monitor.hpp records, and a collective hook
+    // run after each complete write phase (and its -W check), before the read phase.
+    Monitor* mon = nullptr;
+    std::function<void(int iter)> after_write;
 };
 
 // Runs repetition `iter` of the test: write and/or read phase as Params say, appends the rows

@@ -2,6 +2,7 @@
 // MPIIO baselines on a local directory) or of a plain job (POSIX, MPIIO, DUMMY). Usage and
 // output: docs/benchmarks.md. Exit codes: 0 success, 1 I/O error, verification failure or wrong
 // file size, 2 bad options (one "pfs-ior: error: ..." line, nothing run).
+#include <dmapi.h>
 #include <mpi.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -13,13 +14,19 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "aiori.hpp"
 #include "dmapi/events/events.hpp"
+#include "extras.hpp"
+#include "fail_inject.hpp"
+#include "hsm_driver.hpp"
 #include "ior_test.hpp"
 #include "mdtest.hpp"
+#include "monitor.hpp"
 #include "mpi_tools/job.hpp"
 #include "report.hpp"
 
@@ -103,6 +110,14 @@ void on_fatal(const std::string& message) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // --hsm talks to pfs-hsm through dmapi.h, whose service must start before the job does
+    // (libdmapi then makes the Job; docs/hsm.md).
+    for (int i = 1; i < argc; ++i)
+        if (std::strcmp(argv[i], "--hsm") == 0 || std::strncmp(argv[i], "--hsm=", 6) == 0) {
+            char* version = nullptr;
+            if (dm_init_service(&version) != 0) std::perror("pfs-ior: dm_init_service");
+            break;
+        }
     auto& job = mpi_tools::Job::init(&argc, &argv);
     // In a DMAPI job (dm ranks) the PFS client raises events, so runs measure migration active.
     dmapi::events::start(job);
@@ -126,8 +141,13 @@ int main(int argc, char** argv) {
         std::fflush(nullptr);
         job.finish(2);
     };
-    if (p.mdtest && p.api == "MPIIO")
+    if (p.mdtest && (p.api == "MPIIO" || p.api == "HDF5"))
         usage_error("--mdtest runs NATIVE, POSIX or DUMMY (MPI-IO has no namespace calls)");
+
+    if (!p.fail.empty() && job.layout().plain)
+        usage_error("--fail needs a PFS job (pfs-run --meta M --data D ...)");
+    if (!p.hsm_policy.empty() && job.layout().count_of(mpi_tools::Role::dm) == 0)
+        usage_error("--hsm needs dm ranks running pfs-hsm (pfs-run --dm N --dm-app pfs-hsm)");
 
     Report report;
     const std::time_t began = std::time(nullptr);
@@ -157,6 +177,28 @@ int main(int argc, char** argv) {
         if (!p.mdtest) {
             baselines.push_back(make_mpiio_backend());
             specs.push_back({baselines.back().get(), base + ".mpiio", "baseline"});
+        }
+    }
+
+    // ---- --fail / --hsm: the measured test is monitored --------------------------------------
+    const bool monitored = !p.fail.empty() || !p.hsm_policy.empty();
+    Monitor mon;
+    mon.retry_errors = !p.fail.empty();
+    std::optional<FailSpec> fail_spec;
+    std::unique_ptr<FailInjector> injector;
+    if (!p.fail.empty()) {
+        std::string ignored;
+        fail_spec = parse_fail(p.fail, &ignored);
+        injector = std::make_unique<FailInjector>(job, *fail_spec, rank == 0);
+    }
+    std::unique_ptr<HsmDriver> hsm;
+    if (!p.hsm_policy.empty()) {
+        hsm = std::make_unique<HsmDriver>(p.hsm_policy, rank == 0);
+        std::string hwhy;
+        if (!hsm->connect(app, &hwhy)) {
+            if (rank == 0) std::fprintf(stderr, "pfs-ior: error: %s\n", hwhy.c_str());
+            std::fflush(nullptr);
+            job.finish(1);
         }
     }
 
@@ -190,11 +232,23 @@ int main(int argc, char** argv) {
         }
     }
     MPI_Barrier(app);
+    if (monitored) {
+        mon.start(app, p.slice_s);
+        if (injector) injector->arm(mon.t0(), &mon);
+    }
+    std::vector<std::string> hsm_files;
+    for (int k = 0; k < (p.file_per_proc ? tasks : 1); ++k)
+        hsm_files.push_back(task_file(p, p.test_file, k));
     for (int iter = 0; iter < p.repetitions; ++iter) {
         if (iter > 0 && p.inter_delay_s > 0)
             std::this_thread::sleep_for(std::chrono::duration<double>(p.inter_delay_s));
         for (std::size_t i = 0; i < specs.size(); ++i) {
             TestContext ctx{app, rank, tasks, specs[i].backend, specs[i].path, seed};
+            if (monitored && i == 0) {
+                ctx.mon = &mon;
+                if (hsm)
+                    ctx.after_write = [&](int it) { hsm->after_write(app, it, hsm_files, &mon); };
+            }
             if (p.mdtest) {
                 run_md_iteration(p, ctx, iter, &report.md[i]);
             } else {
@@ -202,6 +256,29 @@ int main(int argc, char** argv) {
                 run_iteration(p, ctx, iter, &report.tests[i]);
             }
         }
+    }
+    if (monitored) {
+        FailInjector::Result fr;
+        if (injector) fr = injector->finish();
+        const auto summary = mon.reduce(app, fr.kill, fr.detected);
+        if (rank == 0) {
+            build_extras(summary, fail_spec ? &*fail_spec : nullptr, injector ? &fr : nullptr,
+                         hsm.get(), &report);
+            if (injector && !fr.killed)
+                report.errors.push_back("--fail " + p.fail + ": no rank was killed (" +
+                                        (fr.note.empty() ? "the run ended first" : fr.note) + ")");
+            if (injector && fr.killed && (fr.detected < 0 || fr.recovered < 0))
+                report.errors.push_back(
+                    "--fail " + p.fail + ": " +
+                    (fr.detected < 0 ? "the failure was not detected" : "no recovery seen") +
+                    " within 60 s");
+        }
+        if (hsm)
+            for (const auto& round : hsm->rounds())
+                if (round.rc != 0 && rank == 0)
+                    report.errors.push_back("--hsm " + p.hsm_policy + ": round " +
+                                            std::to_string(round.iter) +
+                                            " failed: " + std::strerror(round.rc));
     }
     const std::time_t finished = std::time(nullptr);
     report.finished = time_text(finished, false);
@@ -236,6 +313,7 @@ int main(int argc, char** argv) {
             if (!report.tests.empty()) print_summary(stdout, report);
             print_md(stdout, report);
             print_ratios(stdout, report);
+            print_extras(stdout, report);
             for (const auto& e : report.errors) std::printf("ERROR: %s\n", e.c_str());
             std::printf("Finished            : %s\n", report.finished.c_str());
         }

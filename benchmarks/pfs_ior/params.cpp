@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "aiori.hpp"
+#include "fail_inject.hpp"
+#include "hsm_driver.hpp"
 
 namespace pfs_ior {
 
@@ -73,7 +75,8 @@ std::optional<Params> parse_params(int argc, char** argv, int* exit_code, std::s
     cli.get_formatter()->column_width(28);
     std::string block = "1m", xfer = "256k";
     std::vector<std::string> extra;
-    cli.add_option("-a", p.api, "API: NATIVE, POSIX, MPIIO, DUMMY (default POSIX)");
+    cli.add_option("-a", p.api,
+                   "API: NATIVE, POSIX, MPIIO, HDF5 (if built), DUMMY (default POSIX)");
     cli.add_option("-b", block, "block size per task per segment, k/m/g suffix (default 1m)");
     cli.add_option("-t", xfer, "transfer size, k/m/g suffix (default 256k)");
     cli.add_option("-s", p.segments, "segments (default 1)");
@@ -105,6 +108,16 @@ std::optional<Params> parse_params(int argc, char** argv, int* exit_code, std::s
     cli.add_flag("--mdtest", p.mdtest, "metadata mode: create, stat, unlink rates");
     cli.add_option("-n", p.md_items, "--mdtest: files per task (default 1000)");
     cli.add_flag("-u", p.md_unique_dir, "--mdtest: a directory per task");
+    double slice_ms = 100;
+    cli.add_option("--fail", p.fail,
+                   "ROLE:SECONDS: SIGKILL a data, meta, session (the dm rank holding the HSM's "
+                   "session) or dm rank SECONDS after the first phase began (read+SECONDS: "
+                   "after the first read phase began); I/O errors are counted and retried");
+    cli.add_option("--hsm", p.hsm_policy,
+                   "POLICY: drive pfs-hsm during the run: release-after-write (migrate after "
+                   "each write phase, the read phase recalls) or archive-after-write");
+    cli.add_option("--slice-ms", slice_ms,
+                   "--fail/--hsm: bandwidth time-series slice in ms (default 100)");
 
     auto fail = [&](const std::string& why) -> std::optional<Params> {
         *exit_code = 2;
@@ -128,7 +141,11 @@ std::optional<Params> parse_params(int argc, char** argv, int* exit_code, std::s
     p.transfer_size = *t;
     bool known = false;
     for (const auto& n : backend_names()) known = known || n == p.api;
-    if (!known) return fail("unknown API -a '" + p.api + "' (NATIVE, POSIX, MPIIO or DUMMY)");
+    if (!known) {
+        std::string names;
+        for (const auto& n : backend_names()) names += (names.empty() ? "" : ", ") + n;
+        return fail("unknown API -a '" + p.api + "' (" + names + ")");
+    }
     if (p.transfer_size % 8 != 0) return fail("transfer size -t must be a multiple of 8 bytes");
     if (p.transfer_size > (1ull << 30)) return fail("transfer size -t must be at most 1g");
     if (p.block_size % p.transfer_size != 0)
@@ -166,6 +183,20 @@ std::optional<Params> parse_params(int argc, char** argv, int* exit_code, std::s
         }
     }
     if (!p.summary_file.empty() && p.summary_format.empty()) p.summary_format = "JSON";
+    if (!p.fail.empty()) {
+        std::string why;
+        if (!parse_fail(p.fail, &why)) return fail(why);
+    }
+    if (!p.hsm_policy.empty() && !HsmDriver::valid_policy(p.hsm_policy))
+        return fail("--hsm POLICY must be release-after-write or archive-after-write, not '" +
+                    p.hsm_policy + "'");
+    if (!p.hsm_policy.empty() && p.api != "NATIVE") return fail("--hsm needs -a NATIVE");
+    if (!p.hsm_policy.empty() && !(p.write && p.read))
+        return fail("--hsm needs the write and the read phase");
+    if (p.mdtest && (!p.fail.empty() || !p.hsm_policy.empty()))
+        return fail("--fail and --hsm are for the bandwidth mode, not --mdtest");
+    if (slice_ms < 1 || slice_ms > 60000) return fail("--slice-ms must be 1..60000");
+    p.slice_s = slice_ms / 1000.0;
     return p;
 }
 

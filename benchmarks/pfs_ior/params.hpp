@@ -40,6 +40,9 @@ struct Params {
     bool mdtest = false;                      // --mdtest: metadata mode
     std::uint64_t md_items = 1000;            // -n files per task (metadata mode)
     bool md_unique_dir = false;               // -u a directory per task (metadata mode)
+    std::string fail;                         // --fail ROLE:SECONDS (fail_inject.hpp)
+    std::string hsm_policy;                   // --hsm POLICY (hsm_driver.hpp)
+    double slice_s = 0.1;                     // --slice-ms: time-series slice (--fail/--hsm)
     std::string command_line;
 
     std::uint64_t aggregate_bytes(int tasks) const {

@@ -375,8 +375,11 @@ nlohmann::json to_json(const Report& r) {
         }
         doc["metadata"].push_back(jm);
     }
+    for (const auto& [k, v] : r.extras.items()) doc[k] = v;
     doc["ratios"] = json::array();
-    for (const auto& x : baseline_ratios(r))
+    auto all_ratios = baseline_ratios(r);
+    all_ratios.insert(all_ratios.end(), r.extra_ratios.begin(), r.extra_ratios.end());
+    for (const auto& x : all_ratios)
         doc["ratios"].push_back({{"name", x.name},
                                  {"unit", x.unit},
                                  {"measured_label", x.measured_label},

@@ -12,16 +12,6 @@
 
 namespace pfs_ior {
 
-struct Report {
-    Params params;
-    JobInfo job;
-    std::string began, finished;  // ctime-like for the text, ISO 8601 in the JSON
-    std::string began_iso, finished_iso;
-    std::vector<TestResult> tests;
-    std::vector<MdResult> md;
-    std::vector<std::string> errors;  // verification failures and size mismatches
-};
-
 // One measured/baseline ratio of mean figures (write MiB/s, file_create ops/s, ...).
 struct Ratio {
     std::string name;  // "write bw_mib_s", "file_create rate"
@@ -30,6 +20,20 @@ struct Ratio {
     double measured = 0, baseline = 0;
     double ratio() const { return baseline > 0 ? measured / baseline : 0; }
 };
+struct Report {
+    Params params;
+    JobInfo job;
+    std::string began, finished;  // ctime-like for the text, ISO 8601 in the JSON
+    std::string began_iso, finished_iso;
+    std::vector<TestResult> tests;
+    std::vector<MdResult> md;
+    std::vector<std::string> errors;  // verification failures and size mismatches
+    // --fail/--hsm: the sections "timeseries", "failure", "hsm", "latency_cdf" (extras.hpp),
+    // merged into the JSON document; their same-run ratios join "ratios".
+    nlohmann::json extras = nlohmann::json::object();
+    std::vector<Ratio> extra_ratios;
+};
+
 std::vector<Ratio> baseline_ratios(const Report& r);
 
 void print_header(std::FILE* out, const Report& r);

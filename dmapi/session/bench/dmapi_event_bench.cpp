@@ -89,6 +89,22 @@ std::vector<double> pingpong(MPI_Comm comm, int me, int iters, int size) {
     return rtt;
 }
 
+// {"mpi_pingpong_us": [...], "sync_rtt_us": [...]}: the raw round trips, in order measured.
+void write_samples(const std::string& path, const std::vector<double>& mpi,
+                   const std::vector<double>& sync) {
+    std::FILE* f = std::fopen(path.c_str(), "w");
+    if (f == nullptr) return;
+    auto arr = [&](const char* k, const std::vector<double>& v, const char* tail) {
+        std::fprintf(f, "\"%s\": [", k);
+        for (std::size_t i = 0; i < v.size(); ++i) std::fprintf(f, "%s%.3f", i ? "," : "", v[i]);
+        std::fprintf(f, "]%s", tail);
+    };
+    std::fprintf(f, "{");
+    arr("mpi_pingpong_us", mpi, ", ");
+    arr("sync_rtt_us", sync, "}\n");
+    std::fclose(f);
+}
+
 struct Result {  // what rank 1 measured and what rank 0's DM thread measured
     Stats mpi, sync;
     double async_source_s = 0, async_dm_s = 0;
@@ -102,13 +118,16 @@ int main(int argc, char** argv) {
     auto& job = mpi_tools::Job::init(&argc, &argv);
     int iters = 2000, warmup = 100, size = 64;
     long long async_n = 100000;
-    std::string json_path;
+    std::string json_path, samples_path;
     CLI::App cli{"dmapi-event-bench"};
     cli.add_option("--iters", iters, "synchronous round trips (and ping-pongs) measured");
     cli.add_option("--warmup", warmup, "round trips before measuring");
     cli.add_option("--async", async_n, "asynchronous events sent");
     cli.add_option("--size", size, "payload bytes per message (<= 3960)");
     cli.add_option("--json", json_path, "write the results here as JSON");
+    cli.add_option("--samples", samples_path,
+                   "rank 1 writes every round trip (us) here as JSON, for latency CDFs "
+                   "(benchmarks/bench_convert.py)");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -190,6 +209,7 @@ int main(int argc, char** argv) {
         n.send_msg(sid, DM_MSGTYPE_SYNC, 3, "end");  // after every async event in the queue
         res.mpi = stats_of(mpi_rtt);
         res.sync = stats_of(rtt);
+        if (!samples_path.empty()) write_samples(samples_path, mpi_rtt, rtt);
         res.async_events = async_n;
         res.busy_retries = static_cast<long long>(n.stats().busy_retries.load());
         res.rss_end_kib = rss_kib();
