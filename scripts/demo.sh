@@ -16,7 +16,11 @@
 #      outstanding; a standby rank takes the session over under the same id, rebuilds its queue
 #      from the sources and answers every event (none lost, none twice);
 #   5. the HSM: files migrated to the archive (PFS space released), read back through
-#      transparent recall (read events answered by pfs-hsm on the dm ranks), data verified.
+#      transparent recall (read events answered by pfs-hsm on the dm ranks), data verified;
+#   6. pfs-ior with --hsm release-after-write and --fail session:read+0.1 (the HSM's session rank
+#      SIGKILLed while reads wait for recalls), the DMAPI event benchmark, and gnuplot PNGs in
+#      demo-root/plots: bandwidth over time with the kill/detection/recovery marked, event
+#      latency CDF, failover time against outstanding events and ranks.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$here/scripts/setup.sh" default >/dev/null
@@ -107,5 +111,28 @@ set +e
 rc5=${PIPESTATUS[0]}
 set -e
 echo "   exit status: $rc5"
-for c in "$rc0" "$rc1" "$rc2" "$rc" "$rc4" "$rc5"; do [[ $c -eq 0 ]] || exit "$c"; done
+
+echo
+echo "== 6. pfs-ior --hsm release-after-write --fail session:read+0.1: files migrated after each write"
+echo "      phase, reads recall them, the HSM's session rank is SIGKILLed during the first read phase;"
+echo "      then the event benchmark, and the plots"
+"$bin/pfs-run" --oversubscribe --mkfs --timeout 240 --root "$root/bench" --run-dir "$root/run-bench" \
+    --meta 1 --data 2 --dm 2 --dm-app "$bin/pfs-hsm" --compute 2 -- \
+    "$bin/pfs-ior" -a NATIVE -F -W -R -b 64m -t 1m -i 3 -o /ior/h --hsm release-after-write \
+    --fail session:read+0.1 -q -O summaryFile="$root/bench-hsm.json" > "$root/bench.log" 2>&1
+rc6=$?
+grep -E "^(write|read) {5,}|fail|recall|HSM .*(took over|created)" "$root/bench.log" | quiet | head -12 \
+    | sed 's/^/   /'
+"$bin/pfs-run" --oversubscribe --timeout 120 --root "$root" --run-dir "$root/run-evbench" --plain 2 -- \
+    "$bin/dmapi-event-bench" --async 20000 --json "$root/ev.json" --samples "$root/ev_samples.json" \
+    > "$root/evbench.log" 2>&1 || rc6=1
+python3 "$here/benchmarks/bench_convert.py" event --json "$root/ev.json" \
+    --samples "$root/ev_samples.json" --out "$root/ev_bench.json" || rc6=1
+python3 "$here/benchmarks/bench_convert.py" failover \
+    --json "$here/benchmarks/results/failover_bench.json" --out "$root/fo_bench.json" || rc6=1
+python3 "$here/benchmarks/plot_bench.py" --out-dir "$root/plots" "$root/bench-hsm.json" \
+    "$root/ev_bench.json" "$root/fo_bench.json" || rc6=1
+ls "$root"/plots/*.png 2>/dev/null | sed 's/^/   plot: /'
+echo "   exit status: $rc6"
+for c in "$rc0" "$rc1" "$rc2" "$rc" "$rc4" "$rc5" "$rc6"; do [[ $c -eq 0 ]] || exit "$c"; done
 exit 0
