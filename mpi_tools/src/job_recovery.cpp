@@ -14,7 +14,7 @@
 
 namespace mpi_tools {
 
-bool Job::volumes_adoptable(int r) const {
+bool Job::volumes_adoptable(int /*dead_rank*/) const {
     if (!cfg_.volume_adoption || layout_.plain) return false;
     // In a DMAPI job the first meta rank is also the DMAPI session manager: that duty moves to
     // the lowest live meta rank, else the lowest live rank (dmapi::core::Node::manager), from
