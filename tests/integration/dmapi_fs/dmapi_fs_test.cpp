@@ -970,21 +970,21 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
     // 5000 after dm_set_fileattr above: see st).
     {
         dm_off_t roff = -1;
-        dm_size_t rlen = 99;
+        dm_size_t hole_len = 99;
         CHECK_EQ(dm_get_fileattr(sid, hp, hl, T, DM_AT_STAT, &st), 0);
         const auto size = static_cast<dm_size_t>(st.dt_size);
-        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 50, &roff, &rlen), 0);
-        CHECK(roff == 100 && rlen == 50);
-        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 0, &roff, &rlen), 0);
-        CHECK(roff == 100 && rlen == 0);  // to the end of the file
-        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, size, &roff, &rlen), 0);
-        CHECK_EQ(rlen, 0u);  // reaches the end: to the end
-        CHECK(fails(dm_probe_hole(sid, hp, hl, T, static_cast<dm_off_t>(size), 1, &roff, &rlen),
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 50, &roff, &hole_len), 0);
+        CHECK(roff == 100 && hole_len == 50);
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, 0, &roff, &hole_len), 0);
+        CHECK(roff == 100 && hole_len == 0);  // to the end of the file
+        CHECK_EQ(dm_probe_hole(sid, hp, hl, T, 100, size, &roff, &hole_len), 0);
+        CHECK_EQ(hole_len, 0u);  // reaches the end: to the end
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, static_cast<dm_off_t>(size), 1, &roff, &hole_len),
                     EINVAL));
-        CHECK(fails(dm_probe_hole(sid, hp, hl, T, -1, 1, &roff, &rlen), EINVAL));
-        CHECK(fails(dm_probe_hole(sid, hp, hl, T, 0, 1, nullptr, &rlen), EFAULT));
-        CHECK(fails(dm_probe_hole(sid, dirh, dirl, T, 0, 1, &roff, &rlen), EINVAL));
-        CHECK(fails(dm_probe_hole(sid, &stale, sizeof stale, T, 0, 1, &roff, &rlen), EBADF));
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, -1, 1, &roff, &hole_len), EINVAL));
+        CHECK(fails(dm_probe_hole(sid, hp, hl, T, 0, 1, nullptr, &hole_len), EFAULT));
+        CHECK(fails(dm_probe_hole(sid, dirh, dirl, T, 0, 1, &roff, &hole_len), EINVAL));
+        CHECK(fails(dm_probe_hole(sid, &stale, sizeof stale, T, 0, 1, &roff, &hole_len), EBADF));
     }
 
     // dm_init_attrloc / dm_get_dirattrs: a directory of 40 files read back in several calls
@@ -1005,12 +1005,12 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
         CHECK(fails(dm_init_attrloc(sid, hp, hl, T, &loc), ENOTDIR));
         CHECK(fails(dm_init_attrloc(sid, dirh, dirl, T, nullptr), EFAULT));
         alignas(8) char small[8];
-        std::size_t need = 0;
-        CHECK(
-            fails(dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, &loc, sizeof small, small, &need),
-                  E2BIG));
-        CHECK(need > sizeof(dm_stat_t));
-        std::vector<std::uint64_t> page(need * 3 / 8 + 1);  // about 3 records per call
+        std::size_t first_need = 0;
+        CHECK(fails(
+            dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, &loc, sizeof small, small, &first_need),
+            E2BIG));
+        CHECK(first_need > sizeof(dm_stat_t));
+        std::vector<std::uint64_t> page(first_need * 3 / 8 + 1);  // about 3 records per call
         std::set<std::string> seen;
         int calls = 0, rc = 1;
         while (rc == 1 && calls < 100) {
@@ -1028,20 +1028,20 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
                 CHECK(name.rfind("e", 0) == 0);
                 CHECK_EQ(p->dt_size, std::stoi(name.substr(1)));
                 CHECK_EQ(p->dt_mode, S_IFREG | 0600);
-                dm_ino_t ino = 0;
+                dm_ino_t rec_ino = 0;
                 CHECK_EQ(dm_handle_to_ino(DM_GET_VALUE(p, dt_handle, void*),
-                                          DM_GET_LEN(p, dt_handle), &ino),
+                                          DM_GET_LEN(p, dt_handle), &rec_ino),
                          0);
-                CHECK_EQ(ino, p->dt_ino);
+                CHECK_EQ(rec_ino, p->dt_ino);
             }
         }
         CHECK_EQ(rc, 0);
         CHECK(calls > 3);
         CHECK_EQ(seen.size(), 40u);
-        CHECK(fails(
-            dm_get_dirattrs(sid, hp, hl, T, DM_AT_STAT, &loc, page.size() * 8, page.data(), &need),
-            EINVAL));  // not a directory
-        CHECK(fails(dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, nullptr, 8, small, &need),
+        CHECK(fails(dm_get_dirattrs(sid, hp, hl, T, DM_AT_STAT, &loc, page.size() * 8, page.data(),
+                                    &first_need),
+                    EINVAL));  // not a directory
+        CHECK(fails(dm_get_dirattrs(sid, dirh, dirl, T, DM_AT_STAT, nullptr, 8, small, &first_need),
                     EFAULT));
     }
 
@@ -1066,11 +1066,11 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
                  p = DM_STEP_TO_NEXT(&p->dx_statinfo, dm_xstat_t*)) {
                 const dm_stat_t& st2 = p->dx_statinfo;
                 CHECK(inos.insert(st2.dt_ino).second);
-                dm_ino_t ino = 0;
+                dm_ino_t rec_ino = 0;
                 CHECK_EQ(dm_handle_to_ino(DM_GET_VALUE(&p->dx_statinfo, dt_handle, void*),
-                                          DM_GET_LEN(&p->dx_statinfo, dt_handle), &ino),
+                                          DM_GET_LEN(&p->dx_statinfo, dt_handle), &rec_ino),
                          0);
-                CHECK_EQ(ino, st2.dt_ino);
+                CHECK_EQ(rec_ino, st2.dt_ino);
                 if ((st2.dt_mode & S_IFMT) == S_IFREG) ++files;
                 if (fa && st2.dt_ino == fa->ino)
                     fvalue.assign(DM_GET_VALUE(p, dx_attrdata, char*), DM_GET_LEN(p, dx_attrdata));
@@ -1095,11 +1095,11 @@ void compute_libdmapi(Client& c, dm_sessid_t sid) {
         CHECK_EQ(
             dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, &loc, big.size() * 8, big.data(), &used),
             0);
-        std::size_t n = 0;
+        std::size_t records = 0;
         for (auto* p = reinterpret_cast<dm_stat_t*>(big.data()); p != nullptr;
              p = DM_STEP_TO_NEXT(p, dm_stat_t*))
-            ++n;
-        CHECK_EQ(n, inos.size());
+            ++records;
+        CHECK_EQ(records, inos.size());
         alignas(8) char tiny[16];
         loc = 0;
         CHECK(fails(dm_get_bulkattr(sid, fsp, fsl, T, DM_AT_STAT, &loc, sizeof tiny, tiny, &used),
