@@ -161,6 +161,33 @@ PFS_RUN_DIR=$RUN timeout 30 "$PFS" ls / > "$OUT" 2>&1 || fail "PFS_RUN_DIR: exit
 has '^a$'
 echo "PASS: errors (exit 1 with errno names, exit 2 for usage and no job)"
 
+# The protocol from a raw client: a malformed request gets EBADMSG; a copy into the PFS whose
+# sender dies mid-stream leaves no file behind.
+python3 - "$RUN/pfs/pfs.sock" > "$OUT" 2>&1 << 'PY' || fail "raw protocol client"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"this is not json\n")
+r = json.loads(s.makefile().readline())
+assert r["err"] == 74, r  # EBADMSG
+s.close()
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((json.dumps({"op": "put", "path": "/partial", "size": 10 << 20}) + "\n").encode())
+r = json.loads(s.makefile().readline())
+assert r["err"] == 0, r
+s.sendall(b"x" * (1 << 20))
+s.close()  # 1 of 10 MiB sent
+PY
+gone=0
+for _ in $(seq 150); do
+    cli stat /partial
+    if [[ $RC -eq 1 ]] && grep -q ENOENT "$OUT"; then gone=1; break; fi
+    sleep 0.2
+done
+[[ $gone -eq 1 ]] || fail "the partial copy of a dead sender was not removed"
+echo "PASS: malformed request (EBADMSG), a dead sender's partial copy removed"
+
 # The job ends normally when told to.
 end_job
 [[ $JOBRC -eq 0 ]] || { cat "$JOBOUT"; echo "FAIL: the job exited $JOBRC"; exit 1; }
