@@ -139,6 +139,8 @@ has ENOENT
 expect 1 "cp out of a missing file" cp pfs:/nope "$WORK/x"
 has ENOENT
 [[ ! -e $WORK/x ]] || fail "a failed cp out left a local file"
+expect 1 "cp out into a missing local directory" cp pfs:/a/empty "$WORK/nodir/f"
+has ENOENT
 expect 1 "cp out of a directory" cp pfs:/a "$WORK/x"
 has EISDIR
 expect 1 "cp of a missing local file" cp "$WORK/missing" pfs:/a/f
