@@ -19,6 +19,7 @@
 
 #include "cli_protocol.hpp"
 #include "cli_socket_io.hpp"
+#include "mpi_tools/volume_map.hpp"
 #include "pfs/client/client.hpp"
 
 namespace pfs::server {
@@ -360,6 +361,21 @@ void start_cli_server(mpi_tools::Job& job) {
     // Lives until the process exits, like the rank's stores.
     auto* server = new CliServer(job);
     std::thread([server] { server->run(); }).detach();
+}
+
+void take_over_cli_server(mpi_tools::Job& job) {
+    if (job.run_dir().empty()) return;
+    auto started = std::make_shared<std::atomic<bool>>(false);
+    job.on_recovered([&job, started](const std::vector<int>& members) {
+        // The rank that now serves the metadata volume of a dead first meta rank serves the
+        // command too (run() replaces the dead holder's socket file). Its client is created at
+        // the first request, after the adoption has registered the metadata service here.
+        if (!mpi_tools::VolumeMap(job.layout(), members).serves_meta(job.rank())) return;
+        if (started->exchange(true)) return;
+        std::fprintf(stderr, "pfs-server[%d]: serving the pfs command (%s)\n", job.rank(),
+                     socket_path(job.run_dir()).c_str());
+        start_cli_server(job);
+    });
 }
 
 }  // namespace pfs::server

@@ -15,4 +15,9 @@ namespace pfs::server {
 // cannot be made.
 void start_cli_server(mpi_tools::Job& job);
 
+// On a meta or data rank other than the first meta rank: when a recovery gives this rank the
+// metadata volume (the first meta rank died and this rank adopted meta-0), it starts serving
+// the command in its place. Registers a Job::on_recovered listener: call at start-up.
+void take_over_cli_server(mpi_tools::Job& job);
+
 }  // namespace pfs::server

@@ -10,7 +10,7 @@
 //    replies with the response struct carrying the errno (service.hpp). The rank then serves
 //    until the job's leader shuts the job down.
 //  - The first meta rank also serves the `pfs` command through <run dir>/pfs/pfs.sock
-//    (cli_server.hpp).
+//    (cli_server.hpp); the adopter of its metadata volume takes that over when it dies.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -89,5 +89,8 @@ int main(int argc, char** argv) {
     // Stores and pools live until the process exits (serve_until_shutdown never returns).
     auto* volumes = new pfs::server::VolumeServer(job, load_superblock(job));
     volumes->start();
+    // After start(): its adoption listener runs first, so the metadata volume is served here
+    // before the command's client can exist.
+    if (!cli) pfs::server::take_over_cli_server(job);
     job.serve_until_shutdown();
 }
