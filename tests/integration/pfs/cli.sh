@@ -113,6 +113,24 @@ expect 0 "cp out" cp pfs:/a/d/src.bin "$WORK/short.back"
 cmp "$WORK/short" "$WORK/short.back" || fail "cp over an existing file: not truncated"
 echo "PASS: cp out (cmp), cp into directories, empty file, overwrite"
 
+# Several commands at once (one server thread each, one shared client): 4 copies in, then 4
+# copies out, each compared.
+pids=()
+for i in 1 2 3 4; do
+    head -c $((1 << 20)) /dev/urandom > "$WORK/par$i"
+    timeout -k 5 60 "$PFS" --run-dir "$RUN" cp "$WORK/par$i" pfs:/a/par$i > "$WORK/par$i.out" 2>&1 &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "a parallel cp in failed: $(cat "$WORK"/par?.out)"; done
+pids=()
+for i in 1 2 3 4; do
+    timeout -k 5 60 "$PFS" --run-dir "$RUN" cp pfs:/a/par$i "$WORK/par$i.back" > "$WORK/par$i.out" 2>&1 &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "a parallel cp out failed: $(cat "$WORK"/par?.out)"; done
+for i in 1 2 3 4; do cmp "$WORK/par$i" "$WORK/par$i.back" || fail "parallel copy $i differs"; done
+echo "PASS: 4 parallel copies in and out"
+
 # df sees the data.
 expect 0 "df" df
 awk '/^data-/ && $4 != "0" { n++ } END { exit n == 2 ? 0 : 1 }' "$OUT" ||
