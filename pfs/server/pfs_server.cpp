@@ -9,6 +9,8 @@
 //  - Every PFS request type gets an answer: a handler queues it on a worker pool and the worker
 //    replies with the response struct carrying the errno (service.hpp). The rank then serves
 //    until the job's leader shuts the job down.
+//  - The first meta rank also serves the `pfs` command through <run dir>/pfs/pfs.sock
+//    (cli_server.hpp); the adopter of its metadata volume takes that over when it dies.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -17,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "cli_server.hpp"
 #include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/meta/superblock.hpp"
@@ -69,8 +72,15 @@ int main(int argc, char** argv) {
     // A job with dm ranks is a DMAPI job: every rank starts the DMAPI core (collective; the
     // session manager is the first meta rank). On a thread of its own, so that serving never
     // waits for the start-up barrier.
+    // The pfs command's server comes after the DMAPI core, whose event sink its client uses.
+    const bool cli = job.rank() == job.layout().first_rank(Role::meta);
     if (job.layout().count_of(Role::dm) > 0)
-        std::thread([&job] { dmapi::events::start(job); }).detach();
+        std::thread([&job, cli] {
+            dmapi::events::start(job);
+            if (cli) pfs::server::start_cli_server(job);
+        }).detach();
+    else if (cli)
+        pfs::server::start_cli_server(job);
     // Until the service is up every PFS request is answered "not ready" (EAGAIN: retry).
     auto& t = job.transport();
     using pfs::server::Requests;
@@ -79,5 +89,8 @@ int main(int argc, char** argv) {
     // Stores and pools live until the process exits (serve_until_shutdown never returns).
     auto* volumes = new pfs::server::VolumeServer(job, load_superblock(job));
     volumes->start();
+    // After start(): its adoption listener runs first, so the metadata volume is served here
+    // before the command's client can exist.
+    if (!cli) pfs::server::take_over_cli_server(job);
     job.serve_until_shutdown();
 }

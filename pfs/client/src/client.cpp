@@ -145,14 +145,22 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     // exist is dropped (the short per-try deadline covers that), one that arrives while it
     // opens its store is answered EAGAIN (retried here).
     const auto until = Clock::now() + opt_.timeout;
-    auto probe = [&](int dest, const Bytes& frame, std::uint16_t type) {
+    // A client made after a server died (e.g. the pfs command's, on the adopter of meta-0)
+    // probes the volume's current server, as every later request does (route).
+    auto probe = [&](int home, const Bytes& frame, std::uint16_t type) {
         int err = ETIMEDOUT;
         while (Clock::now() < until) {
             auto dl = std::min(until, Clock::now() + std::chrono::milliseconds(100));
+            const int dest = impl_->adoption ? impl_->server_of(home) : home;
             auto r = impl_->t.call(dest, type, frame, dl);
             if (r.err == ETIMEDOUT || r.err == ECANCELED) continue;
+            if (r.err == EHOSTDOWN && impl_->adoption) {  // until the recovery moves the volume
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                continue;
+            }
             if (r.err != 0) return user_errno(r.err);
             err = peek_err(r.payload);
+            if (err == EOPNOTSUPP && dest != home) err = EAGAIN;  // an adopter not serving yet
             if (err != EAGAIN) return err;
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dmapi/events/events.hpp"
@@ -34,6 +36,7 @@ using pfs::client::Client;
 
 mpi_tools::Job* g_job = nullptr;
 std::string g_case;
+std::string g_marker;  // case wait: the file whose appearance ends the job
 int g_rank = 0, g_size = 1;
 MPI_Comm g_app = MPI_COMM_NULL;
 
@@ -757,6 +760,18 @@ void case_event_sink(Client& c) {
     CHECK(c.lstat("/ev/s").ok());
 }
 
+// A job that only keeps the PFS up for a test outside it (the pfs command, tests/integration/
+// pfs/cli.sh): every compute rank waits for --marker to exist, at most 300 s (the test's
+// watchdog ends the job long before).
+void case_wait(Client&) {
+    CHECK(!g_marker.empty());
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+    while (!std::filesystem::exists(g_marker)) {
+        CHECK(std::chrono::steady_clock::now() < until);
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -768,6 +783,7 @@ int main(int argc, char** argv) {
     MPI_Comm_size(g_app, &g_size);
     CLI::App cli{"pfs-client-test: PFS integration test cases"};
     cli.add_option("--case", g_case, "case to run")->required();
+    cli.add_option("--marker", g_marker, "case wait: end when this file exists");
     try {
         cli.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -775,10 +791,15 @@ int main(int argc, char** argv) {
         job.finish(2);
     }
     const std::map<std::string, std::function<void(Client&)>> cases = {
-        {"namespace", case_namespace},           {"io", case_io},
-        {"concurrent", case_concurrent},         {"persist-write", case_persist_write},
-        {"persist-verify", case_persist_verify}, {"enospc", case_enospc},
-        {"malformed", case_malformed},           {"event_sink", case_event_sink},
+        {"namespace", case_namespace},
+        {"io", case_io},
+        {"concurrent", case_concurrent},
+        {"persist-write", case_persist_write},
+        {"persist-verify", case_persist_verify},
+        {"enospc", case_enospc},
+        {"malformed", case_malformed},
+        {"event_sink", case_event_sink},
+        {"wait", case_wait},
     };
     auto it = cases.find(g_case);
     if (it == cases.end()) {

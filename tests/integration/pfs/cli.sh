@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# The pfs command against a running job (docs/pfs.md "The pfs command"): a 1 meta + 2 data +
+# 1 compute job whose compute rank waits for a marker file; every command of the CLI is run
+# against it from outside through the job's socket, then the marker ends the job, which must
+# exit 0. Every command and the job have a watchdog.
+source "$(dirname "$0")/lib.sh"
+PFS=$BIN/pfs
+RUN=$WORK/run-cli
+MARK=$WORK/end-of-job
+JOBOUT=$WORK/job.txt
+JOBPID=
+end_job() {
+    [[ -n $JOBPID ]] || return 0
+    touch "$MARK"
+    # Bounded: the job ends on its own after the marker; else the watchdog's SIGTERM below.
+    for _ in $(seq 600); do kill -0 "$JOBPID" 2> /dev/null || break; sleep 0.1; done
+    kill -TERM "$JOBPID" 2> /dev/null
+    wait "$JOBPID"
+    JOBRC=$?
+    JOBPID=
+}
+trap 'end_job; rm -rf "$WORK"' EXIT
+fail() {
+    echo "FAIL: $*"
+    echo "----- last command output -----"; cat "$OUT"
+    echo "----- job output -----"; cat "$JOBOUT"
+    exit 1
+}
+# cli ARGS...: runs pfs against the job; sets RC, output in $OUT.
+cli() {
+    timeout -k 5 60 "$PFS" --run-dir "$RUN" "$@" > "$OUT" 2>&1
+    RC=$?
+}
+# expect RC WHAT ARGS...: runs pfs and fails unless it exits RC.
+expect() {
+    local want=$1 what=$2; shift 2
+    cli "$@"
+    [[ $RC -eq $want ]] || fail "$what: pfs $* exited $RC, expected $want"
+}
+has() { grep -q -- "$1" "$OUT" || fail "pfs output lacks '$1'"; }
+
+mkfs --meta 1 --data 2
+timeout -k 10 100 "$BIN/pfs-run" --oversubscribe --root "$ROOT" --run-dir "$RUN" \
+    --meta 1 --data 2 --compute 1 -- "$BIN/pfs-client-test" --case wait --marker "$MARK" \
+    > "$JOBOUT" 2>&1 &
+JOBPID=$!
+
+# The job is up when df answers (the socket appears once the meta rank runs; the first
+# request also waits for the PFS servers).
+up=0
+for _ in $(seq 300); do
+    cli df
+    if [[ $RC -eq 0 ]]; then up=1; break; fi
+    kill -0 "$JOBPID" 2> /dev/null || fail "the job ended before the pfs command reached it"
+    sleep 0.2
+done
+[[ $up -eq 1 ]] || fail "pfs df never succeeded (last exit $RC)"
+echo "PASS: the job answers pfs df"
+
+# Owner only: the directory 0700, the socket 0600.
+[[ $(stat -c %a "$RUN/pfs") == 700 ]] || fail "run-dir/pfs is $(stat -c %a "$RUN/pfs"), not 700"
+[[ $(stat -c %a "$RUN/pfs/pfs.sock") == 600 ]] || fail "pfs.sock is not 600"
+[[ -S $RUN/pfs/pfs.sock ]] || fail "pfs.sock is not a socket"
+
+# df: one line per data volume.
+expect 0 "df" df
+has '^data-0 ' && has '^data-1 '
+[[ $(grep -c '^data-' "$OUT") -eq 2 ]] || fail "df: not exactly 2 volume lines"
+
+# mkdir
+expect 0 "mkdir -p" mkdir -p pfs:/a/b/c
+expect 0 "mkdir -p of an existing directory" mkdir -p /a/b/c
+expect 1 "mkdir of an existing directory" mkdir pfs:/a
+has EEXIST
+expect 0 "mkdir" mkdir /a/d
+expect 1 "mkdir under a missing directory" mkdir /x/y
+has ENOENT
+echo "PASS: mkdir"
+
+# cp in: 5 MiB of random bytes (stripes on both data servers).
+head -c $((5 << 20)) /dev/urandom > "$WORK/src.bin"
+expect 0 "cp in" cp "$WORK/src.bin" pfs:/a/b/c/f.bin
+expect 0 "ls" ls pfs:/a/b/c
+[[ $(cat "$OUT") == f.bin ]] || fail "ls /a/b/c: not exactly f.bin"
+expect 0 "ls -l" ls -l /a/b/c
+grep -Eq '^-rw.* 5242880 .* f\.bin$' "$OUT" || fail "ls -l: no 5242880-byte f.bin line"
+expect 0 "ls of a file" ls pfs:/a/b/c/f.bin
+has '/a/b/c/f.bin'
+expect 0 "stat" stat pfs:/a/b/c/f.bin
+has 'Size: 5242880' && has 'Type: file'
+expect 0 "stat of a directory" stat /a/b
+has 'Type: dir'
+echo "PASS: cp in, ls, ls -l, stat"
+
+# cp out, byte for byte.
+expect 0 "cp out" cp pfs:/a/b/c/f.bin "$WORK/back.bin"
+cmp "$WORK/src.bin" "$WORK/back.bin" || fail "cp out: the copy differs from the original"
+# Into directories: the source's name.
+expect 0 "cp into a PFS directory" cp "$WORK/src.bin" pfs:/a/d
+expect 0 "ls" ls /a/d
+[[ $(cat "$OUT") == src.bin ]] || fail "cp into /a/d: no /a/d/src.bin"
+mkdir "$WORK/outdir"
+expect 0 "cp into a local directory" cp pfs:/a/d/src.bin "$WORK/outdir"
+cmp "$WORK/src.bin" "$WORK/outdir/src.bin" || fail "cp out into a directory: copy differs"
+# An empty file both ways; an overwrite.
+: > "$WORK/empty"
+expect 0 "cp in of an empty file" cp "$WORK/empty" pfs:/a/empty
+expect 0 "cp out of an empty file" cp pfs:/a/empty "$WORK/empty.back"
+[[ -f $WORK/empty.back && ! -s $WORK/empty.back ]] || fail "empty file copy"
+echo "short" > "$WORK/short"
+expect 0 "cp over an existing file" cp "$WORK/short" pfs:/a/d/src.bin
+expect 0 "cp out" cp pfs:/a/d/src.bin "$WORK/short.back"
+cmp "$WORK/short" "$WORK/short.back" || fail "cp over an existing file: not truncated"
+echo "PASS: cp out (cmp), cp into directories, empty file, overwrite"
+
+# Several commands at once (one server thread each, one shared client): 4 copies in, then 4
+# copies out, each compared.
+pids=()
+for i in 1 2 3 4; do
+    head -c $((1 << 20)) /dev/urandom > "$WORK/par$i"
+    timeout -k 5 60 "$PFS" --run-dir "$RUN" cp "$WORK/par$i" pfs:/a/par$i > "$WORK/par$i.out" 2>&1 &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "a parallel cp in failed: $(cat "$WORK"/par?.out)"; done
+pids=()
+for i in 1 2 3 4; do
+    timeout -k 5 60 "$PFS" --run-dir "$RUN" cp pfs:/a/par$i "$WORK/par$i.back" > "$WORK/par$i.out" 2>&1 &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || fail "a parallel cp out failed: $(cat "$WORK"/par?.out)"; done
+for i in 1 2 3 4; do cmp "$WORK/par$i" "$WORK/par$i.back" || fail "parallel copy $i differs"; done
+echo "PASS: 4 parallel copies in and out"
+
+# df sees the data.
+expect 0 "df" df
+awk '/^data-/ && $4 != "0" { n++ } END { exit n == 2 ? 0 : 1 }' "$OUT" ||
+    fail "df: the 5 MiB file is not in the Used column of both volumes"
+
+# rm, rmdir
+expect 0 "rm" rm pfs:/a/b/c/f.bin
+expect 0 "ls" ls /a/b/c
+[[ ! -s $OUT ]] || fail "ls after rm still lists: $(cat "$OUT")"
+expect 1 "stat of a removed file" stat /a/b/c/f.bin
+has ENOENT
+expect 1 "rm of a directory" rm /a/b
+has EISDIR
+expect 1 "rmdir of a non-empty directory" rmdir /a/b
+has ENOTEMPTY
+expect 0 "rmdir" rmdir /a/b/c
+echo "PASS: rm, rmdir"
+
+# Errors: the errno's name, exit 1 for a failed operation, 2 for bad input or no job.
+expect 1 "ls of a missing path" ls pfs:/nope
+has 'ENOENT' && has 'ls pfs:/nope'
+expect 1 "cp into a missing directory" cp "$WORK/src.bin" pfs:/nodir/f
+has ENOENT
+expect 1 "cp out of a missing file" cp pfs:/nope "$WORK/x"
+has ENOENT
+[[ ! -e $WORK/x ]] || fail "a failed cp out left a local file"
+expect 1 "cp out into a missing local directory" cp pfs:/a/empty "$WORK/nodir/f"
+has ENOENT
+expect 1 "cp out of a directory" cp pfs:/a "$WORK/x"
+has EISDIR
+expect 1 "cp of a missing local file" cp "$WORK/missing" pfs:/a/f
+has ENOENT
+expect 2 "cp with no PFS side" cp "$WORK/src.bin" "$WORK/y"
+has "pfs:"
+expect 2 "a relative PFS path" ls a/b
+has absolute
+expect 2 "no command"
+timeout 30 env -u PFS_RUN_DIR "$PFS" ls / > "$OUT" 2>&1
+RC=$?
+[[ $RC -eq 2 ]] || fail "no run dir: exit $RC, expected 2"
+has "no job given"
+timeout 30 "$PFS" --run-dir "$WORK/no-such-run" ls / > "$OUT" 2>&1
+RC=$?
+[[ $RC -eq 2 ]] || fail "a run dir without a job: exit $RC, expected 2"
+has "cannot reach the job"
+# PFS_RUN_DIR is the default for --run-dir.
+PFS_RUN_DIR=$RUN timeout 30 "$PFS" ls / > "$OUT" 2>&1 || fail "PFS_RUN_DIR: exit $?"
+has '^a$'
+echo "PASS: errors (exit 1 with errno names, exit 2 for usage and no job)"
+
+# The protocol from a raw client: a malformed request gets EBADMSG; a copy into the PFS whose
+# sender dies mid-stream leaves no file behind.
+python3 - "$RUN/pfs/pfs.sock" > "$OUT" 2>&1 << 'PY' || fail "raw protocol client"
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall(b"this is not json\n")
+r = json.loads(s.makefile().readline())
+assert r["err"] == 74, r  # EBADMSG
+s.close()
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((json.dumps({"op": "put", "path": "/partial", "size": 10 << 20}) + "\n").encode())
+r = json.loads(s.makefile().readline())
+assert r["err"] == 0, r
+s.sendall(b"x" * (1 << 20))
+s.close()  # 1 of 10 MiB sent
+PY
+gone=0
+for _ in $(seq 150); do
+    cli stat /partial
+    if [[ $RC -eq 1 ]] && grep -q ENOENT "$OUT"; then gone=1; break; fi
+    sleep 0.2
+done
+[[ $gone -eq 1 ]] || fail "the partial copy of a dead sender was not removed"
+echo "PASS: malformed request (EBADMSG), a dead sender's partial copy removed"
+
+# The job ends normally when told to.
+end_job
+[[ $JOBRC -eq 0 ]] || { cat "$JOBOUT"; echo "FAIL: the job exited $JOBRC"; exit 1; }
+grep -q "^PFS-TEST wait PASS" "$JOBOUT" || { cat "$JOBOUT"; echo "FAIL: no PASS line"; exit 1; }
+echo "PASS: the job exited 0 after the marker"
