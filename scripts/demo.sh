@@ -50,7 +50,8 @@ quiet < "$root/main.log" | grep -E "failed \(detected|recovery: agreed|adopted|^
     | sed 's/^/   /'
 echo "   HSM periodic runs: $(grep -c "periodic policy run" "$root/main.log"), files archived:" \
     "$(sed -n 's/.*periodic policy run: [0-9]* candidates, \([0-9]*\) archived.*/\1/p' "$root/main.log" | paste -sd+ - | bc)"
-grep -E "^Operation|^(write|read) {5,}" "$root/main.log" | awk '{printf "   %-9s max %s mean %s MiB/s\n", $1, $2, $4}'
+sed -n '/^Summary of all tests/,$p' "$root/main.log" | grep -E "^(write|read) " \
+    | awk '{printf "   pfs-ior %-5s over 8 rounds: max %s, min %s, mean %s MiB/s\n", $1, $2, $3, $4}'
 echo "   exit status: $rc0 (data verified by pfs-ior -W -R; status file: $root/run-main/status)"
 
 echo
@@ -121,8 +122,9 @@ echo "      then the event benchmark, and the plots"
     "$bin/pfs-ior" -a NATIVE -F -W -R -b 64m -t 1m -i 3 -o /ior/h --hsm release-after-write \
     --fail session:read+0.1 -q -O summaryFile="$root/bench-hsm.json" > "$root/bench.log" 2>&1
 rc6=$?
-grep -E "^(write|read) {5,}|fail|recall|HSM .*(took over|created)" "$root/bench.log" | quiet | head -12 \
-    | sed 's/^/   /'
+grep -E "fail|recall|HSM .*(took over|created)" "$root/bench.log" | quiet | head -10 | sed 's/^/   /'
+sed -n '/^Summary of all tests/,$p' "$root/bench.log" | grep -E "^(write|read) " \
+    | awk '{printf "   pfs-ior %-5s: mean %s MiB/s\n", $1, $4}'
 "$bin/pfs-run" --oversubscribe --timeout 120 --root "$root" --run-dir "$root/run-evbench" --plain 2 -- \
     "$bin/dmapi-event-bench" --async 20000 --json "$root/ev.json" --samples "$root/ev_samples.json" \
     > "$root/evbench.log" 2>&1 || rc6=1
