@@ -156,14 +156,16 @@ Outcome Migrator::archive(DmFile& f, bool dry_run, RateLimiter* limit) {
     return archive_locked(f, dry_run, limit, tok);
 }
 
+Outcome Migrator::load_settled(DmFile& f, StateRecord& r, bool& has, RightToken& tok) {
+    if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
+    if (r.phase == Phase::none) return Outcome{};
+    return recover_locked(f, r, has, tok);
+}
+
 Outcome Migrator::archive_locked(DmFile& f, bool dry_run, RateLimiter* limit, RightToken& tok) {
     StateRecord r;
     bool has = false;
-    if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
-    if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has, tok);
-        if (o.err) return o;
-    }
+    if (Outcome o = load_settled(f, r, has, tok); o.err) return o;
     if (r.state == FileState::premigrated || r.state == FileState::migrated)
         return Outcome{0, 0, "already archived"};
     if (r.state == FileState::lost) return fail(EIO, "lost: data released and archive copy bad");
@@ -295,11 +297,7 @@ Outcome Migrator::release_locked(DmFile& f, bool dry_run, RightToken& tok) {
     }
     StateRecord r;
     bool has = false;
-    if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
-    if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has, tok);
-        if (o.err) return o;
-    }
+    if (Outcome o = load_settled(f, r, has, tok); o.err) return o;
     bool partly = false;
     for (bool b : r.recalled) partly |= b;
     if (r.state == FileState::migrated && !partly) return Outcome{0, 0, "already released"};
@@ -363,11 +361,7 @@ Outcome Migrator::recall(DmFile& f, bool dry_run) {
     RightToken tok(sid_);
     StateRecord r;
     bool has = false;
-    if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
-    if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has, tok);
-        if (o.err) return o;
-    }
+    if (Outcome o = load_settled(f, r, has, tok); o.err) return o;
     if (r.state != FileState::migrated && r.state != FileState::lost)
         return Outcome{0, 0, "online"};
     if (dry_run) return Outcome{0, r.size, "would recall"};
@@ -603,11 +597,7 @@ Outcome Migrator::remove_copy(DmFile& f, bool dry_run) {
     RightToken tok(sid_);
     StateRecord r;
     bool has = false;
-    if (int e = load(f, &r, &has)) return fail(e, "reading the record: " + errstr(e));
-    if (r.phase != Phase::none) {
-        Outcome o = recover_locked(f, r, has, tok);
-        if (o.err) return o;
-    }
+    if (Outcome o = load_settled(f, r, has, tok); o.err) return o;
     if (!has || r.archive_id.empty()) return Outcome{0, 0, "no archive copy"};
     if (r.state == FileState::migrated || r.state == FileState::lost)
         return fail(EBUSY, "data released: recall it first");

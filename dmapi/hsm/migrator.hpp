@@ -136,6 +136,9 @@ class Migrator {
 
   private:
     int load(DmFile& f, StateRecord* r, bool* has_record);
+    // load(), then the half-done step a killed daemon left (if any) completed or rolled back:
+    // what every command does first, under the file's lock and `tok`.
+    Outcome load_settled(DmFile& f, StateRecord& r, bool& has, RightToken& tok);
     Outcome archive_locked(DmFile& f, bool dry_run, RateLimiter* limit, RightToken& tok);
     Outcome release_locked(DmFile& f, bool dry_run, RightToken& tok);
     // Recalls the blocks of [off, off+len) that are not online (all of them when `whole`),

@@ -3,34 +3,7 @@
 # 1 compute job whose compute rank waits for a marker file; every command of the CLI is run
 # against it from outside through the job's socket, then the marker ends the job, which must
 # exit 0. Every command and the job have a watchdog.
-source "$(dirname "$0")/lib.sh"
-PFS=$BIN/pfs
-RUN=$WORK/run-cli
-MARK=$WORK/end-of-job
-JOBOUT=$WORK/job.txt
-JOBPID=
-end_job() {
-    [[ -n $JOBPID ]] || return 0
-    touch "$MARK"
-    # Bounded: the job ends on its own after the marker; else the watchdog's SIGTERM below.
-    for _ in $(seq 600); do kill -0 "$JOBPID" 2> /dev/null || break; sleep 0.1; done
-    kill -TERM "$JOBPID" 2> /dev/null
-    wait "$JOBPID"
-    JOBRC=$?
-    JOBPID=
-}
-trap 'end_job; rm -rf "$WORK"' EXIT
-fail() {
-    echo "FAIL: $*"
-    echo "----- last command output -----"; cat "$OUT"
-    echo "----- job output -----"; cat "$JOBOUT"
-    exit 1
-}
-# cli ARGS...: runs pfs against the job; sets RC, output in $OUT.
-cli() {
-    timeout -k 5 60 "$PFS" --run-dir "$RUN" "$@" > "$OUT" 2>&1
-    RC=$?
-}
+source "$(dirname "$0")/cli_lib.sh"
 # expect RC WHAT ARGS...: runs pfs and fails unless it exits RC.
 expect() {
     local want=$1 what=$2; shift 2
@@ -40,10 +13,7 @@ expect() {
 has() { grep -q -- "$1" "$OUT" || fail "pfs output lacks '$1'"; }
 
 mkfs --meta 1 --data 2
-timeout -k 10 100 "$BIN/pfs-run" --oversubscribe --root "$ROOT" --run-dir "$RUN" \
-    --meta 1 --data 2 --compute 1 -- "$BIN/pfs-client-test" --case wait --marker "$MARK" \
-    > "$JOBOUT" 2>&1 &
-JOBPID=$!
+start_job --meta 1 --data 2 --compute 1 -- "$BIN/pfs-client-test" --case wait --marker "$MARK"
 
 # The job is up when df answers (the socket appears once the meta rank runs; the first
 # request also waits for the PFS servers).

@@ -4,43 +4,16 @@
 # remove dispositions and aborts remove with EPERM: `pfs cp` into the PFS raises a create event
 # (from world rank 0, the first meta rank) and succeeds; `pfs rm` is refused with EPERM (exit
 # 1) and the file stays. Then the job ends with 0.
-source "$(dirname "$0")/lib.sh"
-PFS=$BIN/pfs
-RUN=$WORK/run-cli
-MARK=$WORK/end-of-job
-JOBOUT=$WORK/job.txt
-JOBPID=
-end_job() {
-    [[ -n $JOBPID ]] || return 0
-    touch "$MARK"
-    for _ in $(seq 600); do kill -0 "$JOBPID" 2> /dev/null || break; sleep 0.1; done
-    kill -TERM "$JOBPID" 2> /dev/null
-    wait "$JOBPID"
-    JOBRC=$?
-    JOBPID=
-}
-trap 'end_job; rm -rf "$WORK"' EXIT
-fail() {
-    echo "FAIL: $*"
-    echo "----- last command output -----"; cat "$OUT"
-    echo "----- job output -----"; cat "$JOBOUT"
-    exit 1
-}
-cli() {
-    timeout -k 5 60 "$PFS" --run-dir "$RUN" "$@" > "$OUT" 2>&1
-    RC=$?
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 mkfs --meta 1 --data 2
 FSID=$(sed -n 's/.*"fsid": *"\(0x[0-9a-fA-F]*\)".*/\1/p' "$ROOT/superblock.json")
 [[ -n $FSID ]] || fail "no fsid in superblock.json"
 # World ranks: 0 meta, 1-2 data, 3 dm, 4 compute.
-timeout -k 10 100 "$BIN/pfs-run" --oversubscribe --root "$ROOT" --run-dir "$RUN" \
-    --meta 1 --data 2 --dm 1 --compute 1 --dm-app "$BIN/pfs-dm-responder" \
+start_job --meta 1 --data 2 --dm 1 --compute 1 --dm-app "$BIN/pfs-dm-responder" \
     -x PFS_DM_FSID="$FSID" -x PFS_DM_EVENTS=create,remove -x PFS_DM_ABORT_EVENTS=remove \
     -x PFS_DM_ABORT_ERRNO=1 \
-    -- "$BIN/pfs-client-test" --case wait --marker "$MARK" > "$JOBOUT" 2>&1 &
-JOBPID=$!
+    -- "$BIN/pfs-client-test" --case wait --marker "$MARK"
 
 # Up when the responder holds its dispositions and the command answers.
 up=0

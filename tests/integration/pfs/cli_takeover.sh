@@ -4,48 +4,10 @@
 # meta rank (world rank 0, which serves the socket) is SIGKILLed. Data rank 1 adopts the
 # metadata volume and takes the socket over: the same file is read back (cmp) and a new one
 # written through the command, and the job still exits 0 after the marker.
-source "$(dirname "$0")/lib.sh"
-PFS=$BIN/pfs
-RUN=$WORK/run-cli
-MARK=$WORK/end-of-job
-JOBOUT=$WORK/job.txt
-JOBPID=
-end_job() {
-    [[ -n $JOBPID ]] || return 0
-    touch "$MARK"
-    for _ in $(seq 600); do kill -0 "$JOBPID" 2> /dev/null || break; sleep 0.1; done
-    kill -TERM "$JOBPID" 2> /dev/null
-    wait "$JOBPID"
-    JOBRC=$?
-    JOBPID=
-}
-trap 'end_job; rm -rf "$WORK"' EXIT
-fail() {
-    echo "FAIL: $*"
-    echo "----- last command output -----"; cat "$OUT"
-    echo "----- job output -----"; cat "$JOBOUT"
-    exit 1
-}
-cli() {
-    timeout -k 5 60 "$PFS" --run-dir "$RUN" "$@" > "$OUT" 2>&1
-    RC=$?
-}
-# until_ok ARGS...: repeats pfs ARGS until it exits 0 (at most ~60 s).
-until_ok() {
-    for _ in $(seq 300); do
-        cli "$@"
-        [[ $RC -eq 0 ]] && return 0
-        kill -0 "$JOBPID" 2> /dev/null || fail "the job ended early"
-        sleep 0.2
-    done
-    fail "pfs $* never succeeded (last exit $RC)"
-}
+source "$(dirname "$0")/cli_lib.sh"
 
 mkfs --meta 1 --data 2
-timeout -k 10 100 "$BIN/pfs-run" --oversubscribe --root "$ROOT" --run-dir "$RUN" \
-    --meta 1 --data 2 --compute 1 -- "$BIN/pfs-client-test" --case wait --marker "$MARK" \
-    > "$JOBOUT" 2>&1 &
-JOBPID=$!
+start_job --meta 1 --data 2 --compute 1 -- "$BIN/pfs-client-test" --case wait --marker "$MARK"
 until_ok df
 head -c $((3 << 20)) /dev/urandom > "$WORK/src.bin"
 cli cp "$WORK/src.bin" pfs:/before.bin
