@@ -28,7 +28,9 @@ int NodeSink::raise(const pfs::client::FsEvent& ev) {
     // No session for it any more (destroyed since disposed() looked): not generated, proceed.
     // The mount is the exception (GPFS: an undisposed mount fails with EIO).
     if (!r.generated && r.err != 0 && ev.type != DM_EVENT_MOUNT) return 0;
-    return r.op_errno();
+    const int err = r.op_errno();
+    if (err != 0 && !r.err && !r.stale && !r.session_failed) pfs::client::note_dm_abort(err);
+    return err;
 }
 
 }  // namespace dmapi::events

@@ -8,7 +8,18 @@ namespace {
 std::mutex g_sink_mu;
 std::shared_ptr<EventSink> g_sink_owner;  // keeps the installed sink alive
 std::atomic<EventSink*> g_sink{nullptr};
+thread_local int t_dm_abort = 0;
 }  // namespace
+
+void note_dm_abort(int err) noexcept {
+    t_dm_abort = err;
+}
+int last_dm_abort() noexcept {
+    return t_dm_abort;
+}
+void reset_dm_abort() noexcept {
+    t_dm_abort = 0;
+}
 
 void set_event_sink(std::shared_ptr<EventSink> sink) {
     std::lock_guard lk(g_sink_mu);
@@ -27,7 +38,9 @@ int LoggingSink::raise(const FsEvent& ev) {
     std::lock_guard lk(mu_);
     events_.push_back(ev);
     auto it = abort_.find(ev.type);
-    return it == abort_.end() ? 0 : it->second;
+    if (it == abort_.end()) return 0;
+    note_dm_abort(it->second);
+    return it->second;
 }
 
 void LoggingSink::abort_with(int type, int err) {

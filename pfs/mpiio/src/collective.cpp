@@ -206,7 +206,7 @@ int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done, int arg_rc)
                     if (rc != MPI_SUCCESS) break;
                     auto res = c->pwrite(f.fd, abuf.data() + (p.off - w.first),
                                          static_cast<std::size_t>(p.len), p.off);
-                    if (!res) rc = error_class_of_errno(res.error());
+                    if (!res) rc = client_error_code(res.error());
                 }
             }
         } else {
@@ -220,7 +220,7 @@ int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done, int arg_rc)
                 if (rc == MPI_SUCCESS) {
                     auto res = c->pread(f.fd, abuf.data(), abuf.size(), lo);
                     if (!res)
-                        rc = error_class_of_errno(res.error());
+                        rc = client_error_code(res.error());
                     else if (static_cast<std::int64_t>(*res) < hi - lo)
                         eof_seen = std::min(eof_seen, lo + static_cast<std::int64_t>(*res));
                 }

@@ -114,6 +114,12 @@ int error_class_of_errno(int err);
 // A registered error code of class dm_aborted_class() whose string carries the errno.
 int dm_aborted_code(int err);
 int dm_aborted_class();
+// errno of a code made by dm_aborted_code, 0 for any other code.
+int dm_aborted_errno(int code);
+// A PFS client errno as an MPI error code: the DM-abort code carrying it when the DM
+// application refused this thread's operation with that errno, else error_class_of_errno.
+// Consumes the thread's DM-abort record (pfs::client::last_dm_abort).
+int client_error_code(int err);
 // Invokes the errhandler of fh (MPI_FILE_NULL for open/delete) and returns code.
 int raise_error(MPI_File fh, int code);
 // Collective agreement over comm: every rank gets the same verdict; a rank that failed keeps

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "driver.hpp"
+#include "pfs/client/event_sink.hpp"
 #include "pfs/mpiio/mpiio.hpp"
 
 namespace pfs::mpiio {
@@ -52,7 +53,8 @@ int error_class_of_errno(int err) {
 namespace {
 std::mutex mu;
 int dm_class = -1;
-std::map<int, int> dm_codes;  // errno -> registered code
+std::map<int, int> dm_codes;   // errno -> registered code
+std::map<int, int> dm_errnos;  // registered code -> errno
 }  // namespace
 
 int dm_aborted_class() {
@@ -75,7 +77,20 @@ int dm_aborted_code(int err) {
         PMPI_Add_error_string(code, s.c_str());
     }
     dm_codes[err] = code;
+    dm_errnos[code] = err;
     return code;
+}
+
+int dm_aborted_errno(int code) {
+    std::lock_guard lk(mu);
+    auto it = dm_errnos.find(code);
+    return it == dm_errnos.end() ? 0 : it->second;
+}
+
+int client_error_code(int err) {
+    const bool refused = err != 0 && client::last_dm_abort() == err;
+    client::reset_dm_abort();
+    return refused ? dm_aborted_code(err) : error_class_of_errno(err);
 }
 
 int raise_error(MPI_File fh, int code) {
@@ -84,7 +99,9 @@ int raise_error(MPI_File fh, int code) {
 }
 
 int agree(MPI_Comm comm, int code) {
-    // MAXLOC on (failed, rank): ties resolve to the lowest rank, whose class everyone gets.
+    // MAXLOC on (failed, rank): ties resolve to the lowest rank, whose class everyone gets. A
+    // DM abort travels as its errno (classes[1]), not as its class: registered classes and codes
+    // are numbered per process, so each rank maps the errno to its own code.
     int cls = MPI_SUCCESS;
     if (code != MPI_SUCCESS) PMPI_Error_class(code, &cls);
     int rank = 0;
@@ -93,16 +110,16 @@ int agree(MPI_Comm comm, int code) {
         int failed;
         int first_rank;
     } in{code != MPI_SUCCESS ? 1 : 0, rank}, out{0, 0};
-    int classes[2] = {cls, 0};
+    int classes[2] = {cls, code != MPI_SUCCESS ? dm_aborted_errno(code) : 0};
     PMPI_Allreduce(&in, &out, 1, MPI_2INT, MPI_MAXLOC, comm);
     if (!out.failed) return MPI_SUCCESS;
     if (code != MPI_SUCCESS) {
         // Everyone still joins the broadcast of the first failing rank's class.
-        PMPI_Bcast(classes, 1, MPI_INT, out.first_rank, comm);
+        PMPI_Bcast(classes, 2, MPI_INT, out.first_rank, comm);
         return code;
     }
-    PMPI_Bcast(classes, 1, MPI_INT, out.first_rank, comm);
-    return classes[0];
+    PMPI_Bcast(classes, 2, MPI_INT, out.first_rank, comm);
+    return classes[1] != 0 ? dm_aborted_code(classes[1]) : classes[0];
 }
 
 }  // namespace pfs::mpiio

@@ -105,7 +105,7 @@ int open_pfs(MPI_Comm comm, const char* name, int amode, MPI_Info info, MPI_File
         if (r)
             f->fd = *r;
         else
-            rc = error_class_of_errno(r.error());
+            rc = client_error_code(r.error());
     }
     rc = agree(dup, rc);  // rank 0's create: the same verdict everywhere
     if (rc == MPI_SUCCESS) {
@@ -115,7 +115,7 @@ int open_pfs(MPI_Comm comm, const char* name, int amode, MPI_Info info, MPI_File
             if (r)
                 f->fd = *r;
             else
-                lrc = error_class_of_errno(r.error());
+                lrc = client_error_code(r.error());
         }
         rc = agree(dup, lrc);
     }
@@ -169,7 +169,7 @@ int MPI_File_close(MPI_File* fh) {
     pfs::client::Client* c = client_or(&rc);
     if (c != nullptr) {
         auto r = c->close(f->fd);
-        if (!r) rc = error_class_of_errno(r.error());
+        if (!r) rc = client_error_code(r.error());
     }
     rc = agree(f->comm, rc);
     if (f->rank == 0) shared_fp_destroy(f->fp_id);  // every rank is done with it: close agreed
@@ -192,7 +192,7 @@ int MPI_File_delete(const char* filename, MPI_Info info) {
     pfs::client::Client* c = client_or(&rc);
     if (c != nullptr) {
         auto r = c->unlink(pfs_path(filename));
-        if (!r) rc = error_class_of_errno(r.error());
+        if (!r) rc = client_error_code(r.error());
     }
     return raise_error(MPI_FILE_NULL, rc);
 }
@@ -206,7 +206,7 @@ int MPI_File_get_size(MPI_File fh, MPI_Offset* size) {
         if (a)
             *size = static_cast<MPI_Offset>(a->size);
         else
-            rc = error_class_of_errno(a.error());
+            rc = client_error_code(a.error());
     }
     return raise_error(fh, rc);
 }
@@ -222,7 +222,7 @@ int MPI_File_set_size(MPI_File fh, MPI_Offset size) {
     rc = agree(f->comm, rc);
     if (rc == MPI_SUCCESS && f->rank == 0) {
         auto r = c->ftruncate(f->fd, size);
-        if (!r) rc = error_class_of_errno(r.error());
+        if (!r) rc = client_error_code(r.error());
     }
     return raise_error(fh, agree(f->comm, rc));
 }
@@ -237,10 +237,10 @@ int MPI_File_preallocate(MPI_File fh, MPI_Offset size) {
         // PFS objects are sparse: preallocation guarantees the size, not reserved blocks.
         auto a = c->fstat(f->fd);
         if (!a)
-            rc = error_class_of_errno(a.error());
+            rc = client_error_code(a.error());
         else if (static_cast<MPI_Offset>(a->size) < size) {
             auto r = c->ftruncate(f->fd, size);
-            if (!r) rc = error_class_of_errno(r.error());
+            if (!r) rc = client_error_code(r.error());
         }
     }
     return raise_error(fh, agree(f->comm, rc));
@@ -370,7 +370,7 @@ int MPI_File_seek(MPI_File fh, MPI_Offset offset, int whence) {
         pfs::client::Client* c = client_or(&rc);
         if (c == nullptr) return raise_error(fh, rc);
         auto a = c->fstat(f->fd);
-        if (!a) return raise_error(fh, error_class_of_errno(a.error()));
+        if (!a) return raise_error(fh, client_error_code(a.error()));
         std::lock_guard lk(f->mu);
         base = view_bytes_before(f->view, static_cast<std::int64_t>(a->size)) / f->view.esize;
     } else if (whence != MPI_SEEK_SET) {
@@ -433,7 +433,7 @@ int MPI_File_sync(MPI_File fh) {
     rc = agree(f->comm, rc);
     if (rc == MPI_SUCCESS && f->rank == 0) {
         auto r = c->fsync(f->fd);
-        if (!r) rc = error_class_of_errno(r.error());
+        if (!r) rc = client_error_code(r.error());
     }
     return raise_error(fh, agree(f->comm, rc));
 }
@@ -454,7 +454,7 @@ int MPI_File_seek_shared(MPI_File fh, MPI_Offset offset, int whence) {
         if (c != nullptr) {
             auto a = c->fstat(f->fd);
             if (!a)
-                rc = error_class_of_errno(a.error());
+                rc = client_error_code(a.error());
             else {
                 std::lock_guard lk(f->mu);
                 base =

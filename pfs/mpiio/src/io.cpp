@@ -18,7 +18,7 @@ namespace {
 constexpr std::int64_t kSieveMinPiece = 32 << 10;
 
 int client_error(int err) {
-    return error_class_of_errno(err);
+    return client_error_code(err);
 }
 
 // Reads segments into dst (packed, view order); *got = contiguous data bytes before EOF.

@@ -16,12 +16,13 @@
 #include <mutex>
 #include <vector>
 
-#include "driver.hpp"
 #include "dmapi/events/events.hpp"
+#include "driver.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/launch_contract.hpp"
 #include "mpi_tools/layout.hpp"
 #include "pfs/client/client.hpp"
+#include "pfs/client/event_sink.hpp"
 #include "pfs/mpiio/mpiio.hpp"
 
 namespace pfs::mpiio {
@@ -103,6 +104,9 @@ bool comm_is_app_only(MPI_Comm comm) {
 }
 
 client::Client* get_client(int* err) {
+    // Every driver operation asks for the client first: a DM abort recorded on this thread
+    // before now belongs to an earlier operation (see client_error_code).
+    client::reset_dm_abort();
     std::lock_guard lk(g_client_mu);
     if (g_client_tried) {
         *err = g_client_err;

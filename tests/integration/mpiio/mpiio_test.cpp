@@ -6,6 +6,7 @@
 //   --case views        file views with every combiner vs a reference image built by MPI_Unpack
 //   --case coll         collective and independent writes give identical files; two-phase read
 //   --case errors       bad input gives the right error class, crashes nothing, hangs nothing
+//   --case dm_abort     a create the DM application refuses gives the DM-abort class (dm_abort.sh)
 //   --case passthrough  a path without pfs: goes to Open MPI's own MPI-IO (--local-dir)
 #include <fcntl.h>
 #include <mpi.h>
@@ -13,16 +14,21 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <fstream>
 #include <map>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpiio_test_util.hpp"
 #include "pfs/client/client.hpp"
+#include "pfs/client/event_sink.hpp"
 #include "pfs/mpiio/flatten.hpp"
 #include "pfs/mpiio/mpiio.hpp"
 #include "type_zoo.hpp"
@@ -651,6 +657,48 @@ void case_coll(Checker& ck) {
 }
 
 // ---- errors ----------------------------------------------------------------------------------
+// dm_abort.sh: the DM application (pfs-dm-responder) refuses every create with EDQUOT. The
+// open fails on every rank with the registered DM-abort class (rank 0 creates; the others get
+// the verdict through the agreement), its string names the errno, and errors the DM
+// application has no part in keep their own classes.
+void case_dm_abort(Checker& ck) {
+    // The DM application sets its dispositions after the job started: wait (bounded) until
+    // this rank's replica has the create disposition, so the creates below raise events.
+    bool disposed = false;
+    for (int i = 0; i < 1000 && !disposed; ++i) {
+        auto* sink = pfs::client::event_sink();
+        disposed = sink != nullptr && sink->disposed(pfs::client::ev::kCreate);
+        if (!disposed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_TRUE(ck, disposed);
+    const int dm = pfs::mpiio::dm_abort_error_class();
+    EXPECT_TRUE(ck, dm > MPI_ERR_LASTCODE);
+    MPI_File fh = MPI_FILE_NULL;
+    const int amode = MPI_MODE_CREATE | MPI_MODE_WRONLY;
+    int rc = MPI_File_open(g_app, "pfs:/refused", amode, MPI_INFO_NULL, &fh);
+    EXPECT_CLASS(ck, rc, dm);
+    EXPECT_TRUE(ck, fh == MPI_FILE_NULL);
+    char text[MPI_MAX_ERROR_STRING] = {};
+    int len = 0;
+    MPI_Error_string(rc, text, &len);
+    EXPECT_TRUE(ck, std::strstr(text, "data-management application") != nullptr);
+    EXPECT_TRUE(ck, std::strstr(text, "errno 122") != nullptr);
+    // A rank alone: its own create is refused the same way (no agreement involved).
+    if (g_rank == g_size - 1) {
+        rc = MPI_File_open(MPI_COMM_SELF, "pfs:/refused-self", amode, MPI_INFO_NULL, &fh);
+        EXPECT_CLASS(ck, rc, dm);
+        MPI_Error_string(rc, text, &len);
+        EXPECT_TRUE(ck, std::strstr(text, "errno 122") != nullptr);
+    }
+    MPI_Barrier(g_app);
+    // Nothing was made, and a failure without an event keeps its ordinary class.
+    EXPECT_CLASS(ck, MPI_File_open(g_app, "pfs:/refused", MPI_MODE_RDONLY, MPI_INFO_NULL, &fh),
+                 MPI_ERR_NO_SUCH_FILE);
+    EXPECT_CLASS(ck, MPI_File_open(g_app, "pfs:/refused-self", MPI_MODE_RDONLY, MPI_INFO_NULL, &fh),
+                 MPI_ERR_NO_SUCH_FILE);
+    EXPECT_TRUE(ck, pfs::mpiio::error_class_for_errno(EDQUOT) == MPI_ERR_QUOTA);
+}
+
 void case_errors(Checker& ck) {
     MPI_File fh = MPI_FILE_NULL;
     EXPECT_CLASS(
@@ -790,6 +838,7 @@ void case_passthrough(Checker& ck, const std::string& dir) {
 
 int main(int argc, char** argv) {
     auto& job = mpi_tools::Job::init(&argc, &argv);
+    dmapi::events::start(job);  // as every program of a PFS job: DMAPI events (dm_abort)
     g_app = job.app_comm();
     MPI_Comm_rank(g_app, &g_rank);
     MPI_Comm_size(g_app, &g_size);
@@ -814,6 +863,8 @@ int main(int argc, char** argv) {
         case_coll(ck);
     else if (which == "errors")
         case_errors(ck);
+    else if (which == "dm_abort")
+        case_dm_abort(ck);
     else if (which == "passthrough")
         case_passthrough(ck, local_dir);
     else {

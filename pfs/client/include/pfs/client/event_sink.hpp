@@ -57,6 +57,14 @@ class EventSink {
     virtual int raise(const FsEvent& ev) = 0;
 };
 
+// Per thread: the errno of the last event raised on this thread that the DM application
+// answered with DM_RESP_ABORT (0 when none since reset_dm_abort()). Sinks record it; the MPI-IO
+// driver resets it before an operation and reads it after, so an operation the DM application
+// refused gets its own error class: an ENOSPC the HSM chose is not a full volume to the user.
+void note_dm_abort(int err) noexcept;
+int last_dm_abort() noexcept;
+void reset_dm_abort() noexcept;
+
 // Installs the process's sink (replaces any previous one; call before creating a Client).
 void set_event_sink(std::shared_ptr<EventSink> sink);
 // The installed sink, or nullptr.
