@@ -270,10 +270,10 @@ bool Node::wait_for_recovery(OutstandingEvent& o, RecoveryWait* w) {
         sid = o.msg.sid;
         inc = o.incarnation;
     }
-    auto rec = session(sid);
-    if (!rec) return false;  // destroyed while failed: nobody will answer
+    const FailureView v = failure_view(sid);
+    if (!v.exists) return false;  // destroyed while failed: nobody will answer
     const auto now = Clock::now();
-    if (live(rec->owner) && rec->incarnation > inc) {
+    if (live(v.owner) && v.incarnation > inc) {
         // Taken over: the new session rank's gather re-points this event. Should this source
         // have missed the gather (its table was older than the takeover when it raised the
         // event), it sends the event there itself; the new rank refuses duplicates.
@@ -281,9 +281,9 @@ bool Node::wait_for_recovery(OutstandingEvent& o, RecoveryWait* w) {
         if (!w->takeover_seen) w->takeover_seen = now;
         if (now - *w->takeover_seen > kTakeoverGrace) {
             std::lock_guard lk(src_mu_);
-            if (!o.done && o.incarnation < rec->incarnation) {
-                o.owner = rec->owner;
-                o.incarnation = rec->incarnation;
+            if (!o.done && o.incarnation < v.incarnation) {
+                o.owner = v.owner;
+                o.incarnation = v.incarnation;
                 o.queued = false;
             }
             w->takeover_seen.reset();
@@ -292,12 +292,45 @@ bool Node::wait_for_recovery(OutstandingEvent& o, RecoveryWait* w) {
     } else {
         w->takeover_seen.reset();
         if (!w->failed_since) w->failed_since = now;
-        if (now - *w->failed_since >= failure_timeout(rec->info)) return false;
+        auto timeout = v.timeout;
+        // Automatic timeout, no standby known here: this rank's replica may not show yet a
+        // standby that registered just before the failure. The session manager decides (it
+        // hands the session over, or records the failure when it finds no standby), so wait
+        // for its verdict, bounded by two heartbeat timeouts in case it never comes.
+        if (v.automatic && !v.standby && !v.manager_verdict)
+            timeout = std::max(timeout, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                            2 * job_.config().heartbeat_timeout));
+        if (now - *w->failed_since >= timeout) return false;
     }
     std::unique_lock lk(src_mu_);
     src_cv_.wait_for(lk, std::chrono::milliseconds(5),
                      [&] { return o.done || o.incarnation != inc; });
     return true;
+}
+
+// The record and the standbys are read under one lock: read apart, a failover's table update
+// landing in between showed the record not yet taken over and its standby already consumed,
+// so the automatic timeout was 0 and the source failed the event with EIO while the standby
+// was taking the session over (1 run in ~600 of tests/recovery/loop.sh).
+Node::FailureView Node::failure_view(dm_sessid_t sid) const {
+    FailureView v;
+    std::lock_guard lk(table_mu_);
+    const SessionRecord* rec = nullptr;
+    for (const auto& s : table_.sessions)
+        if (s.sid == sid) rec = &s;
+    if (rec == nullptr) return v;
+    v.exists = true;
+    v.owner = rec->owner;
+    v.incarnation = rec->incarnation;
+    v.manager_verdict = rec->state == SessionState::failed;
+    for (const auto& sb : table_.standbys)
+        if (sb.info == rec->info && live(sb.rank)) v.standby = true;
+    v.automatic = cfg_.session_failure_timeout.count() < 0;
+    if (!v.automatic)
+        v.timeout = cfg_.session_failure_timeout;
+    else
+        v.timeout = v.standby ? cfg_.standby_failure_timeout : std::chrono::milliseconds(0);
+    return v;
 }
 
 std::chrono::milliseconds Node::failure_timeout(const std::string& info) const {

@@ -245,6 +245,18 @@ class Node {
     static constexpr std::chrono::milliseconds kTakeoverGrace{250};
     // false: the failure timeout passed with nobody having taken the session over.
     bool wait_for_recovery(OutstandingEvent& o, RecoveryWait* w);
+    // A waiting source's reading of the replicated table: the session's record and the failure
+    // timeout that applies, from one table version (recovery.cpp says why).
+    struct FailureView {
+        bool exists = false;
+        std::int32_t owner = -1;
+        std::uint32_t incarnation = 0;
+        bool manager_verdict = false;  // the manager recorded the failure (state failed)
+        bool automatic = false;        // no configured timeout: it depends on the standbys
+        bool standby = false;          // a live standby is registered for the session's name
+        std::chrono::milliseconds timeout{0};
+    };
+    FailureView failure_view(dm_sessid_t sid) const;
     void fail_loc_after_enqueue(dm_sessid_t sid);
 
     // session rank
