@@ -43,6 +43,7 @@ Config Config::from_environment() {
         static_cast<int>(env_long("PFS_PROGRESS_SPIN_US", c.progress_spin_us, 0, 1000000));
     c.progress_max_sleep_us = static_cast<int>(
         env_long("PFS_PROGRESS_MAX_SLEEP_US", c.progress_max_sleep_us, 0, 1000000));
+    c.wait_spin_us = static_cast<int>(env_long("PFS_WAIT_SPIN_US", c.wait_spin_us, 0, 100000));
     c.fence_same_host = env_long("PFS_FT_FENCE", 1, 0, 1) != 0;
     c.volume_adoption = env_long("PFS_VOLUME_ADOPTION", 1, 0, 1) != 0;
     if (const char* b = std::getenv("PFS_FT_BACKEND"); b && *b) c.ft_backend = b;

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 
+#include "mpi_tools/spin_wait.hpp"
+
 namespace mpi_tools {
 
 void Responder::reply(std::span<const std::byte> payload) const {
@@ -65,6 +67,7 @@ std::shared_ptr<PendingCall> Transport::post(int dest, std::uint16_t type,
 Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl) {
     std::unique_lock lk(mu_);
     Reply r;
+    bool spun = false;  // spin once per call (spin_wait.hpp), then 1 ms sleeps
     for (;;) {
         if (pc->done) {
             r = std::move(pc->reply);
@@ -82,7 +85,9 @@ Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl) 
             r.err = ETIMEDOUT;
             break;
         }
-        cv_.wait_for(lk, std::chrono::milliseconds(1));
+        const auto spin = std::chrono::microseconds(spun ? 0 : engine_.config().wait_spin_us);
+        spun = true;
+        spin_then_wait_for(lk, cv_, spin, std::chrono::milliseconds(1), [&] { return pc->done; });
     }
     pending_.erase(pc->id);
     return r;

@@ -8,6 +8,7 @@
 #include <future>
 
 #include "mpi_tools/job.hpp"
+#include "mpi_tools/spin_wait.hpp"
 
 namespace dmapi::core {
 
@@ -543,6 +544,7 @@ int Node::get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::siz
     if ((flags & ~static_cast<unsigned>(DM_EV_WAIT)) != 0) return EINVAL;
     if (!rlen) return EFAULT;
     std::unique_lock lk(q_mu_);
+    bool spun = false;  // once per call (mpi_tools/spin_wait.hpp)
     for (;;) {
         SessionQueue* q = queue_locked(sid);
         if (!q) return EINVAL;
@@ -555,7 +557,12 @@ int Node::get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::siz
         }
         if (rc != EAGAIN || !(flags & DM_EV_WAIT)) return rc;
         ++readers_[sid];
-        q_cv_.wait_for(lk, std::chrono::milliseconds(200));
+        const auto spin = std::chrono::microseconds(spun ? 0 : job_.config().wait_spin_us);
+        spun = true;
+        mpi_tools::spin_then_wait_for(lk, q_cv_, spin, std::chrono::milliseconds(200), [&] {
+            SessionQueue* now = queue_locked(sid);
+            return now == nullptr || now->undelivered() > 0;
+        });
         if (--readers_[sid] == 0) readers_.erase(sid);
     }
 }
@@ -893,6 +900,7 @@ bool Node::drive(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, b
     auto backoff = cfg_.busy_backoff_min;
     RecoveryWait recovery;
     const auto started = std::chrono::steady_clock::now();
+    bool spun = false;  // once per event (mpi_tools/spin_wait.hpp)
     for (;;) {
         {
             std::lock_guard lk(src_mu_);
@@ -918,8 +926,10 @@ bool Node::drive(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, b
         if (queued) {
             if (until_queued) return false;
             std::unique_lock lk(src_mu_);
-            src_cv_.wait_for(lk, std::chrono::milliseconds(10),
-                             [&] { return o->done || o->owner != owner; });
+            const auto spin = std::chrono::microseconds(spun ? 0 : job_.config().wait_spin_us);
+            spun = true;
+            mpi_tools::spin_then_wait_for(lk, src_cv_, spin, std::chrono::milliseconds(10),
+                                          [&] { return o->done || o->owner != owner; });
             continue;
         }
         int e = 0;

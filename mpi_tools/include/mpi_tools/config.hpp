@@ -38,6 +38,11 @@ struct Config {
     // cores to busy ones on oversubscribed nodes.
     int progress_spin_us = 200;
     int progress_max_sleep_us = 1000;
+    // PFS_WAIT_SPIN_US: a thread waiting for a reply (RPC response, DM event, DM response)
+    // re-checks for this long, yielding the CPU, before it sleeps on its condition variable
+    // (mpi_tools/spin_wait.hpp): a wake-up from sleep costs ~10 us on a loaded node, more than
+    // the reply takes. 0 = sleep at once. Bounded per wait, so long waits cost no more CPU.
+    int wait_spin_us = 50;
     // PFS_FT_FENCE: kill (SIGKILL) a rank declared failed when it runs on this host, so a false
     // suspicion (a hung or stopped process) is made true: fail-stop is what agreement relies on.
     bool fence_same_host = true;

@@ -64,6 +64,7 @@ class Engine {
     void create_communicators();
     void start();
     void stop();  // joins the thread; safe to call twice
+    const Config& config() const { return cfg_; }
 
     void on(std::uint16_t type, Handler h);
     void on(wire::MsgType type, Handler h) { on(static_cast<std::uint16_t>(type), std::move(h)); }
