@@ -10,11 +10,11 @@
 //     without one, plain jobs, has no file system to dispose of). As in SGI, one session per
 //     event: the events given are taken away from every other session.
 // A file handle is EINVAL (SGI wants a file-system handle), a malformed handle EINVAL, a null
-// handle with a length EFAULT. Read-modify-write of the sets is serialized within this process
-// only (docs/dmapi.md: concurrent dm_set_disp on one session from two ranks may lose one).
+// handle with a length EFAULT. Each call is one update at the session manager (the session's
+// part replaced and, for file-system events, taken from the others), so concurrent calls from
+// different ranks never lose one another's changes.
 #include <cstdint>
 #include <cstring>
-#include <mutex>
 
 #include "dmapi.h"
 #include "dmapi/core/node.hpp"
@@ -28,8 +28,6 @@ using pfs::dmapi::kMountEvent;
 using pfs::dmapi::require_core;
 
 namespace {
-
-std::mutex g_disp_mu;
 
 // One dm_dispinfo_t and the 8-byte file-system handle after it.
 constexpr std::size_t kDispRecordSize = (sizeof(dm_dispinfo_t) + sizeof(dm_fsid_t) + 7) & ~7u;
@@ -52,22 +50,13 @@ int dm_set_disp(dm_sessid_t sid, void* hanp, size_t hlen, dm_token_t token,
     const bool global = h.kind == HandleKind::global;
     if (global ? (events & ~kMountEvent) != 0 : (events & ~kFsDispEvents) != 0) return fail(EINVAL);
     auto& node = dmapi::core::Node::get();
-    std::lock_guard lk(g_disp_mu);
-    const auto rec = node.session(sid);
-    if (!rec) return fail(EINVAL);
+    if (!node.session(sid)) return fail(EINVAL);
     if (!global && (pfs::dmapi::job_fsid() == 0 || h.fsid != pfs::dmapi::job_fsid()))
         return fail(EBADF);
     if (!global && !pfs::dmapi::job_dmapi_enabled()) return fail(EPERM);
     const dm_eventset_t part = global ? kMountEvent : kFsDispEvents;
-    if (int err = node.set_disp(sid, (rec->disp & ~part) | events)) return c_result(err);
-    if (global || events == 0) return 0;
-    for (const auto& other : node.table().sessions) {
-        if (other.sid == sid || (other.disp & events) == 0) continue;
-        // EINVAL: destroyed meanwhile, nothing left to take away.
-        if (int err = node.set_disp(other.sid, other.disp & ~events); err && err != EINVAL)
-            return c_result(err);
-    }
-    return 0;
+    // The file-system events are taken from every other session in the same table update.
+    return c_result(node.set_disp_part(sid, part, events, !global));
 }
 
 // One dm_dispinfo_t per file system on which the session has dispositions: at most one (the

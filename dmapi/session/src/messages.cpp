@@ -71,6 +71,8 @@ std::vector<std::byte> encode(const SessionRequest& m) {
     w.put<std::int32_t>(m.sid);
     w.put_string(m.info);
     w.put<std::uint64_t>(m.disp);
+    w.put<std::uint64_t>(m.part);
+    w.put<std::uint8_t>(m.take_from_others ? 1 : 0);
     return out;
 }
 
@@ -82,10 +84,14 @@ std::optional<SessionRequest> decode_session_request(std::span<const std::byte> 
     m.sid = r.get<std::int32_t>();
     m.info = r.get_string(kMaxInfoLen);
     m.disp = r.get<std::uint64_t>();
+    m.part = r.get<std::uint64_t>();
+    const auto take = r.get<std::uint8_t>();
+    m.take_from_others = take == 1;
     m.op = static_cast<SessionOp>(op);
     return finish(r, m, [&](const SessionRequest& v) {
         return op >= 1 && op <= 7 && op != 6 && valid_rank(v.requester, max_rank) && v.sid >= 0 &&
-               v.info.find('\0') == std::string::npos && (v.disp >> DM_EVENT_MAX) == 0;
+               v.info.find('\0') == std::string::npos && (v.part >> DM_EVENT_MAX) == 0 &&
+               (v.disp & ~v.part) == 0 && take <= 1;
     });
 }
 

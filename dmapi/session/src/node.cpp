@@ -287,8 +287,13 @@ SessionReply Node::manager_apply(const SessionRequest& req) {
         case SessionOp::set_disp: {
             auto it = find(req.sid);
             if (it == t.sessions.end()) return SessionReply{EINVAL, DM_NO_SESSION, t.version};
-            it->disp = req.disp;
+            it->disp = (it->disp & ~req.part) | req.disp;
             rep.sid = it->sid;
+            // One update, serialized here: a concurrent dm_set_disp on another rank cannot
+            // undo this one's take-away or be undone by it (no read-modify-write at the caller).
+            if (req.take_from_others)
+                for (auto& other : t.sessions)
+                    if (other.sid != req.sid) other.disp &= ~req.disp;
             break;
         }
         case SessionOp::standby: {
@@ -453,13 +458,20 @@ int Node::getall_sessions(unsigned nelem, dm_sessid_t* sids, unsigned* nelemp) c
 }
 
 int Node::set_disp(dm_sessid_t sid, dm_eventset_t events) {
+    return set_disp_part(sid, ~dm_eventset_t{0} >> (64 - DM_EVENT_MAX), events, false);
+}
+
+int Node::set_disp_part(dm_sessid_t sid, dm_eventset_t part, dm_eventset_t events,
+                        bool take_from_others) {
     rebuild_pending();
-    if ((events >> DM_EVENT_MAX) != 0) return EINVAL;
+    if ((part >> DM_EVENT_MAX) != 0 || (events & ~part) != 0) return EINVAL;
     if (!session(sid)) return EINVAL;
     SessionRequest req;
     req.op = SessionOp::set_disp;
     req.sid = sid;
     req.disp = events;
+    req.part = part;
+    req.take_from_others = take_from_others;
     return session_request(req).err;
 }
 

@@ -565,6 +565,74 @@ static void case_split_disp(void) {
     dm_handle_free(fsh, fshlen);
 }
 
+/* The file-system disposition set of sid (0: no record). */
+static dm_eventset_t disp_of(dm_sessid_t sid) {
+    size_t rlen = 0;
+    if (dm_getall_disp(sid, sizeof g_buf.bytes, g_buf.bytes, &rlen) != 0 || rlen == 0) return 0;
+    return g_buf.disp.di_eventset;
+}
+
+/* Waits until every rank made the session "capi-race-<step>-<index>" (a barrier through the
+   replicated session table; libdmapi has no other). */
+static void race_barrier(const char* step) {
+    char name[48];
+    dm_sessid_t s;
+    int i;
+    snprintf(name, sizeof name, "capi-race-%s-%d", step, g_index);
+    OK(dm_create_session(DM_NO_SESSION, name, &s));
+    for (i = 0; i < g_ncompute; i++) {
+        snprintf(name, sizeof name, "capi-race-%s-%d", step, i);
+        (void)wait_session(name);
+    }
+}
+
+/* Every compute rank has a session and, all at the same moment, sets its dispositions 50 times: its
+   own event, plus one shared event (attribute) that each call takes from the others. Each call is
+   one update at the session manager, so afterwards every session still has its own event and
+   exactly one has the shared one. (A read-modify-write at the caller, as before, let a rank's
+   take-away write back another session's older set, dropping that session's own event.) */
+static void case_disp_race(void) {
+    static const dm_eventtype_t own[] = {DM_EVENT_READ,   DM_EVENT_WRITE,  DM_EVENT_TRUNCATE,
+                                         DM_EVENT_CREATE, DM_EVENT_REMOVE, DM_EVENT_RENAME};
+    const int n = g_ncompute;
+    dm_sessid_t sids[6];
+    char name[48];
+    void* fsh = NULL;
+    size_t fshlen = 0;
+    int i, holders = 0;
+    if (g_fsid == 0 || n > 6) {
+        CHECK(!"disp_race needs --fsid and at most 6 compute ranks");
+        return;
+    }
+    make_fshandle(g_fsid, &fsh, &fshlen);
+    snprintf(name, sizeof name, "capi-race-%d", g_index);
+    OK(dm_create_session(DM_NO_SESSION, name, &sids[g_index]));
+    for (i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "capi-race-%d", i);
+        sids[i] = wait_session(name);
+    }
+    race_barrier("start");
+    for (i = 0; i < 50; i++) {
+        dm_eventset_t set;
+        DMEV_ZERO(set);
+        DMEV_SET(own[g_index], set);
+        DMEV_SET(DM_EVENT_ATTRIBUTE, set);
+        OK(dm_set_disp(sids[g_index], fsh, fshlen, DM_NO_TOKEN, &set, DM_EVENT_MAX));
+    }
+    race_barrier("done");
+    for (i = 0; i < n; i++) {
+        const dm_eventset_t d = disp_of(sids[i]);
+        if (!DMEV_ISSET(own[i], d))
+            printf("DMAPI-CAPI %s rank %d: session of rank %d lost its own event (set %#llx)\n",
+                   g_case, g_rank, i, (unsigned long long)d);
+        CHECK(DMEV_ISSET(own[i], d));
+        holders += DMEV_ISSET(DM_EVENT_ATTRIBUTE, d) ? 1 : 0;
+    }
+    CHECK(holders == 1);
+    race_barrier("checked");
+    dm_handle_free(fsh, fshlen);
+}
+
 /* ---- messages from every rank to one session ---------------------------------------------- */
 
 enum { kSyncPerRank = 20, kAsyncPerRank = 20 };
@@ -834,6 +902,8 @@ int main(int argc, char** argv) {
         case_disp();
     else if (strcmp(g_case, "split_disp") == 0)
         case_split_disp();
+    else if (strcmp(g_case, "disp_race") == 0)
+        case_disp_race();
     else if (strcmp(g_case, "send") == 0)
         case_send();
     else if (strcmp(g_case, "assume_owner") == 0)

@@ -54,7 +54,11 @@ struct SessionRequest {
     std::int32_t requester = -1;  // world rank; the owner of a created/assumed session
     dm_sessid_t sid = DM_NO_SESSION;
     std::string info;
-    dm_eventset_t disp = 0;  // set_disp: the global (fs-independent) disposition set
+    // set_disp: the session's set becomes (set & ~part) | disp (disp within part); with
+    // take_from_others, the events of disp leave every other session, in the same table update.
+    dm_eventset_t disp = 0;
+    dm_eventset_t part = ~dm_eventset_t{0} >> (64 - DM_EVENT_MAX);
+    bool take_from_others = false;
     bool operator==(const SessionRequest&) const = default;
 };
 

@@ -125,6 +125,11 @@ class Node {
     int getall_sessions(unsigned nelem, dm_sessid_t* sids, unsigned* nelemp) const;
     // The session's global disposition set (file-system-independent for now). Any rank.
     int set_disp(dm_sessid_t sid, dm_eventset_t events);
+    // The session's set becomes (set & ~part) | events (events within part, else EINVAL); with
+    // take_from_others the events also leave every other session. One table update at the
+    // session manager, so concurrent calls from different ranks never lose one another's work.
+    int set_disp_part(dm_sessid_t sid, dm_eventset_t part, dm_eventset_t events,
+                      bool take_from_others);
 
     // ---- the DM application's event calls (session rank only) -------------------------------
     int get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::size_t buflen, void* buf,
