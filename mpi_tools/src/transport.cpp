@@ -32,6 +32,7 @@ void Transport::on_response(Incoming& in) {
     if (it == pending_.end()) return;  // the caller gave up (deadline, failure)
     it->second->done = true;
     it->second->reply.payload.assign(in.payload().begin(), in.payload().end());
+    it->second->arrived.store(true, std::memory_order_release);
     cv_.notify_all();
 }
 
@@ -87,7 +88,9 @@ Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl) 
         }
         const auto spin = std::chrono::microseconds(spun ? 0 : engine_.config().wait_spin_us);
         spun = true;
-        spin_then_wait_for(lk, cv_, spin, std::chrono::milliseconds(1), [&] { return pc->done; });
+        spin_then_wait_for(
+            lk, cv_, spin, std::chrono::milliseconds(1),
+            [&] { return pc->arrived.load(std::memory_order_acquire); }, [&] { return pc->done; });
     }
     pending_.erase(pc->id);
     return r;

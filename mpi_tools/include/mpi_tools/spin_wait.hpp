@@ -31,4 +31,21 @@ bool spin_then_wait_for(std::unique_lock<std::mutex>& lk, std::condition_variabl
     return cv.wait_for(lk, wait, pred);
 }
 
+// The same, spinning on a lock-free hint (e.g. an atomic flag set next to the guarded state) so
+// that waiters do not contend for the lock the notifier needs; pred() is checked under lk.
+template <class Hint, class Pred>
+bool spin_then_wait_for(std::unique_lock<std::mutex>& lk, std::condition_variable& cv,
+                        std::chrono::microseconds spin, std::chrono::steady_clock::duration wait,
+                        Hint hint, Pred pred) {
+    if (pred()) return true;
+    if (spin.count() > 0) {
+        const auto until = std::chrono::steady_clock::now() + spin;
+        lk.unlock();
+        while (!hint() && std::chrono::steady_clock::now() < until) std::this_thread::yield();
+        lk.lock();
+        if (pred()) return true;
+    }
+    return cv.wait_for(lk, wait, pred);
+}
+
 }  // namespace mpi_tools

@@ -4,6 +4,8 @@
 // retries against the new owner of whatever it asked for).
 #pragma once
 
+#include <atomic>
+
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -52,7 +54,8 @@ class PendingCall {
     int dest_ = -1;
     std::uint64_t id = 0;
     std::uint32_t epoch = 0;
-    bool done = false;  // guarded by Transport::mu_
+    bool done = false;                 // guarded by Transport::mu_
+    std::atomic<bool> arrived{false};  // set with done: what a spinning awaiter polls, lock-free
     Reply reply;
 };
 
