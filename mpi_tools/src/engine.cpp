@@ -76,10 +76,11 @@ void Engine::set_epoch(std::uint32_t e) {
     }
 }
 
-void Engine::send(Channel ch, int dest, wire::Header h, std::span<const std::byte> payload) {
+void Engine::send(Channel ch, int dest, wire::Header h, OutFrame frame) {
     if (dest < 0 || dest >= size_) return;
     h.src = rank_;
-    auto buf = std::make_unique<std::vector<std::byte>>(wire::encode(h, payload));
+    Buffer buf = std::move(frame).release();
+    wire::put_header(h, buf);
     if (h.type < 1000) stats_.sent_by_type[h.type]++;
     stats_.sent++;
     if (peer_failed(dest)) {
@@ -87,7 +88,7 @@ void Engine::send(Channel ch, int dest, wire::Header h, std::span<const std::byt
         return;  // never post to a dead peer (tcp: SIGPIPE/hang on connect)
     }
     PendingSend ps{MPI_REQUEST_NULL, dest, std::move(buf)};
-    int rc = MPI_Isend(ps.buf->data(), static_cast<int>(ps.buf->size()), MPI_BYTE, dest,
+    int rc = MPI_Isend(ps.buf.data(), static_cast<int>(ps.buf.size()), MPI_BYTE, dest,
                        static_cast<int>(h.type), comms_[static_cast<int>(ch)], &ps.req);
     if (rc != MPI_SUCCESS) {
         stats_.abandoned_sends++;
@@ -134,15 +135,25 @@ bool Engine::poll_channel(Channel ch) {
         any = true;
         int count = 0;
         MPI_Get_count(&st, MPI_BYTE, &count);
+        // Uninitialised: a receive that completes without error has written all `count` bytes
+        // (the probed size); one that completes with an error is dropped, never delivered.
         PendingRecv pr{MPI_REQUEST_NULL, st.MPI_SOURCE, ch,
-                       std::make_unique<std::vector<std::byte>>(static_cast<std::size_t>(count))};
-        MPI_Imrecv(pr.buf->data(), count, MPI_BYTE, &msg, &pr.req);
+                       Buffer(static_cast<std::size_t>(count))};
+        if (MPI_Imrecv(pr.buf.data(), count, MPI_BYTE, &msg, &pr.req) != MPI_SUCCESS) {
+            stats_.abandoned_recvs++;
+            graveyard_.push_back(std::move(pr.buf));
+            continue;
+        }
         int done = 0;
-        MPI_Test(&pr.req, &done, MPI_STATUS_IGNORE);
-        if (done)
+        const int rc = MPI_Test(&pr.req, &done, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS) {
+            stats_.abandoned_recvs++;
+            graveyard_.push_back(std::move(pr.buf));
+        } else if (done) {
             deliver(ch, pr.src, std::move(pr.buf));
-        else
+        } else {
             recvs_.push_back(std::move(pr));
+        }
     }
     return any;
 }
@@ -151,8 +162,13 @@ bool Engine::progress_recvs() {
     bool any = false;
     for (std::size_t i = 0; i < recvs_.size();) {
         int done = 0;
-        MPI_Test(&recvs_[i].req, &done, MPI_STATUS_IGNORE);
-        if (done) {
+        const int rc = MPI_Test(&recvs_[i].req, &done, MPI_STATUS_IGNORE);
+        if (rc != MPI_SUCCESS) {
+            stats_.abandoned_recvs++;  // errored: its bytes may be partial; never delivered
+            graveyard_.push_back(std::move(recvs_[i].buf));
+            recvs_[i] = std::move(recvs_.back());
+            recvs_.pop_back();
+        } else if (done) {
             any = true;
             auto pr = std::move(recvs_[i]);
             recvs_[i] = std::move(recvs_.back());
@@ -170,8 +186,8 @@ bool Engine::progress_recvs() {
     return any;
 }
 
-void Engine::deliver(Channel ch, int src, std::unique_ptr<std::vector<std::byte>> buf) {
-    Incoming in{ch, {}, std::move(*buf)};
+void Engine::deliver(Channel ch, int src, Buffer buf) {
+    Incoming in{ch, {}, std::move(buf)};
     auto err = wire::decode_header(in.buffer, src, &in.header);
     if (err != wire::DecodeError::ok) {
         stats_.dropped_malformed++;

@@ -7,12 +7,16 @@
 namespace mpi_tools {
 
 void Responder::reply(std::span<const std::byte> payload) const {
+    reply(OutFrame::copy_of(payload));
+}
+
+void Responder::reply(OutFrame frame) const {
     wire::Header h;
     h.type = type_;
     h.flags = wire::kResponse;
     h.id = id_;
     h.epoch = epoch_;
-    engine_->send(Channel::rpc, dest_, h, payload);
+    engine_->send(Channel::rpc, dest_, h, std::move(frame));
 }
 
 Transport::Transport(Engine& engine, ft::FaultTolerance& ft) : engine_(engine), ft_(ft) {
@@ -31,13 +35,18 @@ void Transport::on_response(Incoming& in) {
     auto it = pending_.find(in.header.id);
     if (it == pending_.end()) return;  // the caller gave up (deadline, failure)
     it->second->done = true;
-    it->second->reply.payload.assign(in.payload().begin(), in.payload().end());
+    // The reply keeps the receive buffer; the caller reads the payload where MPI put it.
+    it->second->reply.payload = InPayload(std::move(in.buffer), sizeof(wire::Header));
     it->second->arrived.store(true, std::memory_order_release);
     cv_.notify_all();
 }
 
 std::shared_ptr<PendingCall> Transport::post(int dest, std::uint16_t type,
                                              std::span<const std::byte> payload) {
+    return post(dest, type, OutFrame::copy_of(payload));
+}
+
+std::shared_ptr<PendingCall> Transport::post(int dest, std::uint16_t type, OutFrame frame) {
     auto pc = std::make_shared<PendingCall>();
     pc->dest_ = dest;
     if (dest < 0 || dest >= engine_.size()) {
@@ -61,7 +70,7 @@ std::shared_ptr<PendingCall> Transport::post(int dest, std::uint16_t type,
         std::lock_guard lk(mu_);
         pending_[h.id] = pc;
     }
-    engine_.send(Channel::rpc, dest, h, payload);
+    engine_.send(Channel::rpc, dest, h, std::move(frame));
     return pc;
 }
 

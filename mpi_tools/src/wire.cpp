@@ -32,14 +32,11 @@ DecodeError decode_header(std::span<const std::byte> buf, int mpi_source_world, 
     return DecodeError::ok;
 }
 
-std::vector<std::byte> encode(const Header& h, std::span<const std::byte> payload) {
-    std::vector<std::byte> out(sizeof(Header) + payload.size());
+void put_header(const Header& h, std::span<std::byte> frame) {
     Header hh = h;
     hh.magic = kMagic;
-    hh.len = static_cast<std::uint32_t>(payload.size());
-    std::memcpy(out.data(), &hh, sizeof(Header));
-    if (!payload.empty()) std::memcpy(out.data() + sizeof(Header), payload.data(), payload.size());
-    return out;
+    hh.len = static_cast<std::uint32_t>(frame.size() - sizeof(Header));
+    std::memcpy(frame.data(), &hh, sizeof(Header));
 }
 
 }  // namespace mpi_tools::wire

@@ -1,13 +1,15 @@
 // The object service of one data server: every data request of pfs/proto mapped onto the
 // ObjectStore of the volume it names (the rank's own, or one it adopted: data_volumes.hpp; a
-// volume not served here is answered EAGAIN). Offsets are object offsets (the client stripes). Reads answer with
-// ReadResp + the bytes in one buffer (short at object EOF; the client zero-fills up to the file
-// size); writes take their payload straight from the received message buffer.
+// volume not served here is answered EAGAIN). Offsets are object offsets (the client stripes).
+// Reads answer with ReadResp + the bytes, pread straight into the reply frame the engine sends
+// from (short at object EOF; the client zero-fills up to the file size); writes take their
+// payload straight from the received message buffer.
 
 #include <memory>
+#include <utility>
 
-#include "mpi_tools/wire.hpp"
 #include "data_volumes.hpp"
+#include "mpi_tools/wire.hpp"
 #include "pfs/data/object_store.hpp"
 #include "service.hpp"
 
@@ -46,26 +48,28 @@ void serve_read(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& v)
             }
             auto& s = *store;
             // Header (fixed width: re-encoding with a smaller length keeps its size) + bytes,
-            // in one uninitialised buffer so the object data is copied only once.
+            // read straight into the uninitialised reply frame the engine sends from: the
+            // object data is copied only once on this side.
             const auto head = encode(ReadResp{0, req->length});
             const std::size_t h = head.size();
             if (req->length > mpi_tools::wire::kMaxPayload - h) {  // the reply could not travel
                 r.reply(error_reply<ReadResp>(EMSGSIZE));
                 return;
             }
-            std::unique_ptr<std::byte[]> buf(new std::byte[h + req->length]);
-            auto n = s.pread(ObjectId{req->ino, req->gen},
-                             std::span<std::byte>(buf.get() + h, req->length), req->offset);
+            auto reply = mpi_tools::OutFrame::with_payload_size(h + req->length);
+            const auto body = reply.payload();
+            auto n = s.pread(ObjectId{req->ino, req->gen}, body.subspan(h), req->offset);
             if (!n) {
                 r.reply(error_reply<ReadResp>(n.error()));
                 return;
             }
-            auto sized = encode_to(ReadResp{0, *n}, std::span<std::byte>(buf.get(), h));
-            if (!sized || *sized != h) {
+            auto sized = encode_to(ReadResp{0, *n}, body.first(h));
+            if (!sized || *sized != h || *n > req->length) {
                 r.reply(error_reply<ReadResp>(EIO));
                 return;
             }
-            r.reply(std::span<const std::byte>(buf.get(), h + *n));
+            reply.shrink_payload(h + *n);
+            r.reply(std::move(reply));
         },
         [](int err) { return error_reply<ReadResp>(err); });
 }

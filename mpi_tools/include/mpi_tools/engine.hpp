@@ -24,6 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "mpi_tools/buffer.hpp"
 #include "mpi_tools/config.hpp"
 #include "mpi_tools/wire.hpp"
 
@@ -38,7 +39,7 @@ inline constexpr int kChannels = 2;
 struct Incoming {
     Channel channel;
     wire::Header header;
-    std::vector<std::byte> buffer;  // header + payload
+    Buffer buffer;  // header + payload, as MPI received it (validated by wire::decode_header)
     std::span<const std::byte> payload() const {
         return std::span<const std::byte>(buffer).subspan(sizeof(wire::Header));
     }
@@ -77,9 +78,14 @@ class Engine {
     // on every send and pending operation, so it must be lock-free.
     void set_failure_oracle(std::function<bool(int)> oracle);
 
-    // Thread-safe, never blocks: the message is copied to a heap buffer and posted.
-    // h.src and h.magic are filled in here.
-    void send(Channel ch, int dest_world, wire::Header h, std::span<const std::byte> payload);
+    // Thread-safe, never blocks: the engine takes the frame, writes the header into its front
+    // and posts it; the buffer is freed when the send completes, or kept forever if the peer
+    // fails first. h.src, h.magic and h.len are filled in here.
+    void send(Channel ch, int dest_world, wire::Header h, OutFrame frame);
+    // The same with a copy of `payload` (one pass; the caller keeps its bytes).
+    void send(Channel ch, int dest_world, wire::Header h, std::span<const std::byte> payload) {
+        send(ch, dest_world, h, OutFrame::copy_of(payload));
+    }
     void send(Channel ch, int dest_world, wire::MsgType type, std::span<const std::byte> payload,
               std::uint32_t epoch = 0) {
         wire::Header h;
@@ -102,23 +108,25 @@ class Engine {
     bool on_progress_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
 
   private:
+    // Moving a Buffer never moves its bytes: the pointer MPI holds stays valid while these
+    // records are moved around.
     struct PendingSend {
         MPI_Request req;
         int dest;
-        std::unique_ptr<std::vector<std::byte>> buf;
+        Buffer buf;
     };
     struct PendingRecv {
         MPI_Request req;
         int src;
         Channel ch;
-        std::unique_ptr<std::vector<std::byte>> buf;
+        Buffer buf;
     };
 
     void loop();
     bool poll_channel(Channel ch);
     bool progress_recvs();
     bool progress_sends();
-    void deliver(Channel ch, int src, std::unique_ptr<std::vector<std::byte>> buf);
+    void deliver(Channel ch, int src, Buffer buf);
     void dispatch(Incoming& in);
     void release_held();
     bool peer_failed(int r) const;
@@ -143,7 +151,7 @@ class Engine {
     std::vector<PendingRecv> recvs_;  // progress thread only
     std::vector<Incoming> held_;      // future-epoch rpc messages; progress thread only
     // Buffers of abandoned operations: the MPI library may still write into them.
-    std::vector<std::unique_ptr<std::vector<std::byte>>> graveyard_;
+    std::vector<Buffer> graveyard_;
     EngineStats stats_;
 };
 

@@ -21,8 +21,8 @@
 namespace mpi_tools {
 
 struct Reply {
-    int err = 0;  // 0, EHOSTDOWN, ETIMEDOUT, ECANCELED
-    std::vector<std::byte> payload;
+    int err = 0;        // 0, EHOSTDOWN, ETIMEDOUT, ECANCELED
+    InPayload payload;  // in place in the receive buffer (not copied out of it)
 };
 
 // Answers one request, from any thread, at most once.
@@ -31,6 +31,8 @@ class Responder {
     Responder(Engine* e, int dest, std::uint16_t type, std::uint64_t id, std::uint32_t epoch)
         : engine_(e), dest_(dest), type_(type), id_(id), epoch_(epoch) {}
     void reply(std::span<const std::byte> payload) const;
+    // Sends the frame the caller built (OutFrame: no further copy of its payload).
+    void reply(OutFrame frame) const;
     int peer() const { return dest_; }
 
   private:
@@ -70,6 +72,8 @@ class Transport {
     // Sends the request and returns at once; await() collects the reply (exactly once).
     std::shared_ptr<PendingCall> post(int dest_world, std::uint16_t type,
                                       std::span<const std::byte> payload);
+    // The same with a frame the caller built; the engine sends its bytes without copying them.
+    std::shared_ptr<PendingCall> post(int dest_world, std::uint16_t type, OutFrame frame);
     // Same outcomes as call(): the reply, EHOSTDOWN, ETIMEDOUT or ECANCELED.
     Reply await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl);
     // Registers the handler for requests of this type. It runs on the progress thread: it must

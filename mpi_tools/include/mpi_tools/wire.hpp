@@ -65,8 +65,10 @@ const char* to_string(DecodeError e);
 // Validates a received buffer; on success *h holds the header and the payload follows it.
 DecodeError decode_header(std::span<const std::byte> buf, int mpi_source_world, Header* h);
 
-// Builds header + payload in one heap buffer ready for MPI_Isend.
-std::vector<std::byte> encode(const Header& h, std::span<const std::byte> payload);
+// Writes h into the first sizeof(Header) bytes of `frame`, with the magic set and len covering
+// the rest of the frame (the payload, already in place behind the header). The frame must be
+// at least sizeof(Header) bytes and at most sizeof(Header) + kMaxPayload.
+void put_header(const Header& h, std::span<std::byte> frame);
 
 // Minimal bounded little-endian codec for control-message bodies. The reader never reads past
 // the end; the first error sticks and every later read returns zero.

@@ -525,7 +525,7 @@ Result<std::vector<VolumeInfo>> Client::statfs() {
     const int err = impl_->pipeline(
         num_servers_, static_cast<std::uint16_t>(MsgType::statfs_req),
         [this](std::size_t i) { return data_rank(static_cast<std::uint32_t>(i)); },
-        [](std::size_t i) { return encode(StatfsReq{static_cast<std::uint32_t>(i)}); },
+        [](std::size_t i) { return frame_of(StatfsReq{static_cast<std::uint32_t>(i)}); },
         [&](std::size_t i, std::span<const std::byte> frame) {
             auto r = decode_reply<StatfsResp>(frame);
             if (r.err != 0) return r.err;

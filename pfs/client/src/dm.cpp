@@ -167,7 +167,7 @@ Result<void> Client::punch_hole(const Handle& h, std::uint64_t offset, std::uint
         [&](std::size_t i) {
             std::uint64_t n = 0;
             for (const auto& s : rs[i].segments) n += s.length;
-            return encode(PunchReq{a->ino, a->gen, rs[i].object_offset, n, rs[i].server});
+            return frame_of(PunchReq{a->ino, a->gen, rs[i].object_offset, n, rs[i].server});
         },
         [](std::size_t, std::span<const std::byte> frame) {
             return decode_reply<StatusResp>(frame).err;

@@ -51,6 +51,12 @@ Resp decode_reply(std::span<const std::byte> frame) {
     return out;
 }
 
+// A small request as a frame for pipeline() (one copy of its few bytes).
+template <class M>
+mpi_tools::OutFrame frame_of(const M& m) {
+    return mpi_tools::OutFrame::copy_of(proto::encode(m));
+}
+
 // One contiguous object range of one server and the user-buffer pieces it maps to.
 struct Chunk {
     std::uint32_t server = 0;
@@ -179,11 +185,12 @@ struct Client::Impl {
     }
 
     // Runs n requests with at most opt.max_inflight outstanding, each with the retry rules.
-    // dest(i) is the home rank of request i's volume; make_frame(i) builds request i; on_reply(i,
-    // frame) consumes its reply and returns 0 or an errno. Returns the first error (every request
-    // in flight is still awaited).
+    // dest(i) is the home rank of request i's volume; make_frame(i) builds request i (again for
+    // each retry: the engine owns a frame once it is posted); on_reply(i, frame) consumes its
+    // reply, in place in the receive buffer, and returns 0 or an errno. Returns the first error
+    // (every request in flight is still awaited).
     int pipeline(std::size_t n, std::uint16_t type, const std::function<int(std::size_t)>& dest,
-                 const std::function<Bytes(std::size_t)>& make_frame,
+                 const std::function<mpi_tools::OutFrame(std::size_t)>& make_frame,
                  const std::function<int(std::size_t, std::span<const std::byte>)>& on_reply);
 };
 

@@ -30,7 +30,7 @@ void Client::remove_objects(const Attr& a) {
         servers.size(), static_cast<std::uint16_t>(MsgType::remove_req),
         [&](std::size_t i) { return data_rank(servers[i]); },
         [&](std::size_t i) {
-            return encode(RemoveReq{a.ino, a.gen, servers[i]});
+            return frame_of(RemoveReq{a.ino, a.gen, servers[i]});
         },
         [](std::size_t, std::span<const std::byte> frame) {
             return decode_reply<StatusResp>(frame).err;
@@ -64,7 +64,7 @@ Result<void> Client::truncate_file(const Attr& a, std::uint64_t size, bool event
             servers.size(), static_cast<std::uint16_t>(MsgType::truncate_req),
             [&](std::size_t i) { return data_rank(servers[i]); },
             [&](std::size_t i) {
-                return encode(TruncateReq{a.ino, a.gen, sizes[i], servers[i]});
+                return frame_of(TruncateReq{a.ino, a.gen, sizes[i], servers[i]});
             },
             [](std::size_t, std::span<const std::byte> frame) {
                 return decode_reply<StatusResp>(frame).err;
@@ -116,7 +116,7 @@ Result<void> Client::fsync_objects(const Attr& a) {
         servers.size(), static_cast<std::uint16_t>(MsgType::fsync_req),
         [&](std::size_t i) { return data_rank(servers[i]); },
         [&](std::size_t i) {
-            return encode(FsyncReq{a.ino, a.gen, servers[i]});
+            return frame_of(FsyncReq{a.ino, a.gen, servers[i]});
         },
         [](std::size_t, std::span<const std::byte> frame) {
             return decode_reply<StatusResp>(frame).err;
@@ -159,8 +159,8 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
         chunks.size(), static_cast<std::uint16_t>(MsgType::read_req),
         [&](std::size_t i) { return data_rank(chunks[i].server); },
         [&](std::size_t i) {
-            return encode(ReadReq{a.ino, a.gen, chunks[i].object_offset, chunks[i].length,
-                                  chunks[i].server});
+            return frame_of(
+                ReadReq{a.ino, a.gen, chunks[i].object_offset, chunks[i].length, chunks[i].server});
         },
         [&](std::size_t i, std::span<const std::byte> frame) {
             auto t = peek_type(frame);
@@ -220,13 +220,19 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
             chunks.size(), static_cast<std::uint16_t>(MsgType::write_req),
             [&](std::size_t i) { return data_rank(chunks[i].server); },
             [&](std::size_t i) {
+                // The user's bytes are copied once, into the buffer MPI sends from (never sent
+                // from the user's buffer: an abandoned send may outlive this call).
                 const auto& c = chunks[i];
-                Bytes frame;
-                frame.reserve(64 + c.length);
-                encode_into(WriteReq{a.ino, a.gen, c.object_offset, c.length, c.server}, frame);
-                for (const auto& seg : c.segments)
-                    frame.insert(frame.end(), in + seg.buffer_offset,
-                                 in + seg.buffer_offset + seg.length);
+                const auto head =
+                    encode(WriteReq{a.ino, a.gen, c.object_offset, c.length, c.server});
+                auto frame = mpi_tools::OutFrame::with_payload_size(head.size() + c.length);
+                std::byte* p = frame.payload().data();
+                std::memcpy(p, head.data(), head.size());
+                p += head.size();
+                for (const auto& seg : c.segments) {
+                    std::memcpy(p, in + seg.buffer_offset, seg.length);
+                    p += seg.length;
+                }
                 return frame;
             },
             [&](std::size_t i, std::span<const std::byte> frame) {

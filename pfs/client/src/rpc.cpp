@@ -105,7 +105,7 @@ mpi_tools::Reply Client::Impl::call(int dest, std::uint16_t type,
 
 int Client::Impl::pipeline(
     std::size_t n, std::uint16_t type, const std::function<int(std::size_t)>& dest,
-    const std::function<Bytes(std::size_t)>& make_frame,
+    const std::function<mpi_tools::OutFrame(std::size_t)>& make_frame,
     const std::function<int(std::size_t, std::span<const std::byte>)>& on_reply) {
     struct Flight {
         std::size_t i;
@@ -120,10 +120,9 @@ int Client::Impl::pipeline(
     const std::size_t window = std::max(1u, opt.max_inflight);
     auto launch = [&](std::size_t i, mpi_tools::ft::Deadline dl,
                       std::chrono::milliseconds backoff) {
-        const Bytes frame = make_frame(i);  // the engine copies it at post time
         const int home = dest(i);
         const int to = server_of(home);
-        q.push_back(Flight{i, home, to, t.post(to, type, frame), dl, backoff});
+        q.push_back(Flight{i, home, to, t.post(to, type, make_frame(i)), dl, backoff});
     };
     for (;;) {
         while (err == 0 && next < n && q.size() < window) {
