@@ -110,19 +110,15 @@ def plot_failover(doc, png, tmp):
     lines = ["set terminal " + terminal(), "set output " + q(png), "set multiplot layout 1,2 title "
              + q(title_of(doc, "failover time after detection: standby takes the session, queue rebuilt")),
              "set grid", "set key top left", "set ylabel 'ms'"]
-    p1, p2 = [], []
-    for n in ranks:
-        data = os.path.join(tmp, "fo_r%d.dat" % n)
+    def series(key, value, xkey, name):
+        # One curve: the rows with rows[key] == value, by xkey.
+        data = os.path.join(tmp, "fo_%s%d.dat" % (key[0], value))
         with open(data, "w") as f:
-            for r in sorted((r for r in rows if r["ranks"] == n), key=lambda r: r["events"]):
-                f.write("%d %.3f %.3f\n" % (r["events"], r["failover_ms"], r["end_to_end_ms"]))
-        p1.append("%s using 1:2 with linespoints lw 2 title %s" % (q(data), q("%d ranks" % n)))
-    for e in events:
-        data = os.path.join(tmp, "fo_e%d.dat" % e)
-        with open(data, "w") as f:
-            for r in sorted((r for r in rows if r["events"] == e), key=lambda r: r["ranks"]):
-                f.write("%d %.3f %.3f\n" % (r["ranks"], r["failover_ms"], r["end_to_end_ms"]))
-        p2.append("%s using 1:2 with linespoints lw 2 title %s" % (q(data), q("%d events" % e)))
+            for r in sorted((r for r in rows if r[key] == value), key=lambda r: r[xkey]):
+                f.write("%d %.3f %.3f\n" % (r[xkey], r["failover_ms"], r["end_to_end_ms"]))
+        return "%s using 1:2 with linespoints lw 2 title %s" % (q(data), q("%d %s" % (value, name)))
+    p1 = [series("ranks", n, "events", "ranks") for n in ranks]
+    p2 = [series("events", e, "ranks", "events") for e in events]
     lines += ["set xlabel 'synchronous events outstanding (log)'", "set logscale x",
               "plot " + ", ".join(p1), "unset logscale x", "set xlabel 'ranks in the job'",
               "set logscale x 2", "plot " + ", ".join(p2), "unset multiplot"]

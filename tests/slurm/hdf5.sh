@@ -4,9 +4,7 @@
 # the exported copy is checked with h5dump. Exit 0, PASS line, data verified, JSON verdict.
 source "$(dirname "$0")/lib.sh"
 JOB=$PFS_SOURCE_DIR/jobs/slurm/hdf5.sbatch
-for p in pfs-run pfs-server pfs-mkfs pfs-mpiio-hdf5-test; do
-    [[ -x "$PFS_BIN_DIR/$p" ]] || { echo "FAIL: $p not built in $PFS_BIN_DIR (hdf5-openmpi missing?)"; exit 1; }
-done
+HINT="hdf5-openmpi missing?" need_bins pfs-run pfs-server pfs-mkfs pfs-mpiio-hdf5-test
 submit hdf5
 [[ $RC == 0 ]] && pass "hdf5 job exit 0" || fail "hdf5 job exit $RC"
 grep -q "HDF5-TEST PASS (4 ranks, 0 failed checks)" "$OUT" && pass "HDF5 program PASS on 4 ranks" \

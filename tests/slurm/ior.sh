@@ -5,9 +5,7 @@
 # Then the same through the MPI-IO driver (PFS_IOR_API=MPIIO, one shared pfs: file), via run-job.
 source "$(dirname "$0")/lib.sh"
 JOB=$PFS_SOURCE_DIR/jobs/slurm/ior.sbatch
-for p in pfs-run pfs-server pfs-mkfs pfs-ior; do
-    [[ -x "$PFS_BIN_DIR/$p" ]] || { echo "FAIL: $p not built in $PFS_BIN_DIR"; exit 1; }
-done
+need_bins pfs-run pfs-server pfs-mkfs pfs-ior
 submit_wait ior env PFS_IOR_BLOCK=8m PFS_IOR_REPS=2
 [[ $RC == 0 ]] && pass "sbatch --wait: ior job exit 0" || fail "ior job exit $RC"
 grep -q "ior: layout meta:1,data:2,dm:0,compute:2" "$OUT" && pass "layout line" || fail "no layout line"

@@ -5,9 +5,7 @@
 # dead rank's volume, verify every byte, and say so in its JSON result.
 source "$(dirname "$0")/lib.sh"
 JOB=$PFS_SOURCE_DIR/jobs/slurm/ior.sbatch
-for p in pfs-run pfs-server pfs-mkfs pfs-ior; do
-    [[ -x "$PFS_BIN_DIR/$p" ]] || { echo "FAIL: $p not built in $PFS_BIN_DIR"; exit 1; }
-done
+need_bins pfs-run pfs-server pfs-mkfs pfs-ior
 submit ior_data_kill env PFS_KILL_ROLE=data PFS_DATA=3 PFS_IOR_BLOCK=8m PFS_IOR_REPS=4 PFS_KILL_AFTER=1
 [[ $RC == 0 ]] && pass "data-rank kill job exit 0" || fail "data-rank kill job exit $RC"
 grep -q "^ior: SIGKILL sent to rank 3 (data" "$OUT" && pass "data rank 3 SIGKILLed mid-run" || fail "no kill line"

@@ -3,9 +3,7 @@
 # session, one stands by), periodic policy run every second. Exit 0, the HSM ready, data verified.
 source "$(dirname "$0")/lib.sh"
 JOB=$PFS_SOURCE_DIR/jobs/slurm/ior.sbatch
-for p in pfs-run pfs-server pfs-mkfs pfs-ior pfs-hsm; do
-    [[ -x "$PFS_BIN_DIR/$p" ]] || { echo "FAIL: $p not built in $PFS_BIN_DIR"; exit 1; }
-done
+need_bins pfs-run pfs-server pfs-mkfs pfs-ior pfs-hsm
 submit ior_hsm env PFS_HSM=1 PFS_IOR_BLOCK=8m PFS_IOR_REPS=3 PFS_IOR_DELAY=1
 [[ $RC == 0 ]] && pass "ior+HSM job exit 0" || fail "ior+HSM job exit $RC"
 grep -q "ior: layout meta:1,data:2,dm:2,compute:2, HSM on" "$OUT" && pass "layout line, HSM on" \

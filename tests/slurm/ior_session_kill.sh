@@ -4,9 +4,7 @@
 # take the session over, the job must end with exit 0, report the recovery and verify the data.
 source "$(dirname "$0")/lib.sh"
 JOB=$PFS_SOURCE_DIR/jobs/slurm/ior.sbatch
-for p in pfs-run pfs-server pfs-mkfs pfs-ior pfs-hsm; do
-    [[ -x "$PFS_BIN_DIR/$p" ]] || { echo "FAIL: $p not built in $PFS_BIN_DIR"; exit 1; }
-done
+need_bins pfs-run pfs-server pfs-mkfs pfs-ior pfs-hsm
 submit ior_session_kill env PFS_HSM=1 PFS_KILL_ROLE=session PFS_IOR_BLOCK=8m PFS_IOR_REPS=4 PFS_KILL_AFTER=1
 [[ $RC == 0 ]] && pass "session-rank kill job exit 0" || fail "session-rank kill job exit $RC"
 grep -qE "^ior: SIGKILL sent to rank [34] \(session" "$OUT" && pass "session rank SIGKILLed mid-run" || fail "no kill line"

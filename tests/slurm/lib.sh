@@ -12,6 +12,13 @@ cd "$WORK" || exit 1
 FAILS=0
 fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
 pass() { echo "ok: $*"; }
+# need_bins PROGRAM...: every program is built in $PFS_BIN_DIR, else FAIL and exit (HINT: why).
+need_bins() {
+    local p
+    for p in "$@"; do
+        [[ -x "$PFS_BIN_DIR/$p" ]] || { echo "FAIL: $p not built in $PFS_BIN_DIR${HINT:+ ($HINT)}"; exit 1; }
+    done
+}
 finish() {
     if ((FAILS)); then echo "$FAILS check(s) failed"; exit 1; fi
     echo "all checks passed"; exit 0

@@ -4,9 +4,7 @@
 # recovery and write a JSON result saying so.
 source "$(dirname "$0")/lib.sh"
 JOB=$PFS_SOURCE_DIR/jobs/slurm/session_failover.sbatch
-for p in pfs-run pfs-server pfs-dm-responder dm-sender; do
-    [[ -x "$PFS_BIN_DIR/$p" ]] || { echo "FAIL: $p not built in $PFS_BIN_DIR"; exit 1; }
-done
+need_bins pfs-run pfs-server pfs-dm-responder dm-sender
 submit session_failover
 [[ $RC == 0 ]] && pass "session-failover job exit 0" || fail "session-failover job exit $RC"
 grep -q "session-failover: recovered: 2/2 senders" "$OUT" && pass "recovery reported" \

@@ -323,22 +323,23 @@ Node::FailureView Node::failure_view(dm_sessid_t sid) const {
     v.owner = rec->owner;
     v.incarnation = rec->incarnation;
     v.manager_verdict = rec->state == SessionState::failed;
-    for (const auto& sb : table_.standbys)
-        if (sb.info == rec->info && live(sb.rank)) v.standby = true;
     v.automatic = cfg_.session_failure_timeout.count() < 0;
-    if (!v.automatic)
-        v.timeout = cfg_.session_failure_timeout;
-    else
-        v.timeout = v.standby ? cfg_.standby_failure_timeout : std::chrono::milliseconds(0);
+    v.timeout = failure_timeout_locked(rec->info, &v.standby);
     return v;
 }
 
 std::chrono::milliseconds Node::failure_timeout(const std::string& info) const {
-    if (cfg_.session_failure_timeout.count() >= 0) return cfg_.session_failure_timeout;
     std::lock_guard lk(table_mu_);
+    bool standby = false;
+    return failure_timeout_locked(info, &standby);
+}
+
+std::chrono::milliseconds Node::failure_timeout_locked(const std::string& info,
+                                                       bool* standby) const {
     for (const auto& sb : table_.standbys)
-        if (sb.info == info && live(sb.rank)) return cfg_.standby_failure_timeout;
-    return std::chrono::milliseconds(0);
+        if (sb.info == info && live(sb.rank)) *standby = true;
+    if (cfg_.session_failure_timeout.count() >= 0) return cfg_.session_failure_timeout;
+    return *standby ? cfg_.standby_failure_timeout : std::chrono::milliseconds(0);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,10 +17,6 @@ namespace {
 // Pieces at least this large are read one by one when they cover less than half the span.
 constexpr std::int64_t kSieveMinPiece = 32 << 10;
 
-int client_error(int err) {
-    return client_error_code(err);
-}
-
 // Reads segments into dst (packed, view order); *got = contiguous data bytes before EOF.
 int read_segments(client::Client& c, PfsFile& f, const std::vector<Segment>& segs, char* dst,
                   std::int64_t* got) {
@@ -48,7 +44,7 @@ int read_segments(client::Client& c, PfsFile& f, const std::vector<Segment>& seg
         }
         if (j == i + 1) {
             auto r = c.pread(f.fd, dst + data, static_cast<std::size_t>(segs[i].len), segs[i].off);
-            if (!r) return client_error(r.error());
+            if (!r) return client_error_code(r.error());
             *got += static_cast<std::int64_t>(*r);
             if (static_cast<std::int64_t>(*r) < segs[i].len) return MPI_SUCCESS;  // EOF
             data += segs[i].len;
@@ -59,7 +55,7 @@ int read_segments(client::Client& c, PfsFile& f, const std::vector<Segment>& seg
         const std::int64_t span = segs[j - 1].off + segs[j - 1].len - start;
         sbuf.resize(static_cast<std::size_t>(span));
         auto r = c.pread(f.fd, sbuf.data(), sbuf.size(), start);
-        if (!r) return client_error(r.error());
+        if (!r) return client_error_code(r.error());
         const std::int64_t have = static_cast<std::int64_t>(*r);
         for (std::size_t k = i; k < j; ++k) {
             const std::int64_t rel = segs[k].off - start;
@@ -79,7 +75,7 @@ int write_segments(client::Client& c, PfsFile& f, const std::vector<Segment>& se
     *put = 0;
     for (const Segment& s : segs) {
         auto r = c.pwrite(f.fd, src + *put, static_cast<std::size_t>(s.len), s.off);
-        if (!r) return client_error(r.error());
+        if (!r) return client_error_code(r.error());
         *put += static_cast<std::int64_t>(*r);
         if (static_cast<std::int64_t>(*r) < s.len) return MPI_ERR_IO;
     }

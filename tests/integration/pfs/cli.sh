@@ -17,14 +17,7 @@ start_job --meta 1 --data 2 --compute 1 -- "$BIN/pfs-client-test" --case wait --
 
 # The job is up when df answers (the socket appears once the meta rank runs; the first
 # request also waits for the PFS servers).
-up=0
-for _ in $(seq 300); do
-    cli df
-    if [[ $RC -eq 0 ]]; then up=1; break; fi
-    kill -0 "$JOBPID" 2> /dev/null || fail "the job ended before the pfs command reached it"
-    sleep 0.2
-done
-[[ $up -eq 1 ]] || fail "pfs df never succeeded (last exit $RC)"
+until_ok df
 echo "PASS: the job answers pfs df"
 
 # Owner only: the directory 0700, the socket 0600.

@@ -16,16 +16,13 @@ start_job --meta 1 --data 2 --dm 1 --compute 1 --dm-app "$BIN/pfs-dm-responder" 
     -- "$BIN/pfs-client-test" --case wait --marker "$MARK"
 
 # Up when the responder holds its dispositions and the command answers.
-up=0
 for _ in $(seq 300); do
-    if grep -q "^DM-RESPONDER disp fs=" "$JOBOUT"; then
-        cli df
-        if [[ $RC -eq 0 ]]; then up=1; break; fi
-    fi
+    grep -q "^DM-RESPONDER disp fs=" "$JOBOUT" && break
     kill -0 "$JOBPID" 2> /dev/null || fail "the job ended early"
     sleep 0.2
 done
-[[ $up -eq 1 ]] || fail "the job never answered pfs df with the responder's dispositions set"
+grep -q "^DM-RESPONDER disp fs=" "$JOBOUT" || fail "the responder never set its dispositions"
+until_ok df
 
 echo data > "$WORK/f"
 cli cp "$WORK/f" pfs:/f

@@ -262,6 +262,8 @@ class Node {
         std::chrono::milliseconds timeout{0};
     };
     FailureView failure_view(dm_sessid_t sid) const;
+    // failure_timeout with table_mu_ held; *standby: a live standby is registered for info.
+    std::chrono::milliseconds failure_timeout_locked(const std::string& info, bool* standby) const;
     void fail_loc_after_enqueue(dm_sessid_t sid);
 
     // session rank
