@@ -6,7 +6,8 @@
 #      plot_bench.py draws the PNG;
 #   2. --hsm release-after-write --fail session:2: pfs-hsm migrates the files after each write
 #      phase, the read phases wait for the recalls, and the dm rank holding the HSM's session is
-#      SIGKILLed 2 s in: a standby takes the session over, the data verifies, recalls are
+#      SIGKILLed 2 s in (-d 1: the three 1 s pauses between rounds keep the run longer than
+#      2 s however fast the I/O is): a standby takes the session over, the data verifies, recalls are
 #      counted with latencies, the PNG is drawn;
 #   3. the event and failover benchmarks converted to pfs-bench/1 (bench_convert.py) validate
 #      and plot_bench.py draws the bandwidth, latency CDF and failover PNGs from the three;
@@ -68,7 +69,7 @@ echo "PASS: --fail data:read+0.05: killed, detected, adopted, data verified, JSO
 mkfs --meta 1 --data 2 --force
 run_job --meta 1 --data 2 --dm 2 --dm-app "$BIN/pfs-hsm" --compute 2 -x PFS_FT_HEARTBEAT_TIMEOUT_MS=3000 \
     -- "$IOR" -a NATIVE -F -W \
-    -R -b 8m -t 1m -i 4 -d 0.5 -o /ior/h --hsm release-after-write --fail session:2 \
+    -R -b 8m -t 1m -i 4 -d 1 -o /ior/h --hsm release-after-write --fail session:2 \
     -O summaryFile="$WORK/hsm.json"
 expect_rc 0 "--hsm release-after-write --fail session:2"
 check_output "--hsm output" "$OUT" --apis NATIVE
