@@ -44,6 +44,9 @@ Config Config::from_environment() {
     c.progress_max_sleep_us = static_cast<int>(
         env_long("PFS_PROGRESS_MAX_SLEEP_US", c.progress_max_sleep_us, 0, 1000000));
     c.wait_spin_us = static_cast<int>(env_long("PFS_WAIT_SPIN_US", c.wait_spin_us, 0, 100000));
+    c.call_probe_period =
+        Millis(env_long("PFS_CALL_PROBE_MS", c.call_probe_period.count(), 10, 3600000));
+    if (const char* d = std::getenv("PFS_TRACE_DIR"); d != nullptr) c.trace_dir = d;
     c.fence_same_host = env_long("PFS_FT_FENCE", 1, 0, 1) != 0;
     c.volume_adoption = env_long("PFS_VOLUME_ADOPTION", 1, 0, 1) != 0;
     if (const char* b = std::getenv("PFS_FT_BACKEND"); b && *b) c.ft_backend = b;

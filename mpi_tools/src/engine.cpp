@@ -23,6 +23,13 @@ void Engine::create_communicators() {
 }
 
 void Engine::start() {
+    if (!cfg_.trace_dir.empty()) {
+        const std::string path = cfg_.trace_dir + "/rpc." + std::to_string(rank_) + ".log";
+        trace_ = std::fopen(path.c_str(), "a");
+        if (trace_.load() == nullptr)
+            std::fprintf(stderr, "mpi_tools[%d]: PFS_TRACE_DIR: cannot open %s\n", rank_,
+                         path.c_str());
+    }
     running_ = true;
     thread_ = std::thread([this] { loop(); });
 }
@@ -30,6 +37,22 @@ void Engine::start() {
 void Engine::stop() {
     if (!running_.exchange(false)) return;
     if (thread_.joinable()) thread_.join();
+    std::lock_guard lk(trace_mu_);
+    if (std::FILE* f = trace_.exchange(nullptr); f != nullptr) std::fclose(f);
+}
+
+void Engine::trace(char kind, Channel ch, int peer, const wire::Header& h, std::size_t bytes) {
+    if (trace_.load(std::memory_order_relaxed) == nullptr) return;
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now().time_since_epoch())
+            .count();
+    std::lock_guard lk(trace_mu_);
+    std::FILE* f = trace_.load();
+    if (f == nullptr) return;
+    std::fprintf(f, "%lld %c %d %d %u %u %llu %u %zu\n", static_cast<long long>(us), kind,
+                 static_cast<int>(ch), peer, static_cast<unsigned>(h.type),
+                 static_cast<unsigned>(h.flags), static_cast<unsigned long long>(h.id),
+                 static_cast<unsigned>(h.epoch), bytes);
 }
 
 void Engine::on(std::uint16_t type, Handler h) {
@@ -87,7 +110,8 @@ void Engine::send(Channel ch, int dest, wire::Header h, OutFrame frame) {
         stats_.abandoned_sends++;
         return;  // never post to a dead peer (tcp: SIGPIPE/hang on connect)
     }
-    PendingSend ps{MPI_REQUEST_NULL, dest, std::move(buf)};
+    trace('S', ch, dest, h, buf.size());
+    PendingSend ps{MPI_REQUEST_NULL, dest, std::move(buf), h};
     int rc = MPI_Isend(ps.buf.data(), static_cast<int>(ps.buf.size()), MPI_BYTE, dest,
                        static_cast<int>(h.type), comms_[static_cast<int>(ch)], &ps.req);
     if (rc != MPI_SUCCESS) {
@@ -106,6 +130,7 @@ bool Engine::progress_sends() {
         MPI_Test(&sends_[i].req, &flag, MPI_STATUS_IGNORE);
         if (flag) {
             any = true;
+            trace('C', Channel::rpc, sends_[i].dest, sends_[i].h, sends_[i].buf.size());
             sends_[i] = std::move(sends_.back());
             sends_.pop_back();
         } else if (peer_failed(sends_[i].dest)) {
@@ -135,6 +160,11 @@ bool Engine::poll_channel(Channel ch) {
         any = true;
         int count = 0;
         MPI_Get_count(&st, MPI_BYTE, &count);
+        if (trace_.load(std::memory_order_relaxed) != nullptr) {
+            wire::Header probed;
+            probed.type = static_cast<std::uint16_t>(st.MPI_TAG);
+            trace('P', ch, st.MPI_SOURCE, probed, static_cast<std::size_t>(count));
+        }
         // Uninitialised: a receive that completes without error has written all `count` bytes
         // (the probed size); one that completes with an error is dropped, never delivered.
         PendingRecv pr{MPI_REQUEST_NULL, st.MPI_SOURCE, ch,
@@ -196,6 +226,7 @@ void Engine::deliver(Channel ch, int src, Buffer buf) {
         return;
     }
     stats_.received++;
+    trace('R', ch, src, in.header, in.buffer.size());
     if (in.header.type < 1000) stats_.received_by_type[in.header.type]++;
     if (ch == Channel::rpc) {
         std::uint32_t e = epoch_.load();

@@ -17,17 +17,79 @@ void Responder::reply(OutFrame frame) const {
     h.id = id_;
     h.epoch = epoch_;
     engine_->send(Channel::rpc, dest_, h, std::move(frame));
+    // After the send: a status query answered "unknown" from here on is sent after the response,
+    // so the caller has the response by the time it reads that answer.
+    if (mark_) mark_->done();
+}
+
+void InflightRequests::add(int src, std::uint64_t id) {
+    std::lock_guard lk(mu_);
+    set_.emplace(src, id);
+}
+
+void InflightRequests::remove(int src, std::uint64_t id) {
+    std::lock_guard lk(mu_);
+    set_.erase({src, id});
+}
+
+bool InflightRequests::contains(int src, std::uint64_t id) {
+    std::lock_guard lk(mu_);
+    return set_.count({src, id}) != 0;
+}
+
+InflightMark::InflightMark(std::shared_ptr<InflightRequests> reg, int src, std::uint64_t id)
+    : reg_(std::move(reg)), src_(src), id_(id) {
+    reg_->add(src_, id_);
+}
+
+InflightMark::~InflightMark() {
+    done();
+}
+
+void InflightMark::done() {
+    if (!done_.exchange(true)) reg_->remove(src_, id_);
 }
 
 Transport::Transport(Engine& engine, ft::FaultTolerance& ft) : engine_(engine), ft_(ft) {
     engine_.set_response_sink([this](Incoming& in) { on_response(in); });
+    engine_.on(wire::MsgType::call_status, [this](Incoming& in) { on_status_query(in); });
+    engine_.on(wire::MsgType::call_status_reply, [this](Incoming& in) { on_status_reply(in); });
 }
 
 void Transport::serve(std::uint16_t type, Service s) {
     engine_.on(type, [this, s = std::move(s)](Incoming& in) {
         if (!(in.header.flags & wire::kRequest)) return;
-        s(in, Responder(&engine_, in.header.src, in.header.type, in.header.id, in.header.epoch));
+        auto mark = std::make_shared<InflightMark>(inflight_, in.header.src, in.header.id);
+        s(in, Responder(&engine_, in.header.src, in.header.type, in.header.id, in.header.epoch,
+                        std::move(mark)));
     });
+}
+
+void Transport::on_status_query(Incoming& in) {
+    // On the progress thread, after every request this caller sent before the query (same
+    // communicator, so MPI delivered them first and serve() registered them).
+    const std::byte working{inflight_->contains(in.header.src, in.header.id) ? std::uint8_t{1}
+                                                                             : std::uint8_t{0}};
+    wire::Header h;
+    h.type = static_cast<std::uint16_t>(wire::MsgType::call_status_reply);
+    h.id = in.header.id;
+    h.epoch = in.header.epoch;
+    engine_.send(Channel::rpc, in.header.src, h, std::span<const std::byte>(&working, 1));
+}
+
+void Transport::on_status_reply(Incoming& in) {
+    const auto body = in.payload();
+    if (body.size() != 1) return;  // malformed: ignored; the caller's probe then times out
+    std::lock_guard lk(mu_);
+    auto it = pending_.find(in.header.id);
+    if (it == pending_.end() || it->second->dest_ != in.header.src || !it->second->probing) return;
+    PendingCall& pc = *it->second;
+    pc.probing = false;
+    if (body[0] == std::byte{1})
+        pc.extended_to = ft::Clock::now() + engine_.config().call_probe_period;
+    else
+        pc.unknown = true;
+    cv_.notify_all();
 }
 
 void Transport::on_response(Incoming& in) {
@@ -75,6 +137,10 @@ std::shared_ptr<PendingCall> Transport::post(int dest, std::uint16_t type, OutFr
 }
 
 Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl) {
+    return await(pc, dl, dl);
+}
+
+Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl, ft::Deadline hard) {
     std::unique_lock lk(mu_);
     Reply r;
     bool spun = false;  // spin once per call (spin_wait.hpp), then 1 ms sleeps
@@ -91,9 +157,25 @@ Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl) 
             r.err = ECANCELED;
             break;
         }
-        if (ft::Clock::now() > dl) {
+        const auto now = ft::Clock::now();
+        if (pc->unknown) {  // the peer has no such request: it will never answer
             r.err = ETIMEDOUT;
             break;
+        }
+        if (now > dl && now > pc->extended_to) {
+            if (pc->probing ? now > pc->probe_due : now >= hard) {
+                r.err = ETIMEDOUT;
+                break;
+            }
+            if (!pc->probing) {
+                pc->probing = true;
+                pc->probe_due = now + engine_.config().call_probe_period;
+                wire::Header h;
+                h.type = static_cast<std::uint16_t>(wire::MsgType::call_status);
+                h.id = pc->id;
+                h.epoch = pc->epoch;
+                engine_.send(Channel::rpc, pc->dest_, h, std::span<const std::byte>{});
+            }
         }
         const auto spin = std::chrono::microseconds(spun ? 0 : engine_.config().wait_spin_us);
         spun = true;
@@ -108,6 +190,11 @@ Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl) 
 Reply Transport::call(int dest, std::uint16_t type, std::span<const std::byte> payload,
                       ft::Deadline dl) {
     return await(post(dest, type, payload), dl);
+}
+
+Reply Transport::call(int dest, std::uint16_t type, std::span<const std::byte> payload,
+                      ft::Deadline dl, ft::Deadline hard) {
+    return await(post(dest, type, payload), dl, hard);
 }
 
 }  // namespace mpi_tools

@@ -23,6 +23,7 @@
 #include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/meta/superblock.hpp"
+#include "request_delay.hpp"
 #include "service.hpp"
 #include "volume_server.hpp"
 
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
                      job.rank(), std::string(mpi_tools::role_name(role)).c_str());
         job.abort(2, "pfs-server started on a non-server rank");
     }
+    if (std::string why; !pfs::server::load_request_delays(&why))
+        job.abort(2, "PFS_SERVER_DELAY_MS: " + why);
     // A job with dm ranks is a DMAPI job: every rank starts the DMAPI core (collective; the
     // session manager is the first meta rank). On a thread of its own, so that serving never
     // waits for the start-up barrier.

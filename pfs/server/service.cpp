@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <exception>
 #include <map>
+#include <thread>
 
+#include "request_delay.hpp"
 #include "server_config.hpp"
 
 namespace pfs::server {
@@ -17,6 +19,8 @@ void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, Ra
         auto msg = std::make_shared<mpi_tools::Incoming>(std::move(in));
         const std::size_t bytes = msg->buffer.size();
         auto job = [msg, r, work, err_reply] {
+            if (const auto d = request_delay(msg->header.type); d.count() > 0)
+                std::this_thread::sleep_for(d);
             try {
                 work(msg->payload(), r);
             } catch (const std::bad_alloc&) {

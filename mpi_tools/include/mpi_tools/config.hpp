@@ -43,6 +43,15 @@ struct Config {
     // (mpi_tools/spin_wait.hpp): a wake-up from sleep costs ~10 us on a loaded node, more than
     // the reply takes. 0 = sleep at once. Bounded per wait, so long waits cost no more CPU.
     int wait_spin_us = 50;
+    // PFS_CALL_PROBE_MS: when a call's deadline passes with its peer alive and the caller allows
+    // more time (Transport::await's `hard` bound), the caller asks the peer whether it is still
+    // working on the request; each "yes" extends the wait by this period. An answer must come
+    // within it too, so a hung peer (stopped, deadlocked progress) still times out.
+    Millis call_probe_period{5000};
+    // PFS_TRACE_DIR: when set, every rank's engine appends one line per message it posts,
+    // matches, delivers and completes to <dir>/rpc.<rank>.log (monotonic microseconds), so a slow
+    // call can be followed across ranks (tools: docs/operations.md). Off by default: one branch.
+    std::string trace_dir;
     // PFS_FT_FENCE: kill (SIGKILL) a rank declared failed when it runs on this host, so a false
     // suspicion (a hung or stopped process) is made true: fail-stop is what agreement relies on.
     bool fence_same_host = true;

@@ -15,6 +15,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdio>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -114,6 +115,7 @@ class Engine {
         MPI_Request req;
         int dest;
         Buffer buf;
+        wire::Header h;  // for the trace's completion line
     };
     struct PendingRecv {
         MPI_Request req;
@@ -131,6 +133,8 @@ class Engine {
     void release_held();
     bool peer_failed(int r) const;
     void require_not_started(const char* what) const;
+    // PFS_TRACE_DIR: kind S(ent) P(robed) R(eceived, delivered) C(ompleted send).
+    void trace(char kind, Channel ch, int peer, const wire::Header& h, std::size_t bytes);
 
     const Config cfg_;
     const int rank_, size_;
@@ -153,6 +157,8 @@ class Engine {
     // Buffers of abandoned operations: the MPI library may still write into them.
     std::vector<Buffer> graveyard_;
     EngineStats stats_;
+    std::mutex trace_mu_;
+    std::atomic<std::FILE*> trace_{nullptr};  // opened in start(), closed in stop(); null: off
 };
 
 }  // namespace mpi_tools

@@ -12,7 +12,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "mpi_tools/engine.hpp"
@@ -25,11 +27,42 @@ struct Reply {
     InPayload payload;  // in place in the receive buffer (not copied out of it)
 };
 
+// The requests a rank has received and not yet answered, keyed (caller, id): what it answers
+// a call_status query with. Shared with every Responder, which may outlive the Transport.
+class InflightRequests {
+  public:
+    void add(int src, std::uint64_t id);
+    void remove(int src, std::uint64_t id);
+    bool contains(int src, std::uint64_t id);
+
+  private:
+    std::mutex mu_;
+    std::set<std::pair<int, std::uint64_t>> set_;
+};
+
+// One request's entry in InflightRequests, removed when it is answered or when the last copy of
+// its Responder is dropped unanswered (a handler that never replies is not "working on it").
+class InflightMark {
+  public:
+    InflightMark(std::shared_ptr<InflightRequests> reg, int src, std::uint64_t id);
+    ~InflightMark();
+    InflightMark(const InflightMark&) = delete;
+    InflightMark& operator=(const InflightMark&) = delete;
+    void done();
+
+  private:
+    std::shared_ptr<InflightRequests> reg_;
+    int src_;
+    std::uint64_t id_;
+    std::atomic<bool> done_{false};
+};
+
 // Answers one request, from any thread, at most once.
 class Responder {
   public:
-    Responder(Engine* e, int dest, std::uint16_t type, std::uint64_t id, std::uint32_t epoch)
-        : engine_(e), dest_(dest), type_(type), id_(id), epoch_(epoch) {}
+    Responder(Engine* e, int dest, std::uint16_t type, std::uint64_t id, std::uint32_t epoch,
+              std::shared_ptr<InflightMark> mark = nullptr)
+        : engine_(e), dest_(dest), type_(type), id_(id), epoch_(epoch), mark_(std::move(mark)) {}
     void reply(std::span<const std::byte> payload) const;
     // Sends the frame the caller built (OutFrame: no further copy of its payload).
     void reply(OutFrame frame) const;
@@ -41,6 +74,7 @@ class Responder {
     std::uint16_t type_;
     std::uint64_t id_;
     std::uint32_t epoch_;
+    std::shared_ptr<InflightMark> mark_;
 };
 
 class Transport;
@@ -59,6 +93,13 @@ class PendingCall {
     bool done = false;                 // guarded by Transport::mu_
     std::atomic<bool> arrived{false};  // set with done: what a spinning awaiter polls, lock-free
     Reply reply;
+    // call_status probing (await with a hard bound), guarded by Transport::mu_: the wait may go
+    // on until `extended_to`; a probe is outstanding until `probe_due`; `unknown`: the peer
+    // answered that it has no such request in progress (lost, or answered and dropped).
+    ft::Deadline extended_to{};
+    ft::Deadline probe_due{};
+    bool probing = false;
+    bool unknown = false;
 };
 
 class Transport {
@@ -76,18 +117,28 @@ class Transport {
     std::shared_ptr<PendingCall> post(int dest_world, std::uint16_t type, OutFrame frame);
     // Same outcomes as call(): the reply, EHOSTDOWN, ETIMEDOUT or ECANCELED.
     Reply await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl);
+    // The same, but a live peer that is slow is given until `hard`: once `dl` passes, the caller
+    // asks the peer (call_status) whether it is still working on the request, and each "yes"
+    // answered within Config::call_probe_period extends the wait by that period. A peer that
+    // does not answer (hung) or does not know the request (lost) gives ETIMEDOUT at once.
+    Reply await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl, ft::Deadline hard);
+    Reply call(int dest_world, std::uint16_t type, std::span<const std::byte> payload,
+               ft::Deadline dl, ft::Deadline hard);
     // Registers the handler for requests of this type. It runs on the progress thread: it must
     // not block; long work takes the Responder to another thread.
     void serve(std::uint16_t type, Service s);
 
   private:
     void on_response(Incoming& in);
+    void on_status_query(Incoming& in);
+    void on_status_reply(Incoming& in);
 
     Engine& engine_;
     ft::FaultTolerance& ft_;
     std::mutex mu_;
     std::condition_variable cv_;
     std::map<std::uint64_t, std::shared_ptr<PendingCall>> pending_;
+    std::shared_ptr<InflightRequests> inflight_ = std::make_shared<InflightRequests>();
 };
 
 }  // namespace mpi_tools

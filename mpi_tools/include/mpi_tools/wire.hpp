@@ -34,6 +34,11 @@ enum class MsgType : std::uint16_t {
     // Request/response transport.
     ping = 60,  // health check: answered with pong by every rank's progress engine
     pong = 61,
+    // "Are you still working on my request <header.id>?" and its answer (payload: one byte, 1 =
+    // queued or running, 0 = unknown). Both on the rpc channel, so an answer "unknown" arrives
+    // after the response it may have raced (MPI keeps one pair's order on one communicator).
+    call_status = 62,
+    call_status_reply = 63,
     kMaxControl = 999,
 };
 

@@ -92,6 +92,8 @@ ClientOptions ClientOptions::from_env() {
         std::min<std::uint64_t>(env_u64("PFS_CLIENT_MAX_INFLIGHT", o.max_inflight), 1024));
     o.timeout = std::chrono::milliseconds(
         env_u64("PFS_CLIENT_TIMEOUT_MS", static_cast<std::uint64_t>(o.timeout.count())));
+    o.hard_timeout = std::chrono::milliseconds(
+        env_u64("PFS_CLIENT_HARD_TIMEOUT_MS", static_cast<std::uint64_t>(o.hard_timeout.count())));
     return o;
 }
 

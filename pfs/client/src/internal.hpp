@@ -157,6 +157,11 @@ struct Client::Impl {
     bool adoption = false;  // a dead server's volume is adopted: wait for it instead of EIO
 
     mpi_tools::ft::Deadline deadline() const { return Clock::now() + opt.timeout; }
+    // How long a request with deadline dl may wait while its server confirms it is still
+    // working on it (a slow disk, not a dead or hung server): PFS_CLIENT_HARD_TIMEOUT_MS.
+    mpi_tools::ft::Deadline hard(mpi_tools::ft::Deadline dl) const {
+        return opt.hard_timeout > opt.timeout ? dl + (opt.hard_timeout - opt.timeout) : dl;
+    }
     int server_of(int home) const { return route ? route(home) : home; }
     // After `to` failed (EHOSTDOWN) while serving home's volume: waits, bounded by dl, until
     // the recovery moved the volume to another rank. False at the deadline (or no adoption).

@@ -181,7 +181,8 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
             }
             return 0;
         });
-    auto sr = impl_->t.await(stat_pc, impl_->deadline());
+    const auto stat_dl = impl_->deadline();
+    auto sr = impl_->t.await(stat_pc, stat_dl, impl_->hard(stat_dl));
     AttrResp cur;
     if (sr.err == 0 && peek_err(sr.payload) != EAGAIN)
         cur = decode_reply<AttrResp>(sr.payload);

@@ -83,7 +83,7 @@ mpi_tools::Reply Client::Impl::call(int dest, std::uint16_t type,
     auto backoff = kFirstBackoff;
     for (;;) {
         const int to = server_of(dest);
-        auto r = t.call(to, type, frame, dl);
+        auto r = t.call(to, type, frame, dl, hard(dl));
         if ((r.err == ECANCELED || r.err == EHOSTDOWN) && retry_after(r.err, dest, to, dl)) {
             dl = deadline();
             continue;
@@ -132,7 +132,7 @@ int Client::Impl::pipeline(
         if (q.empty()) break;
         Flight f = std::move(q.front());
         q.pop_front();
-        auto r = t.await(f.pc, f.dl);
+        auto r = t.await(f.pc, f.dl, hard(f.dl));
         if ((r.err == ECANCELED || r.err == EHOSTDOWN) && err == 0 &&
             retry_after(r.err, f.home, f.to, deadline())) {
             launch(f.i, deadline(), f.backoff);  // re-routed to the volume's server now

@@ -51,6 +51,11 @@ struct ClientOptions {
     unsigned max_inflight = 16;
     // Deadline of every request (and of the EAGAIN retries of one request). PFS_CLIENT_TIMEOUT_MS.
     std::chrono::milliseconds timeout{60000};
+    // Past `timeout`, a request its server confirms it is still working on (queued or running:
+    // a slow disk's fsync, an LMDB commit) keeps waiting, up to this in all; a server that does
+    // not answer the question (hung) or does not know the request still fails it at `timeout`.
+    // PFS_CLIENT_HARD_TIMEOUT_MS; a value <= timeout disables the extension.
+    std::chrono::milliseconds hard_timeout{600000};
     // Generate XDSM events through the process's EventSink and take the metadata server's cache
     // invalidations (one such client per process: the invalidation handler is per transport).
     // False for the DM application's own client inside libdmapi: DM calls raise no events.
