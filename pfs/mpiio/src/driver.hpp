@@ -97,6 +97,15 @@ bool job_started();
 // job holds the servers, which never join a collective: opening on it would hang).
 bool comm_is_app_only(MPI_Comm comm);
 
+namespace detail {
+// A call whose return address lies in the job runtime (libmpi_tools) or in this library.
+bool called_from_runtime(void* ret);
+// world_shim.cpp: once set (by the intercepted MPI_Init of a preloaded compute rank), an
+// application's MPI_COMM_WORLD stands for `app` (the compute ranks) in the wrapped calls.
+void set_app_world(MPI_Comm app);
+MPI_Comm app_world(MPI_Comm comm, void* caller);
+}  // namespace detail
+
 // ---- registry (registry.cpp) -------------------------------------------------------------------
 enum class Lookup { not_ours, open, closed };
 Lookup lookup(MPI_File fh, std::shared_ptr<PfsFile>* out);

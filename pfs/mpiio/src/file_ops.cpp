@@ -156,6 +156,7 @@ int open_pfs(MPI_Comm comm, const char* name, int amode, MPI_Info info, MPI_File
 extern "C" {
 
 int MPI_File_open(MPI_Comm comm, const char* filename, int amode, MPI_Info info, MPI_File* fh) {
+    comm = pfs::mpiio::detail::app_world(comm, __builtin_return_address(0));
     if (filename == nullptr || std::strncmp(filename, kPrefix, std::strlen(kPrefix)) != 0)
         return PMPI_File_open(comm, filename, amode, info, fh);
     if (fh == nullptr) return raise_error(MPI_FILE_NULL, MPI_ERR_ARG);

@@ -145,6 +145,10 @@ client::Client* get_client(int* err) {
 
 namespace pfs::mpiio::detail {
 
+bool called_from_runtime(void* ret) {
+    return called_from_self(ret);
+}
+
 int init(int* argc, char*** argv, int required, int* provided, void* caller, bool thread) {
     if (called_from_self(caller) || !is_pfs_compute_rank()) {
         if (called_from_self(caller)) note_job_started();  // Job::init is running
@@ -156,6 +160,9 @@ int init(int* argc, char*** argv, int required, int* provided, void* caller, boo
     // Like every program of a PFS job: the DMAPI core (in a job with dm ranks) and the client's
     // event sink, so MPI-IO raises the same DMAPI events as the native API.
     dmapi::events::start(job);
+    // An unmodified program's MPI_COMM_WORLD would include the server ranks: from here on it
+    // stands for the application communicator (world_shim.cpp).
+    set_app_world(job.app_comm());
     if (provided) *provided = MPI_THREAD_MULTIPLE;
     return MPI_SUCCESS;
 }
