@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "lock_table.hpp"
 #include "pfs/mpiio/flatten.hpp"
 
 namespace pfs::client {
@@ -144,7 +145,6 @@ void shared_fp_destroy(std::uint64_t id);
 int shared_fp_op(const PfsFile& f, FpOp op, std::int64_t arg, std::int64_t* old);
 
 // ---- byte-range locks of atomic mode (range_lock.cpp) ----------------------------------------
-enum class LockMode : std::uint8_t { shared, exclusive };
 void serve_range_locks(mpi_tools::Transport& t);  // once per process, with the client
 void range_locks_create(std::uint64_t id);        // on the owner, at open (id = fp_id)
 // On the owner, at close: every lock of the file dropped, waiters answered with an error.

@@ -4,11 +4,8 @@
 // job's transport (kRangeLockReq, kRangeUnlockReq).
 //
 // The service never blocks the progress thread: a request that cannot be granted is queued with
-// its Responder and answered when a release grants it. Grants are FIFO-fair: a waiter is granted
-// when it conflicts with no held lock and with no earlier waiter, so a later request never
-// overtakes an earlier conflicting one (no starvation of writers by a stream of readers) while
-// non-conflicting requests pass. Shared locks are compatible with each other; an exclusive one
-// conflicts with every overlapping lock.
+// its Responder and answered when a release grants it. The table and its FIFO-fair grant rule
+// are lock_table.hpp.
 //
 // Every wait has the client's deadline (PFS_CLIENT_TIMEOUT_MS): a waiter that times out cancels
 // its request (a release of a lock id that is still queued removes it; one granted meanwhile is
@@ -18,7 +15,6 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
-#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -26,6 +22,7 @@
 #include <vector>
 
 #include "driver.hpp"
+#include "lock_table.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/transport.hpp"
 #include "mpi_tools/wire.hpp"
@@ -34,63 +31,17 @@
 namespace pfs::mpiio {
 namespace {
 
-using Answer = std::function<void(std::int32_t err)>;
-
-struct Req {
-    int rank = -1;         // world rank of the requester
-    std::uint64_t id = 0;  // the requester's lock id (unique per rank)
-    LockMode mode = LockMode::shared;
-    std::int64_t lo = 0, hi = 0;  // file bytes [lo, hi)
-    Answer answer;                // called once when granted (0) or dropped (an errno)
-};
-
-struct Table {
-    std::vector<Req> held;
-    std::deque<Req> waiting;  // arrival order
-};
+using Answer = LockTable::Answer;
+using Req = LockTable::Req;
 
 std::mutex mu;
-std::map<std::uint64_t, Table>& tables() {
-    static auto* m = new std::map<std::uint64_t, Table>;
+std::map<std::uint64_t, LockTable>& tables() {
+    static auto* m = new std::map<std::uint64_t, LockTable>;
     return *m;
-}
-
-bool conflicts(const Req& a, const Req& b) {
-    return a.lo < b.hi && b.lo < a.hi &&
-           (a.mode == LockMode::exclusive || b.mode == LockMode::exclusive);
 }
 
 bool failed(int world_rank) {
     return mpi_tools::Job::get().ft().is_failed(world_rank);
-}
-
-// Grants every waiter that conflicts with no held lock and no earlier waiter; their answers go
-// to *run (called after mu is released).
-void grant(Table& t, std::vector<Answer>* run) {
-    for (auto it = t.waiting.begin(); it != t.waiting.end();) {
-        bool ok = true;
-        for (const Req& h : t.held)
-            if (conflicts(h, *it)) {
-                ok = false;
-                break;
-            }
-        for (auto jt = t.waiting.begin(); ok && jt != it; ++jt)
-            if (conflicts(*jt, *it)) ok = false;
-        if (!ok) {
-            ++it;
-            continue;
-        }
-        run->push_back(std::move(it->answer));
-        it->answer = nullptr;
-        t.held.push_back(std::move(*it));
-        it = t.waiting.erase(it);
-    }
-}
-
-// Drops the locks and waiters of failed ranks (nobody is left to release them).
-void purge_failed(Table& t) {
-    std::erase_if(t.held, [](const Req& r) { return failed(r.rank); });
-    std::erase_if(t.waiting, [](const Req& r) { return failed(r.rank); });
 }
 
 void run_answers(std::vector<Answer>& run, std::int32_t err) {
@@ -99,40 +50,31 @@ void run_answers(std::vector<Answer>& run, std::int32_t err) {
 }
 
 // Queues r on table fid (answered when granted, possibly at once). Returns 0 or an errno (then
-// r.answer is not called).
+// r.answer is not called). Locks and waiters of failed ranks are dropped first.
 int acquire(std::uint64_t fid, Req r) {
     std::vector<Answer> run;
+    int err = 0;
     {
         std::lock_guard lk(mu);
         auto it = tables().find(fid);
         if (it == tables().end()) return ENOENT;
-        Table& t = it->second;
-        auto same = [&](const Req& q) { return q.rank == r.rank && q.id == r.id; };
-        if (std::any_of(t.held.begin(), t.held.end(), same) ||
-            std::any_of(t.waiting.begin(), t.waiting.end(), same))
-            return EEXIST;
-        purge_failed(t);
-        t.waiting.push_back(std::move(r));
-        grant(t, &run);
+        it->second.purge(failed, &run);
+        if (!it->second.acquire(std::move(r), &run)) err = EEXIST;
     }
     run_answers(run, 0);
-    return 0;
+    return err;
 }
 
 // Releases lock `id` of `rank` (0: all of that rank's), held or still queued. Unknown ids are
-// not an error (a cancel can cross the grant it cancels).
+// not an error (a withdrawal can cross the grant it withdraws).
 int release(std::uint64_t fid, int rank, std::uint64_t id) {
     std::vector<Answer> run;
     {
         std::lock_guard lk(mu);
         auto it = tables().find(fid);
         if (it == tables().end()) return ENOENT;
-        Table& t = it->second;
-        auto mine = [&](const Req& q) { return q.rank == rank && (id == 0 || q.id == id); };
-        std::erase_if(t.held, mine);
-        std::erase_if(t.waiting, mine);  // a cancelled waiter's requester gave up: no answer
-        purge_failed(t);
-        grant(t, &run);
+        it->second.release(rank, id, &run);
+        it->second.purge(failed, &run);
     }
     run_answers(run, 0);
     return 0;
@@ -207,16 +149,15 @@ void range_locks_create(std::uint64_t id) {
 }
 
 void range_locks_destroy(std::uint64_t id) {
-    Table t;
+    std::vector<Answer> dropped;
     {
         std::lock_guard lk(mu);
         auto it = tables().find(id);
         if (it == tables().end()) return;
-        t = std::move(it->second);
+        it->second.clear(&dropped);
         tables().erase(it);
     }
-    for (auto& q : t.waiting)
-        if (q.answer) q.answer(ENOENT);
+    run_answers(dropped, ENOENT);
 }
 
 int range_lock(PfsFile& f, LockMode m, std::int64_t lo, std::int64_t hi, std::uint64_t* token) {
