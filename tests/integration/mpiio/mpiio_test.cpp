@@ -27,6 +27,8 @@
 
 #include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
+#include "mpi_tools/transport.hpp"
+#include "mpi_tools/wire.hpp"
 #include "mpiio_test_util.hpp"
 #include "pfs/client/client.hpp"
 #include "pfs/client/event_sink.hpp"
@@ -970,6 +972,61 @@ double atomic_bench(Checker& ck, const char* name, bool atomic, int mib) {
     return static_cast<double>(mib) * g_size / dt;
 }
 
+// Message types of the driver's lock service (pfs/mpiio/src/driver.hpp).
+constexpr std::uint16_t kRangeLockReq = 3001, kRangeUnlockReq = 3002;
+
+std::int32_t raw_lock_call(std::uint16_t type, const std::vector<std::byte>& body) {
+    MPI_Group g, world;
+    MPI_Comm_group(g_app, &g);
+    MPI_Comm_group(MPI_COMM_WORLD, &world);
+    int zero = 0, owner = -1;
+    MPI_Group_translate_ranks(g, 1, &zero, world, &owner);
+    MPI_Group_free(&g);
+    MPI_Group_free(&world);
+    auto rep = mpi_tools::Job::get().transport().call(
+        owner, type, body, mpi_tools::ft::Clock::now() + std::chrono::seconds(20));
+    if (rep.err != 0) return -rep.err;
+    mpi_tools::wire::Reader rd(rep.payload);
+    const auto e = rd.get<std::int32_t>();
+    return rd.done() ? e : -1;
+}
+
+std::vector<std::byte> lock_body(std::uint64_t fid, std::uint64_t id, std::uint8_t mode,
+                                 std::int64_t lo, std::int64_t hi) {
+    std::vector<std::byte> b;
+    mpi_tools::wire::Writer w(&b);
+    w.put<std::uint64_t>(fid);
+    w.put<std::uint64_t>(id);
+    w.put<std::uint8_t>(mode);
+    w.put<std::int64_t>(lo);
+    w.put<std::int64_t>(hi);
+    return b;
+}
+
+void lock_service_bad_input(Checker& ck) {
+    constexpr std::uint64_t kNoFile = 1ull << 60;
+    auto body = lock_body(kNoFile, 1, 1, 0, 10);
+    auto truncated = body;
+    truncated.resize(body.size() - 1);
+    auto longer = body;
+    longer.push_back(std::byte{0});
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, truncated) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, longer) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, {}) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 0, 1, 0, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 1, 2, 0, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 1, 0, -1, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 1, 0, 10, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, body) == ENOENT);
+    std::vector<std::byte> ub;
+    mpi_tools::wire::Writer w(&ub);
+    w.put<std::uint64_t>(kNoFile);
+    w.put<std::uint64_t>(1);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeUnlockReq, ub) == ENOENT);
+    ub.pop_back();
+    EXPECT_TRUE(ck, raw_lock_call(kRangeUnlockReq, ub) == EINVAL);
+}
+
 void case_atomic(Checker& ck) {
     EXPECT_TRUE(ck, g_size == 4);
     if (g_size != 4) return;
@@ -1034,6 +1091,11 @@ void case_atomic(Checker& ck) {
     } else {
         EXPECT_TRUE(ck, raw.size() >= static_cast<std::size_t>(kCoreHi));
     }
+
+    // The lock service's decoder: malformed requests (sent raw by rank 1 to the owner, world
+    // rank of app rank 0) are answered with EINVAL, unknown files with ENOENT; nothing hangs.
+    if (g_rank == 1) lock_service_bad_input(ck);
+    MPI_Barrier(g_app);
 
     // Cost: 4 ranks, 1 MiB transfers to disjoint regions, non-atomic vs atomic, alternated; the
     // best of 3 runs each.
