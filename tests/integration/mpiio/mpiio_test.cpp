@@ -9,6 +9,7 @@
 //   --case dm_abort     a create the DM application refuses gives the DM-abort class (dm_abort.sh)
 //   --case passthrough  a path without pfs: goes to Open MPI's own MPI-IO (--local-dir)
 //   --case atomic       atomic mode: concurrent overlapping writes/reads never mix (4 ranks)
+//   --case atomic_timeout  a lock never released: waiters fail at the deadline (3 ranks)
 #include <fcntl.h>
 #include <mpi.h>
 #include <sys/stat.h>
@@ -953,19 +954,20 @@ MixStats atomic_workload(Checker& ck, const char* name, bool atomic, int iters) 
     return st;
 }
 
-// Aggregate write bandwidth (MiB/s) of every rank writing `mib` MiB in 1 MiB transfers to its
-// own region of one file.
-double atomic_bench(Checker& ck, const char* name, bool atomic, int mib) {
+// Aggregate write bandwidth (MiB/s) of every rank writing `mib` MiB in transfers of `xfer`
+// bytes to its own region of one file.
+double atomic_bench(Checker& ck, const char* name, bool atomic, int mib, int xfer) {
     MPI_File fh;
     EXPECT_OK(ck,
               MPI_File_open(g_app, name, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh));
     EXPECT_OK(ck, MPI_File_set_atomicity(fh, atomic ? 1 : 0));
-    std::vector<char> b(1 << 20, static_cast<char>(g_rank + 1));
+    std::vector<char> b(static_cast<std::size_t>(xfer), static_cast<char>(g_rank + 1));
+    const MPI_Offset mine = static_cast<MPI_Offset>(mib) << 20;
     MPI_Barrier(g_app);
     const double t0 = MPI_Wtime();
-    for (int k = 0; k < mib; ++k)
-        EXPECT_OK(ck, MPI_File_write_at(fh, (static_cast<MPI_Offset>(g_rank) * mib + k) << 20,
-                                        b.data(), 1 << 20, MPI_BYTE, MPI_STATUS_IGNORE));
+    for (MPI_Offset k = 0; k < mine; k += xfer)
+        EXPECT_OK(ck, MPI_File_write_at(fh, g_rank * mine + k, b.data(), xfer, MPI_BYTE,
+                                        MPI_STATUS_IGNORE));
     MPI_Barrier(g_app);
     const double dt = MPI_Wtime() - t0;
     EXPECT_OK(ck, MPI_File_close(&fh));
@@ -1097,21 +1099,80 @@ void case_atomic(Checker& ck) {
     if (g_rank == 1) lock_service_bad_input(ck);
     MPI_Barrier(g_app);
 
-    // Cost: 4 ranks, 1 MiB transfers to disjoint regions, non-atomic vs atomic, alternated; the
-    // best of 3 runs each.
-    const int mib = 32;
-    double best[2] = {0, 0};
-    for (int run = 0; run < 3; ++run)
-        for (int a = 0; a < 2; ++a)
-            best[a] = std::max(
-                best[a],
-                atomic_bench(ck, a ? "pfs:/atomic-bench-on.dat" : "pfs:/atomic-bench-off.dat",
-                             a == 1, mib));
+    // Cost: 4 ranks writing disjoint regions, 1 MiB transfers (32 MiB each) and 4 KiB transfers
+    // (1 MiB each, where the two lock round trips per call show), non-atomic vs atomic,
+    // alternated; the best of 3 runs each.
+    const struct { int mib, xfer; } loads[] = {{32, 1 << 20}, {1, 4096}};
+    for (const auto& l : loads) {
+        double best[2] = {0, 0};
+        for (int run = 0; run < 3; ++run)
+            for (int a = 0; a < 2; ++a)
+                best[a] = std::max(
+                    best[a],
+                    atomic_bench(ck, a ? "pfs:/atomic-bench-on.dat" : "pfs:/atomic-bench-off.dat",
+                                 a == 1, l.mib, l.xfer));
+        if (g_rank == 0)
+            std::printf(
+                "ATOMIC-COST %d ranks x %d MiB in %d KiB writes: non-atomic %.0f MiB/s, "
+                "atomic %.0f MiB/s, atomic/non-atomic %.2f\n",
+                g_size, l.mib, l.xfer >> 10, best[0], best[1], best[1] / best[0]);
+    }
+}
+
+// ---- atomic_timeout (PFS_CLIENT_TIMEOUT_MS=2000, 3 ranks) -----------------------------------
+// A lock holder that never releases: rank 1 takes an exclusive lock through the raw protocol
+// (its file id found by probing: a release of a lock it does not hold is 0 on the file's table,
+// ENOENT elsewhere). The owner's own write (local wait) and rank 2's read (remote wait) then
+// fail with MPI_ERR_IO at the client deadline instead of hanging; once rank 1 releases, both
+// succeed (the timed-out requests were withdrawn, not left to be granted later).
+void case_atomic_timeout(Checker& ck) {
+    EXPECT_TRUE(ck, g_size == 3);
+    if (g_size != 3) return;
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/atomic-timeout.dat", MPI_MODE_CREATE | MPI_MODE_RDWR,
+                                MPI_INFO_NULL, &fh));
+    EXPECT_OK(ck, MPI_File_set_atomicity(fh, 1));
+    std::vector<char> b(4096, 'x');
+    EXPECT_OK(ck, MPI_File_write_at_all(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    std::uint64_t fid = 0;
+    if (g_rank == 1) {
+        for (std::uint64_t id = 1; id < 64 && fid == 0; ++id) {
+            std::vector<std::byte> ub;
+            mpi_tools::wire::Writer w(&ub);
+            w.put<std::uint64_t>(id);
+            w.put<std::uint64_t>(12345);
+            if (raw_lock_call(kRangeUnlockReq, ub) == 0) fid = id;
+        }
+        EXPECT_TRUE(ck, fid != 0);
+        EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(fid, 777, 1, 0, 1 << 20)) == 0);
+    }
+    MPI_Barrier(g_app);
+    if (g_rank != 1) {
+        const double t0 = MPI_Wtime();
+        if (g_rank == 0)
+            EXPECT_CLASS(ck, MPI_File_write_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE),
+                         MPI_ERR_IO);
+        else
+            EXPECT_CLASS(ck, MPI_File_read_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE),
+                         MPI_ERR_IO);
+        const double dt = MPI_Wtime() - t0;
+        if (g_rank == 2) std::printf("ATOMIC-TIMEOUT blocked access failed after %.2f s\n", dt);
+        EXPECT_TRUE(ck, dt > 1.5 && dt < 15);
+    }
+    MPI_Barrier(g_app);
+    if (g_rank == 1) {
+        std::vector<std::byte> ub;
+        mpi_tools::wire::Writer w(&ub);
+        w.put<std::uint64_t>(fid);
+        w.put<std::uint64_t>(777);
+        EXPECT_TRUE(ck, raw_lock_call(kRangeUnlockReq, ub) == 0);
+    }
+    MPI_Barrier(g_app);
     if (g_rank == 0)
-        std::printf(
-            "ATOMIC-COST %d ranks x %d MiB in 1 MiB writes: non-atomic %.0f MiB/s, "
-            "atomic %.0f MiB/s, atomic/non-atomic %.2f\n",
-            g_size, mib, best[0], best[1], best[1] / best[0]);
+        EXPECT_OK(ck, MPI_File_write_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    if (g_rank == 2)
+        EXPECT_OK(ck, MPI_File_read_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    EXPECT_OK(ck, MPI_File_close(&fh));
 }
 
 }  // namespace
@@ -1149,6 +1210,8 @@ int main(int argc, char** argv) {
         case_passthrough(ck, local_dir);
     else if (which == "atomic")
         case_atomic(ck);
+    else if (which == "atomic_timeout")
+        case_atomic_timeout(ck);
     else {
         if (g_rank == 0) std::fprintf(stderr, "unknown case %s\n", which.c_str());
         job.finish(2);
