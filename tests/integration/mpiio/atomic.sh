@@ -8,5 +8,5 @@ mkfs --meta 1 --data 2
 run_mpiio 4 atomic
 grep -E "^ATOMIC-(PROBE|COST)" "$OUT"
 # A lock that is never released: the waiters fail with MPI_ERR_IO at the client deadline.
-PFS_CLIENT_TIMEOUT_MS=2000 run_mpiio 3 atomic_timeout
+PFS_CLIENT_TIMEOUT_MS=4000 run_mpiio 3 atomic_timeout
 grep -E "^ATOMIC-TIMEOUT" "$OUT"
