@@ -10,7 +10,8 @@
 //
 // romio_cb_write / romio_cb_read = automatic (the default) uses two-phase only when the ranks'
 // ranges interleave, as ROMIO does; otherwise every rank accesses its own range independently.
-// Either way the ranks agree on the outcome (one error class for all).
+// Either way the ranks agree on the outcome (one error class for all). In atomic mode every
+// rank accesses its own range independently, under its byte-range lock.
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -39,10 +40,12 @@ int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done, int arg_rc)
     client::Client* c = get_client(&cerr);
     std::vector<Segment> segs;
     Hints h;
+    bool atomic = false;
     {
         std::lock_guard lk(f.mu);
         if (n > 0) segs = map_view(f.view, t.pos, n);
         h = f.hints;
+        atomic = f.atomic;  // set collectively: the same on every rank
     }
     // One allgather gives every rank the same facts, so every rank takes the same branch:
     // accessed range, whether the access is non-contiguous, whether it fits int displacements,
@@ -89,9 +92,12 @@ int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done, int arg_rc)
     bool interleaved = false;
     for (std::size_t k = 1; k < ranges.size(); ++k)
         if (ranges[k].first < ranges[k - 1].second) interleaved = true;
-    // The client is there on all ranks or on none (the open agreed on it).
+    // The client is there on all ranks or on none (the open agreed on it). Atomic mode: every
+    // rank accesses its own part independently under its own byte-range lock (io_independent),
+    // so no rank holds a lock while it waits for another in an exchange (no deadlock), and each
+    // rank's part is atomic with respect to every other conflicting access.
     const bool two_phase =
-        c != nullptr && fits_all && !ranges.empty() &&
+        !atomic && c != nullptr && fits_all && !ranges.empty() &&
         (mode == Tristate::enable || (mode == Tristate::automatic && (interleaved || noncontig)));
     if (!two_phase || c == nullptr) {
         int rc = c == nullptr ? cerr : io_independent(f, t, done);

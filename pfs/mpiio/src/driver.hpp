@@ -7,12 +7,14 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
+#include "lock_table.hpp"
 #include "pfs/mpiio/flatten.hpp"
 
 namespace pfs::client {
@@ -72,7 +74,8 @@ struct PfsFile {
     int fd = -1;
     bool delete_on_close = false;
     int fp_owner = -1;        // world rank holding the shared file pointer (comm rank 0)
-    std::uint64_t fp_id = 0;  // its counter there (view data bytes)
+    std::uint64_t fp_id = 0;  // its counter there (view data bytes); also the lock table's id
+    std::atomic<int> locks_held{0};  // byte-range locks this rank holds now (atomic mode)
 
     std::mutex mu;  // guards everything below
     View view;
@@ -135,6 +138,12 @@ int raise_error(MPI_File fh, int code);
 // its own code, the others get the class of the first failing rank.
 int agree(MPI_Comm comm, int code);
 
+// ---- services on the file's owner (comm rank 0), over the job's transport --------------------
+// Message types of the driver (pfs/proto uses 1000-1999, the DMAPI core 2000-2999).
+constexpr std::uint16_t kSharedFpReq = 3000;     // shared pointer: fetch-and-add / set
+constexpr std::uint16_t kRangeLockReq = 3001;    // byte-range lock: acquire (answered at grant)
+constexpr std::uint16_t kRangeUnlockReq = 3002;  // byte-range lock: release / cancel
+
 // ---- shared file pointer (shared_fp.cpp)
 // ---------------------------------------------------------
 enum class FpOp : std::uint8_t { fetch_add, set };
@@ -143,6 +152,18 @@ std::uint64_t shared_fp_create(std::int64_t initial);
 void shared_fp_destroy(std::uint64_t id);
 // *old = the pointer before the operation. Returns an MPI error code.
 int shared_fp_op(const PfsFile& f, FpOp op, std::int64_t arg, std::int64_t* old);
+
+// ---- byte-range locks of atomic mode (range_lock.cpp) ----------------------------------------
+void serve_range_locks(mpi_tools::Transport& t);  // once per process, with the client
+void range_locks_create(std::uint64_t id);        // on the owner, at open (id = fp_id)
+// On the owner, at close: every lock of the file dropped, waiters answered with an error.
+void range_locks_destroy(std::uint64_t id);
+// Locks file bytes [lo, hi) of f at its owner; waits (FIFO) until granted or the client's
+// deadline. *token names the lock for range_unlock. Returns an MPI error code.
+int range_lock(PfsFile& f, LockMode m, std::int64_t lo, std::int64_t hi, std::uint64_t* token);
+int range_unlock(PfsFile& f, std::uint64_t token);
+// Releases (or cancels) every lock of this rank on f (close; nothing when it holds none).
+void range_unlock_all(PfsFile& f);
 
 // ---- data path (io.cpp, collective.cpp)
 // ----------------------------------------------------------

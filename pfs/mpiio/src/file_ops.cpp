@@ -135,7 +135,10 @@ int open_pfs(MPI_Comm comm, const char* name, int amode, MPI_Info info, MPI_File
     // The shared file pointer: a counter on comm rank 0 (APPEND: at the end of file).
     std::int64_t init = f->pos;
     PMPI_Bcast(&init, 1, MPI_INT64_T, 0, dup);
-    if (rank == 0) f->fp_id = shared_fp_create(init);
+    if (rank == 0) {
+        f->fp_id = shared_fp_create(init);
+        range_locks_create(f->fp_id);  // atomic mode's lock table (empty until used)
+    }
     PMPI_Bcast(&f->fp_id, 1, MPI_UINT64_T, 0, dup);
     {
         MPI_Group g, world;
@@ -168,12 +171,16 @@ int MPI_File_close(MPI_File* fh) {
     PFS_DISPATCH(*fh, f, PMPI_File_close(fh));
     int rc = MPI_SUCCESS;
     pfs::client::Client* c = client_or(&rc);
+    range_unlock_all(*f);  // locks this rank still holds (none unless requests are pending)
     if (c != nullptr) {
         auto r = c->close(f->fd);
         if (!r) rc = client_error_code(r.error());
     }
     rc = agree(f->comm, rc);
-    if (f->rank == 0) shared_fp_destroy(f->fp_id);  // every rank is done with it: close agreed
+    if (f->rank == 0) {  // every rank is done with them: close agreed
+        shared_fp_destroy(f->fp_id);
+        range_locks_destroy(f->fp_id);
+    }
     if (f->delete_on_close && f->rank == 0 && c != nullptr) (void)c->unlink(f->path);
     if (f->delete_on_close) PMPI_Barrier(f->comm);
     {

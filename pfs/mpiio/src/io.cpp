@@ -4,6 +4,9 @@
 // (at most ind_rd_buffer_size) and copies out of it. Writes are never sieved: the PFS has no
 // byte-range locks, and a read-modify-write of a span could overwrite another rank's
 // concurrent write into a gap (docs/mpiio.md).
+// Atomic mode: the call holds a byte-range lock over the file extent it touches (the min..max
+// of its segments; shared for reads, exclusive for writes) from before the first byte moves
+// until the last is on the servers / read (range_lock.cpp). Non-atomic mode takes no lock.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -82,6 +85,24 @@ int write_segments(client::Client& c, PfsFile& f, const std::vector<Segment>& se
     return MPI_SUCCESS;
 }
 
+// The data movement of io_independent: memory type -> packed bytes -> segments.
+int move_data(client::Client& c, PfsFile& f, const Transfer& t, const std::vector<Segment>& segs,
+              std::int64_t* done) {
+    const std::int64_t n = t.bytes();
+    const bool direct = t.mem->contiguous();
+    char* user = static_cast<char*>(t.buf) + (direct ? t.mem->lb : 0);
+    std::vector<char> tmp;
+    if (!direct) tmp.resize(static_cast<std::size_t>(n));
+    char* data = direct ? user : tmp.data();
+    if (t.write) {
+        if (!direct) gather(t.buf, t.count, *t.mem, data, n);
+        return write_segments(c, f, segs, data, done);
+    }
+    int rc = read_segments(c, f, segs, data, done);
+    if (!direct && *done > 0) scatter(t.buf, t.count, *t.mem, data, *done);
+    return rc;
+}
+
 }  // namespace
 
 int io_independent(PfsFile& f, const Transfer& t, std::int64_t* done) {
@@ -92,22 +113,28 @@ int io_independent(PfsFile& f, const Transfer& t, std::int64_t* done) {
     client::Client* c = get_client(&cerr);
     if (c == nullptr) return cerr;
     std::vector<Segment> segs;
+    bool atomic = false;
     {
         std::lock_guard lk(f.mu);
         segs = map_view(f.view, t.pos, n);
+        atomic = f.atomic;
     }
-    const bool direct = t.mem->contiguous();
-    char* user = static_cast<char*>(t.buf) + (direct ? t.mem->lb : 0);
-    std::vector<char> tmp;
-    if (!direct) tmp.resize(static_cast<std::size_t>(n));
-    char* data = direct ? user : tmp.data();
-    if (t.write) {
-        if (!direct) gather(t.buf, t.count, *t.mem, data, n);
-        return write_segments(*c, f, segs, data, done);
+    if (atomic && !segs.empty()) {
+        std::int64_t lo = INT64_MAX, hi = 0;
+        for (const Segment& s : segs) {
+            lo = std::min(lo, s.off);
+            hi = std::max(hi, s.off + s.len);
+        }
+        std::uint64_t token = 0;
+        if (int rc =
+                range_lock(f, t.write ? LockMode::exclusive : LockMode::shared, lo, hi, &token);
+            rc != MPI_SUCCESS)
+            return rc;
+        int rc = move_data(*c, f, t, segs, done);
+        const int urc = range_unlock(f, token);
+        return rc != MPI_SUCCESS ? rc : urc;
     }
-    int rc = read_segments(*c, f, segs, data, done);
-    if (!direct && *done > 0) scatter(t.buf, t.count, *t.mem, data, *done);
-    return rc;
+    return move_data(*c, f, t, segs, done);
 }
 
 }  // namespace pfs::mpiio

@@ -134,6 +134,7 @@ client::Client* get_client(int* err) {
             } else {
                 g_client = c.release();
                 serve_shared_fp(job.transport());
+                serve_range_locks(job.transport());
             }
         }
     }

@@ -15,9 +15,6 @@
 namespace pfs::mpiio {
 namespace {
 
-// Message type of the driver (pfs/proto uses 1000-1999, the DMAPI core 2000-2999).
-constexpr std::uint16_t kSharedFpReq = 3000;
-
 std::mutex mu;
 std::map<std::uint64_t, std::int64_t>& counters() {
     static auto* m = new std::map<std::uint64_t, std::int64_t>;

@@ -8,6 +8,8 @@
 //   --case errors       bad input gives the right error class, crashes nothing, hangs nothing
 //   --case dm_abort     a create the DM application refuses gives the DM-abort class (dm_abort.sh)
 //   --case passthrough  a path without pfs: goes to Open MPI's own MPI-IO (--local-dir)
+//   --case atomic       atomic mode: concurrent overlapping writes/reads never mix (4 ranks)
+//   --case atomic_timeout  a lock never released: waiters fail at the deadline (3 ranks)
 #include <fcntl.h>
 #include <mpi.h>
 #include <sys/stat.h>
@@ -26,6 +28,8 @@
 
 #include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
+#include "mpi_tools/transport.hpp"
+#include "mpi_tools/wire.hpp"
 #include "mpiio_test_util.hpp"
 #include "pfs/client/client.hpp"
 #include "pfs/client/event_sink.hpp"
@@ -834,6 +838,343 @@ void case_passthrough(Checker& ck, const std::string& dir) {
     EXPECT_TRUE(ck, ::stat(path.c_str(), &sb) != 0);
 }
 
+// ---- atomic ----------------------------------------------------------------------------------
+// Ranks 0-1 write overlapping 1-2 MiB regions, each write one byte value unique to (rank,
+// iteration); every write covers the core [kCoreLo, kCoreHi). Ranks 2-3 read inside the core
+// meanwhile: in atomic mode every read must be uniform and a value that was written, and the
+// core must be uniform at the end. Small stripes: one access spans many stripes and servers.
+constexpr std::int64_t kCoreLo = 512 << 10, kCoreHi = 1536 << 10, kAtomicSpan = 2048 << 10;
+constexpr unsigned char kInitial = 255;
+
+unsigned char atomic_value(int rank, int it) {
+    return static_cast<unsigned char>(1 + rank * 100 + it % 100);  // 1..200, never kInitial
+}
+
+bool written_value(unsigned char v) {
+    return v == kInitial || (v >= 1 && v <= 200);
+}
+
+bool uniform(const std::vector<unsigned char>& b) {
+    return std::all_of(b.begin(), b.end(), [&](unsigned char v) { return v == b[0]; });
+}
+
+struct MixStats {
+    long reads = 0, mixed = 0, bad = 0;
+    bool final_mixed = false;
+};
+
+MixStats atomic_workload(Checker& ck, const char* name, bool atomic, int iters) {
+    MixStats st;
+    MPI_Info info;
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "striping_unit", "65536");
+    MPI_Info_set(info, "striping_factor", "2");
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(g_app, name, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh));
+    MPI_Info_free(&info);
+    EXPECT_OK(ck, MPI_File_set_atomicity(fh, atomic ? 1 : 0));
+    int flag = -1;
+    EXPECT_OK(ck, MPI_File_get_atomicity(fh, &flag));
+    EXPECT_TRUE(ck, flag == (atomic ? 1 : 0));
+    if (g_rank == 0) {
+        std::vector<unsigned char> init(static_cast<std::size_t>(kAtomicSpan), kInitial);
+        EXPECT_OK(ck, MPI_File_write_at(fh, 0, init.data(), static_cast<int>(init.size()), MPI_BYTE,
+                                        MPI_STATUS_IGNORE));
+    }
+    MPI_Barrier(g_app);
+    MPI_Request done;
+    if (g_rank < 2) {
+        for (int it = 0; it < iters; ++it) {
+            std::int64_t lo, hi;
+            if (g_rank == 0) {
+                lo = (it % 4) * (128 << 10);
+                hi = kCoreHi + (it % 3) * (256 << 10);
+            } else {
+                lo = kCoreLo - (it % 3) * (128 << 10);
+                hi = kCoreHi + (512 << 10) - (it % 4) * (128 << 10);
+            }
+            std::vector<unsigned char> b(static_cast<std::size_t>(hi - lo),
+                                         atomic_value(g_rank, it));
+            const int n = static_cast<int>(b.size());
+            if (it % 3 == 0) {
+                EXPECT_OK(ck, MPI_File_write_at(fh, lo, b.data(), n, MPI_BYTE, MPI_STATUS_IGNORE));
+            } else if (it % 3 == 1) {
+                MPI_Request rq;
+                EXPECT_OK(ck, MPI_File_iwrite_at(fh, lo, b.data(), n, MPI_BYTE, &rq));
+                EXPECT_OK(ck, MPI_Wait(&rq, MPI_STATUS_IGNORE));
+            } else {
+                EXPECT_OK(ck, MPI_File_seek(fh, lo, MPI_SEEK_SET));
+                EXPECT_OK(ck, MPI_File_write(fh, b.data(), n, MPI_BYTE, MPI_STATUS_IGNORE));
+            }
+        }
+        MPI_Ibarrier(g_app, &done);
+        MPI_Wait(&done, MPI_STATUS_IGNORE);
+    } else {
+        MPI_Ibarrier(g_app, &done);
+        int finished = 0;
+        for (int it = 0; !finished; ++it) {
+            const std::int64_t lo = kCoreLo + (it % 4) * (64 << 10);
+            const std::int64_t hi = kCoreHi - (it % 3) * (64 << 10);
+            std::vector<unsigned char> b(static_cast<std::size_t>(hi - lo), 0);
+            const int n = static_cast<int>(b.size());
+            MPI_Status mst;
+            if (it % 3 == 0) {
+                EXPECT_OK(ck, MPI_File_read_at(fh, lo, b.data(), n, MPI_BYTE, &mst));
+            } else if (it % 3 == 1) {
+                MPI_Request rq;
+                EXPECT_OK(ck, MPI_File_iread_at(fh, lo, b.data(), n, MPI_BYTE, &rq));
+                EXPECT_OK(ck, MPI_Wait(&rq, &mst));
+            } else {
+                EXPECT_OK(ck, MPI_File_seek(fh, lo, MPI_SEEK_SET));
+                EXPECT_OK(ck, MPI_File_read(fh, b.data(), n, MPI_BYTE, &mst));
+            }
+            int got = 0;
+            MPI_Get_count(&mst, MPI_BYTE, &got);
+            EXPECT_TRUE(ck, got == n);
+            ++st.reads;
+            if (!uniform(b)) ++st.mixed;
+            if (!written_value(b[0])) ++st.bad;
+            MPI_Test(&done, &finished, MPI_STATUS_IGNORE);
+        }
+    }
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    MPI_Barrier(g_app);
+    // The core at the end: one writer's value throughout.
+    auto raw = native_read(name + 4);
+    EXPECT_TRUE(ck, raw.size() >= static_cast<std::size_t>(kCoreHi));
+    if (raw.size() >= static_cast<std::size_t>(kCoreHi)) {
+        std::vector<unsigned char> core(raw.begin() + kCoreLo, raw.begin() + kCoreHi);
+        st.final_mixed = !uniform(core);
+    }
+    long v[3] = {st.reads, st.mixed, st.bad};
+    MPI_Allreduce(MPI_IN_PLACE, v, 3, MPI_LONG, MPI_SUM, g_app);
+    st.reads = v[0];
+    st.mixed = v[1];
+    st.bad = v[2];
+    return st;
+}
+
+// Aggregate write bandwidth (MiB/s) of every rank writing `mib` MiB in transfers of `xfer`
+// bytes to its own region of one file.
+double atomic_bench(Checker& ck, const char* name, bool atomic, int mib, int xfer) {
+    MPI_File fh;
+    EXPECT_OK(ck,
+              MPI_File_open(g_app, name, MPI_MODE_CREATE | MPI_MODE_WRONLY, MPI_INFO_NULL, &fh));
+    EXPECT_OK(ck, MPI_File_set_atomicity(fh, atomic ? 1 : 0));
+    std::vector<char> b(static_cast<std::size_t>(xfer), static_cast<char>(g_rank + 1));
+    const MPI_Offset mine = static_cast<MPI_Offset>(mib) << 20;
+    MPI_Barrier(g_app);
+    const double t0 = MPI_Wtime();
+    for (MPI_Offset k = 0; k < mine; k += xfer)
+        EXPECT_OK(ck, MPI_File_write_at(fh, g_rank * mine + k, b.data(), xfer, MPI_BYTE,
+                                        MPI_STATUS_IGNORE));
+    MPI_Barrier(g_app);
+    const double dt = MPI_Wtime() - t0;
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    return static_cast<double>(mib) * g_size / dt;
+}
+
+// Message types of the driver's lock service (pfs/mpiio/src/driver.hpp).
+constexpr std::uint16_t kRangeLockReq = 3001, kRangeUnlockReq = 3002;
+
+std::int32_t raw_lock_call(std::uint16_t type, const std::vector<std::byte>& body) {
+    MPI_Group g, world;
+    MPI_Comm_group(g_app, &g);
+    MPI_Comm_group(MPI_COMM_WORLD, &world);
+    int zero = 0, owner = -1;
+    MPI_Group_translate_ranks(g, 1, &zero, world, &owner);
+    MPI_Group_free(&g);
+    MPI_Group_free(&world);
+    auto rep = mpi_tools::Job::get().transport().call(
+        owner, type, body, mpi_tools::ft::Clock::now() + std::chrono::seconds(20));
+    if (rep.err != 0) return -rep.err;
+    mpi_tools::wire::Reader rd(rep.payload);
+    const auto e = rd.get<std::int32_t>();
+    return rd.done() ? e : -1;
+}
+
+std::vector<std::byte> lock_body(std::uint64_t fid, std::uint64_t id, std::uint8_t mode,
+                                 std::int64_t lo, std::int64_t hi) {
+    std::vector<std::byte> b;
+    mpi_tools::wire::Writer w(&b);
+    w.put<std::uint64_t>(fid);
+    w.put<std::uint64_t>(id);
+    w.put<std::uint8_t>(mode);
+    w.put<std::int64_t>(lo);
+    w.put<std::int64_t>(hi);
+    return b;
+}
+
+void lock_service_bad_input(Checker& ck) {
+    constexpr std::uint64_t kNoFile = 1ull << 60;
+    auto body = lock_body(kNoFile, 1, 1, 0, 10);
+    auto truncated = body;
+    truncated.resize(body.size() - 1);
+    auto longer = body;
+    longer.push_back(std::byte{0});
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, truncated) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, longer) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, {}) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 0, 1, 0, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 1, 2, 0, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 1, 0, -1, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(kNoFile, 1, 0, 10, 10)) == EINVAL);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, body) == ENOENT);
+    std::vector<std::byte> ub;
+    mpi_tools::wire::Writer w(&ub);
+    w.put<std::uint64_t>(kNoFile);
+    w.put<std::uint64_t>(1);
+    EXPECT_TRUE(ck, raw_lock_call(kRangeUnlockReq, ub) == ENOENT);
+    ub.pop_back();
+    EXPECT_TRUE(ck, raw_lock_call(kRangeUnlockReq, ub) == EINVAL);
+}
+
+void case_atomic(Checker& ck) {
+    EXPECT_TRUE(ck, g_size == 4);
+    if (g_size != 4) return;
+    const int iters = 30;
+    // Sanity probe: the same workload without atomic mode. Mixing there is timing-dependent, so
+    // it is only reported: it shows what the locks prevent.
+    const MixStats na = atomic_workload(ck, "pfs:/atomic-off.dat", false, iters);
+    if (g_rank == 0)
+        std::printf("ATOMIC-PROBE non-atomic: %ld reads, %ld mixed, final core %s\n", na.reads,
+                    na.mixed, na.final_mixed ? "MIXED" : "uniform");
+    const MixStats at = atomic_workload(ck, "pfs:/atomic-on.dat", true, iters);
+    if (g_rank == 0)
+        std::printf(
+            "ATOMIC-PROBE atomic: %ld reads, %ld mixed, %ld unwritten values, final core "
+            "%s\n",
+            at.reads, at.mixed, at.bad, at.final_mixed ? "MIXED" : "uniform");
+    EXPECT_TRUE(ck, at.reads > 0);
+    EXPECT_TRUE(ck, at.mixed == 0);
+    EXPECT_TRUE(ck, at.bad == 0);
+    EXPECT_TRUE(ck, !at.final_mixed);
+
+    // Collective calls in atomic mode (two-phase forced by the hint, which atomic mode
+    // overrides): every rank writes an overlapping range with its own value, all at once; the
+    // core ends up one rank's value; a collective read of it is uniform. Then the ordered and
+    // shared-pointer calls, which also lock.
+    MPI_Info info;
+    MPI_Info_create(&info);
+    MPI_Info_set(info, "striping_unit", "65536");
+    MPI_Info_set(info, "romio_cb_write", "enable");
+    MPI_Info_set(info, "romio_cb_read", "enable");
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/atomic-coll.dat", MPI_MODE_CREATE | MPI_MODE_RDWR,
+                                info, &fh));
+    MPI_Info_free(&info);
+    EXPECT_OK(ck, MPI_File_set_atomicity(fh, 1));
+    for (int round = 0; round < 4; ++round) {
+        const std::int64_t lo = kCoreLo - g_rank * (64 << 10), hi = kCoreHi + g_rank * (64 << 10);
+        std::vector<unsigned char> b(static_cast<std::size_t>(hi - lo),
+                                     static_cast<unsigned char>(201 + g_rank));
+        EXPECT_OK(ck, MPI_File_write_at_all(fh, lo, b.data(), static_cast<int>(b.size()), MPI_BYTE,
+                                            MPI_STATUS_IGNORE));
+        std::vector<unsigned char> r(static_cast<std::size_t>(kCoreHi - kCoreLo), 0);
+        EXPECT_OK(ck, MPI_File_read_at_all(fh, kCoreLo, r.data(), static_cast<int>(r.size()),
+                                           MPI_BYTE, MPI_STATUS_IGNORE));
+        EXPECT_TRUE(ck, uniform(r) && r[0] >= 201 && r[0] <= 204);
+    }
+    std::vector<char> small(4096, static_cast<char>('a' + g_rank));
+    EXPECT_OK(ck, MPI_File_write_ordered(fh, small.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    EXPECT_OK(ck, MPI_File_write_shared(fh, small.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    EXPECT_OK(ck, MPI_File_sync(fh));
+    // Bad input: different flags on different ranks -> MPI_ERR_ARG everywhere, mode unchanged.
+    EXPECT_CLASS(ck, MPI_File_set_atomicity(fh, g_rank % 2), MPI_ERR_ARG);
+    int flag = 0;
+    EXPECT_OK(ck, MPI_File_get_atomicity(fh, &flag));
+    EXPECT_TRUE(ck, flag == 1);
+    EXPECT_OK(ck, MPI_File_close(&fh));
+    MPI_Barrier(g_app);
+    auto raw = native_read("/atomic-coll.dat");
+    if (raw.size() >= static_cast<std::size_t>(kCoreHi)) {
+        std::vector<unsigned char> core(raw.begin() + kCoreLo, raw.begin() + kCoreHi);
+        EXPECT_TRUE(ck, uniform(core));
+    } else {
+        EXPECT_TRUE(ck, raw.size() >= static_cast<std::size_t>(kCoreHi));
+    }
+
+    // The lock service's decoder: malformed requests (sent raw by rank 1 to the owner, world
+    // rank of app rank 0) are answered with EINVAL, unknown files with ENOENT; nothing hangs.
+    if (g_rank == 1) lock_service_bad_input(ck);
+    MPI_Barrier(g_app);
+
+    // Cost: 4 ranks writing disjoint regions, 1 MiB transfers (32 MiB each) and 4 KiB transfers
+    // (1 MiB each, where the two lock round trips per call show), non-atomic vs atomic,
+    // alternated; the best of 3 runs each.
+    const struct { int mib, xfer; } loads[] = {{32, 1 << 20}, {1, 4096}};
+    for (const auto& l : loads) {
+        double best[2] = {0, 0};
+        for (int run = 0; run < 3; ++run)
+            for (int a = 0; a < 2; ++a)
+                best[a] = std::max(
+                    best[a],
+                    atomic_bench(ck, a ? "pfs:/atomic-bench-on.dat" : "pfs:/atomic-bench-off.dat",
+                                 a == 1, l.mib, l.xfer));
+        if (g_rank == 0)
+            std::printf(
+                "ATOMIC-COST %d ranks x %d MiB in %d KiB writes: non-atomic %.0f MiB/s, "
+                "atomic %.0f MiB/s, atomic/non-atomic %.2f\n",
+                g_size, l.mib, l.xfer >> 10, best[0], best[1], best[1] / best[0]);
+    }
+}
+
+// ---- atomic_timeout (PFS_CLIENT_TIMEOUT_MS=4000, 3 ranks) -----------------------------------
+// A lock holder that never releases: rank 1 takes an exclusive lock through the raw protocol
+// (its file id found by probing: a release of a lock it does not hold is 0 on the file's table,
+// ENOENT elsewhere). The owner's own write (local wait) and rank 2's read (remote wait) then
+// fail with MPI_ERR_IO at the client deadline instead of hanging; once rank 1 releases, both
+// succeed (the timed-out requests were withdrawn, not left to be granted later).
+void case_atomic_timeout(Checker& ck) {
+    EXPECT_TRUE(ck, g_size == 3);
+    if (g_size != 3) return;
+    MPI_File fh;
+    EXPECT_OK(ck, MPI_File_open(g_app, "pfs:/atomic-timeout.dat", MPI_MODE_CREATE | MPI_MODE_RDWR,
+                                MPI_INFO_NULL, &fh));
+    EXPECT_OK(ck, MPI_File_set_atomicity(fh, 1));
+    std::vector<char> b(4096, 'x');
+    EXPECT_OK(ck, MPI_File_write_at_all(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    std::uint64_t fid = 0;
+    if (g_rank == 1) {
+        for (std::uint64_t id = 1; id < 64 && fid == 0; ++id) {
+            std::vector<std::byte> ub;
+            mpi_tools::wire::Writer w(&ub);
+            w.put<std::uint64_t>(id);
+            w.put<std::uint64_t>(12345);
+            if (raw_lock_call(kRangeUnlockReq, ub) == 0) fid = id;
+        }
+        EXPECT_TRUE(ck, fid != 0);
+        EXPECT_TRUE(ck, raw_lock_call(kRangeLockReq, lock_body(fid, 777, 1, 0, 1 << 20)) == 0);
+    }
+    MPI_Barrier(g_app);
+    if (g_rank != 1) {
+        const double t0 = MPI_Wtime();
+        if (g_rank == 0)
+            EXPECT_CLASS(ck, MPI_File_write_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE),
+                         MPI_ERR_IO);
+        else
+            EXPECT_CLASS(ck, MPI_File_read_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE),
+                         MPI_ERR_IO);
+        const double dt = MPI_Wtime() - t0;
+        if (g_rank == 2) std::printf("ATOMIC-TIMEOUT blocked access failed after %.2f s\n", dt);
+        EXPECT_TRUE(ck, dt > 3.5 && dt < 30);
+    }
+    MPI_Barrier(g_app);
+    if (g_rank == 1) {
+        std::vector<std::byte> ub;
+        mpi_tools::wire::Writer w(&ub);
+        w.put<std::uint64_t>(fid);
+        w.put<std::uint64_t>(777);
+        EXPECT_TRUE(ck, raw_lock_call(kRangeUnlockReq, ub) == 0);
+    }
+    MPI_Barrier(g_app);
+    if (g_rank == 0)
+        EXPECT_OK(ck, MPI_File_write_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    if (g_rank == 2)
+        EXPECT_OK(ck, MPI_File_read_at(fh, 0, b.data(), 4096, MPI_BYTE, MPI_STATUS_IGNORE));
+    EXPECT_OK(ck, MPI_File_close(&fh));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -867,6 +1208,10 @@ int main(int argc, char** argv) {
         case_dm_abort(ck);
     else if (which == "passthrough")
         case_passthrough(ck, local_dir);
+    else if (which == "atomic")
+        case_atomic(ck);
+    else if (which == "atomic_timeout")
+        case_atomic_timeout(ck);
     else {
         if (g_rank == 0) std::fprintf(stderr, "unknown case %s\n", which.c_str());
         job.finish(2);
