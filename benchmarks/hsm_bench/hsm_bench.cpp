@@ -14,13 +14,16 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -134,6 +137,24 @@ double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
+// A distribution-free 95% confidence interval for the median of v: the order statistics
+// v[k-1], v[n-k] with the largest k such that 2 P(Binomial(n, 1/2) < k) <= 0.05. {0, 0} when
+// n < 6 (no such interval exists).
+std::pair<double, double> median_ci95(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const int n = static_cast<int>(v.size());
+    int k = 0;
+    double below = 0, term = std::pow(0.5, n);  // P(X = 0)
+    for (int j = 0; j < n; ++j) {
+        below += term;  // P(X <= j)
+        if (2 * below > 0.05) break;
+        k = j + 1;
+        term = term * (n - j) / (j + 1);
+    }
+    if (k == 0) return {0, 0};
+    return {v[static_cast<std::size_t>(k - 1)], v[static_cast<std::size_t>(n - k)]};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -194,6 +215,9 @@ int main(int argc, char** argv) {
         write_file(c, bg.back(), bg_file, 'b');
     }
     std::vector<double> idle, limited, unlimited;
+    // Every round in time order (0 idle, 1 rate-limited, 2 unlimited): a loaded round is also
+    // compared with the idle rounds right before and after it, which saw the same machine.
+    std::vector<std::pair<int, double>> rounds;
     double bg_limited_mibs = 0, bg_unlimited_mibs = 0;
     auto loaded = [&](bool rate_limited, double* bg_mibs) {
         const auto t0 = clk::now();
@@ -214,19 +238,37 @@ int main(int argc, char** argv) {
     };
     // The order changes every rep (idle first, then loaded first), so neither side always
     // runs right after the other's aftermath (page cache, the removal of the copies).
-    for (int r = 0; r < reps; ++r) {
-        if (r % 2 == 0) {
-            idle.push_back(fg_write_mibs(c, fg_mib << 20));
-            limited.push_back(loaded(true, &bg_limited_mibs));
-            idle.push_back(fg_write_mibs(c, fg_mib << 20));
-            unlimited.push_back(loaded(false, &bg_unlimited_mibs));
-        } else {
-            limited.push_back(loaded(true, &bg_limited_mibs));
-            idle.push_back(fg_write_mibs(c, fg_mib << 20));
-            unlimited.push_back(loaded(false, &bg_unlimited_mibs));
-            idle.push_back(fg_write_mibs(c, fg_mib << 20));
+    auto round = [&](int kind) {
+        double bw = 0;
+        if (kind == 0)
+            idle.push_back(bw = fg_write_mibs(c, fg_mib << 20));
+        else if (kind == 1)
+            limited.push_back(bw = loaded(true, &bg_limited_mibs));
+        else
+            unlimited.push_back(bw = loaded(false, &bg_unlimited_mibs));
+        rounds.emplace_back(kind, bw);
+    };
+    for (int r = 0; r < reps; ++r)
+        for (int kind : r % 2 == 0 ? std::array{0, 1, 0, 2} : std::array{1, 0, 2, 0}) round(kind);
+    // Paired ratios: each loaded round over the mean of its neighbouring idle rounds.
+    auto paired = [&](int kind) {
+        std::vector<double> out;
+        for (std::size_t i = 0; i < rounds.size(); ++i) {
+            if (rounds[i].first != kind) continue;
+            double sum = 0;
+            int n = 0;
+            for (std::size_t j : {i - 1, i + 1}) {  // i - 1 wraps past the end when i == 0
+                if (j < rounds.size() && rounds[j].first == 0) {
+                    sum += rounds[j].second;
+                    ++n;
+                }
+            }
+            if (n > 0) out.push_back(rounds[i].second / (sum / n));
         }
-    }
+        return out;
+    };
+    const auto lim_pairs = paired(1), unl_pairs = paired(2);
+    const auto lim_ci = median_ci95(lim_pairs);
     const double idle_bw = median(idle), lim_bw = median(limited), unl_bw = median(unlimited);
     // The noise band: the idle rounds' spread around their own median (a loaded shared machine
     // moves a ratio by more than the 10% being measured).
@@ -273,18 +315,29 @@ int main(int argc, char** argv) {
                      {"plain_copy_mib_s", copy_mibs},
                      {"ratio", recall_mibs / copy_mibs},
                      {"target", 0.8}};
-    doc["impact"] = {{"fg_mib", fg_mib},
-                     {"bg_mib", bg_mib},
-                     {"fg_idle_mib_s", idle_bw},
-                     {"fg_with_rate_limited_migration_mib_s", lim_bw},
-                     {"ratio_rate_limited", lim_bw / idle_bw},
-                     {"bg_rate_limited_mib_s", bg_limited_mibs},
-                     {"fg_with_unlimited_migration_mib_s", unl_bw},
-                     {"ratio_unlimited", unl_bw / idle_bw},
-                     {"bg_unlimited_mib_s", bg_unlimited_mibs},
-                     {"idle_rounds_min_ratio", idle_min},
-                     {"idle_rounds_max_ratio", idle_max},
-                     {"target_ratio", 0.9}};
+    doc["impact"] = {
+        {"fg_mib", fg_mib},
+        {"bg_mib", bg_mib},
+        {"fg_idle_mib_s", idle_bw},
+        {"fg_with_rate_limited_migration_mib_s", lim_bw},
+        {"ratio_rate_limited", lim_bw / idle_bw},
+        {"bg_rate_limited_mib_s", bg_limited_mibs},
+        {"fg_with_unlimited_migration_mib_s", unl_bw},
+        {"ratio_unlimited", unl_bw / idle_bw},
+        {"bg_unlimited_mib_s", bg_unlimited_mibs},
+        {"idle_rounds_min_ratio", idle_min},
+        {"idle_rounds_max_ratio", idle_max},
+        {"paired_ratios_rate_limited", lim_pairs},
+        {"paired_ratios_unlimited", unl_pairs},
+        {"paired_median_rate_limited", median(lim_pairs)},
+        {"paired_median_unlimited", median(unl_pairs)},
+        {"paired_ci95_rate_limited", {lim_ci.first, lim_ci.second}},
+        // met: the whole interval is at or above the target; missed: all below it.
+        {"verdict_rate_limited", lim_ci.first == 0 && lim_ci.second == 0 ? "too few rounds"
+                                 : lim_ci.first >= 0.9                   ? "met"
+                                 : lim_ci.second < 0.9                   ? "missed"
+                                                                         : "not settled"},
+        {"target_ratio", 0.9}};
     std::printf("HSM-BENCH %s\n", doc.dump().c_str());
     std::fflush(stdout);
     job.finish(0);
