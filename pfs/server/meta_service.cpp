@@ -2,6 +2,14 @@
 // (one LMDB transaction, durable when the reply is sent). The service never talks to data
 // servers: when a name's last link goes (unlink, rename over a file) the reply carries the
 // freed inode's identity and layout and the CLIENT deletes the objects (see docs/pfs.md).
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
 #include "pfs/meta/meta_store.hpp"
 #include "service.hpp"
 
@@ -10,6 +18,38 @@ namespace pfs::server {
 namespace {
 
 using namespace pfs::proto;
+
+// Test hook (fail_loc style): PFS_META_FAIL_LOC=die_after_commit:<op>:<n>@<world rank> makes
+// that rank SIGKILL itself right after its n-th committed <op> (create, mkdir, unlink, rmdir,
+// rename, link, symlink), before the reply leaves: the window the reply cache exists for
+// (tests/chaos/meta_rank_dies_after_commit.sh). An adopter is another rank, so it fires once.
+class DieAfterCommit {
+  public:
+    explicit DieAfterCommit(int me) {
+        const char* v = std::getenv("PFS_META_FAIL_LOC");
+        if (v == nullptr) return;
+        const std::string s(v), pre = "die_after_commit:";
+        const auto colon = s.find(':', pre.size());
+        const auto at = s.find('@');
+        if (s.rfind(pre, 0) != 0 || colon == std::string::npos || at == std::string::npos ||
+            at < colon || std::atoi(s.c_str() + at + 1) != me)
+            return;
+        op_ = s.substr(pre.size(), colon - pre.size());
+        left_ = std::atoi(s.c_str() + colon + 1);
+        me_ = me;
+    }
+    void committed(const char* op) {
+        if (op_ != op || left_.fetch_sub(1) != 1) return;
+        std::fprintf(stderr, "pfs-server[%d]: FAIL_LOC die_after_commit %s: SIGKILL\n", me_, op);
+        std::fflush(stderr);
+        ::raise(SIGKILL);
+    }
+
+  private:
+    std::string op_;
+    std::atomic<int> left_{0};
+    int me_ = -1;
+};
 
 template <class R>
 AttrResp attr_resp(const R& r) {
@@ -27,22 +67,30 @@ StatusResp status_resp(const Result<void>& r) {
 
 }  // namespace
 
-void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
+void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me) {
+    auto fl = std::make_shared<DieAfterCommit>(me);
+    // A committed call passes through here before its reply is built.
+    auto done = [fl](const char* op, const auto& r) -> const auto& {
+        if (r) fl->committed(op);
+        return r;
+    };
     serve_typed<LookupReq>(
         t, pool, [&m](const LookupReq& q) { return attr_resp(m.lookup(q.parent, q.name)); });
     serve_typed<ResolveReq>(t, pool, [&m](const ResolveReq& q) {
         return attr_resp(m.resolve(q.path, q.follow_final));
     });
-    serve_typed<CreateReq>(t, pool, [&m](const CreateReq& q) {
-        return attr_resp(
-            m.create(q.parent, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}));
+    serve_typed<CreateReq>(t, pool, [&m, done](const CreateReq& q) {
+        return attr_resp(done(
+            "create",
+            m.create(q.parent, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
     });
-    serve_typed<MkdirReq>(t, pool, [&m](const MkdirReq& q) {
-        return attr_resp(m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid));
+    serve_typed<MkdirReq>(t, pool, [&m, done](const MkdirReq& q) {
+        return attr_resp(done("mkdir", m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid, q.rid)));
     });
-    serve_typed<UnlinkReq>(t, pool, [&m](const UnlinkReq& q) {
+    serve_typed<UnlinkReq>(t, pool, [&m, done](const UnlinkReq& q) {
         UnlinkResp out;
-        auto r = m.unlink(q.parent, q.name);
+        auto r = m.unlink(q.parent, q.name, q.rid);
+        done("unlink", r);
         if (!r) {
             out.err = r.error();
             return out;
@@ -52,11 +100,13 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
         out.dm = std::move(r->inode.dm);
         return out;
     });
-    serve_typed<RmdirReq>(
-        t, pool, [&m](const RmdirReq& q) { return status_resp(m.rmdir(q.parent, q.name)); });
-    serve_typed<RenameReq>(t, pool, [&m](const RenameReq& q) {
+    serve_typed<RmdirReq>(t, pool, [&m, done](const RmdirReq& q) {
+        return status_resp(done("rmdir", m.rmdir(q.parent, q.name, q.rid)));
+    });
+    serve_typed<RenameReq>(t, pool, [&m, done](const RenameReq& q) {
         RenameResp out;
-        auto r = m.rename(q.src_parent, q.src_name, q.dst_parent, q.dst_name);
+        auto r = m.rename(q.src_parent, q.src_name, q.dst_parent, q.dst_name, q.rid);
+        done("rename", r);
         if (!r) {
             out.err = r.error();
             return out;
@@ -68,10 +118,12 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
         }
         return out;
     });
-    serve_typed<LinkReq>(
-        t, pool, [&m](const LinkReq& q) { return attr_resp(m.link(q.ino, q.new_parent, q.name)); });
-    serve_typed<SymlinkReq>(t, pool, [&m](const SymlinkReq& q) {
-        return attr_resp(m.symlink(q.parent, q.name, q.target, q.uid, q.gid));
+    serve_typed<LinkReq>(t, pool, [&m, done](const LinkReq& q) {
+        return attr_resp(done("link", m.link(q.ino, q.new_parent, q.name, q.rid)));
+    });
+    serve_typed<SymlinkReq>(t, pool, [&m, done](const SymlinkReq& q) {
+        return attr_resp(
+            done("symlink", m.symlink(q.parent, q.name, q.target, q.uid, q.gid, q.rid)));
     });
     serve_typed<ReadlinkReq>(t, pool, [&m](const ReadlinkReq& q) {
         ReadlinkResp out;

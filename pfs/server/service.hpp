@@ -137,8 +137,8 @@ enum class Requests { all, meta, data };
 // not serve (a data server asked a namespace question, a standby meta rank) get EOPNOTSUPP.
 void refuse(mpi_tools::Transport& t, Requests which, int err);
 
-// The namespace service of meta rank 0 over `store`.
-void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
+// The namespace service of meta rank 0 over `store`, served by world rank `me`.
+void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store, int me);
 // The DMAPI state service (DmStateReq, DmUpdateReq) and the DM access rights service
 // (DmRightReq; rights of ranks `ft` declares failed are dropped) of meta rank 0 over `store`.
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store,

@@ -92,7 +92,7 @@ void VolumeServer::serve_meta_volume() {
     meta_pool_ = std::make_unique<WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
                                               cfg::kQueueMaxBytes);
     // Registering replaces this rank's refusals of the metadata types.
-    serve_meta(job_.transport(), *meta_pool_, *meta_);
+    serve_meta(job_.transport(), *meta_pool_, *meta_, job_.rank());
     serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft());
 }
 

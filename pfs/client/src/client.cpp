@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -63,6 +64,16 @@ Result<Split> split(std::string_view path) {
     return out;
 }
 
+// Random, so that two clients of one rank (a later job, a second Client) never share ids;
+// never 0, which the wire reserves for "no id".
+std::uint64_t new_incarnation() {
+    std::random_device rd;
+    const std::uint64_t x =
+        (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    return x == 0 ? 1 : x;
+}
+
 Result<Attr> attr_of(const AttrResp& r) {
     if (r.err != 0) return Errno{r.err};
     return r.attr;
@@ -102,6 +113,8 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     first_data_rank_ = L.first_rank(mpi_tools::Role::data);
     num_servers_ = static_cast<std::uint32_t>(L.count_of(mpi_tools::Role::data));
     impl_ = std::make_unique<Impl>(job.transport(), opt_);
+    impl_->client_rank = static_cast<std::uint32_t>(job.rank());
+    impl_->incarnation = new_incarnation();
     // Volume adoption: requests go to whichever rank serves the volume in the FT layer's
     // current (agreed) member list; meta_rank_ and data_rank(i) stay the volumes' homes.
     impl_->adoption = job.config().volume_adoption;
@@ -272,8 +285,8 @@ Result<void> Client::mkdir(std::string_view path, std::uint32_t mode) {
     if (int e = maybe_raise(
             ns_event(ev::kCreate, dir, {}, s->name, {}, S_IFDIR | (mode & 07777), 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<AttrResp>(meta_rank_,
-                                  MkdirReq{p->ino, s->name, mode & 07777, ::getuid(), ::getgid()});
+    auto r = impl_->rpc<AttrResp>(meta_rank_, MkdirReq{p->ino, s->name, mode & 07777, ::getuid(),
+                                                       ::getgid(), impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostcreate, dir, r.err ? Handle{} : handle_of(r.attr), s->name,
                                {}, r.err ? 0 : st_mode(r.attr), r.err),
                       &*p);
@@ -302,7 +315,7 @@ Result<void> Client::rmdir(std::string_view path) {
     const std::uint32_t vmode = victim ? st_mode(*victim) : 0;
     if (int e = maybe_raise(ns_event(ev::kRemove, dir, {}, s->name, {}, vmode, 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<StatusResp>(meta_rank_, RmdirReq{p->ino, s->name});
+    auto r = impl_->rpc<StatusResp>(meta_rank_, RmdirReq{p->ino, s->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostremove, dir, {}, s->name, {}, vmode, r.err), &*p);
     if (r.err == 0 && victim) destroy_event(*victim, victim_dm);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
@@ -326,7 +339,7 @@ Result<void> Client::unlink(std::string_view path) {
             vmode = st_mode(*v);
     if (int e = maybe_raise(ns_event(ev::kRemove, dir, {}, s->name, {}, vmode, 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<UnlinkResp>(meta_rank_, UnlinkReq{p->ino, s->name});
+    auto r = impl_->rpc<UnlinkResp>(meta_rank_, UnlinkReq{p->ino, s->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostremove, dir, {}, s->name, {}, vmode, r.err), &*p);
     if (r.err != 0) return Errno{r.err};
     if (r.freed && r.attr.type == FileType::file) remove_objects(r.attr);
@@ -352,7 +365,8 @@ Result<void> Client::rename(std::string_view from, std::string_view to) {
     const Handle from_dir = handle_of(*pa), to_dir = handle_of(*pb);
     if (int e = maybe_raise(ns_event(ev::kRename, from_dir, to_dir, a->name, b->name, 0, 0), &*pa))
         return Errno{e};
-    auto r = impl_->rpc<RenameResp>(meta_rank_, RenameReq{pa->ino, a->name, pb->ino, b->name});
+    auto r = impl_->rpc<RenameResp>(
+        meta_rank_, RenameReq{pa->ino, a->name, pb->ino, b->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostrename, from_dir, to_dir, a->name, b->name, 0, r.err),
                       &*pa);
     if (r.err != 0) return Errno{r.err};
@@ -372,7 +386,8 @@ Result<void> Client::link(std::string_view existing, std::string_view new_path) 
     const Handle dir = handle_of(*p), obj = handle_of(*src);
     if (int e = maybe_raise(ns_event(ev::kLink, dir, obj, s->name, {}, st_mode(*src), 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<AttrResp>(meta_rank_, LinkReq{src->ino, p->ino, s->name});
+    auto r =
+        impl_->rpc<AttrResp>(meta_rank_, LinkReq{src->ino, p->ino, s->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostlink, dir, obj, s->name, {}, st_mode(*src), r.err), &*p);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
 }
@@ -388,8 +403,9 @@ Result<void> Client::symlink(std::string_view target, std::string_view link_path
     const Handle dir = handle_of(*p);
     if (int e = maybe_raise(ns_event(ev::kSymlink, dir, {}, s->name, target, 0, 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<AttrResp>(
-        meta_rank_, SymlinkReq{p->ino, s->name, std::string(target), ::getuid(), ::getgid()});
+    auto r =
+        impl_->rpc<AttrResp>(meta_rank_, SymlinkReq{p->ino, s->name, std::string(target),
+                                                    ::getuid(), ::getgid(), impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostsymlink, dir, r.err ? Handle{} : handle_of(r.attr), s->name,
                                target, r.err ? 0 : st_mode(r.attr), r.err),
                       &*p);
@@ -454,7 +470,8 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         if (s->trailing_slash) return Errno{EISDIR};  // O_CREAT never makes a directory
         auto p = parent_dir(*impl_, meta_rank_, *s);
         if (!p) return Errno{p.error()};
-        const CreateReq create{p->ino, s->name, mode & 07777, ::getuid(), ::getgid(), layout};
+        const CreateReq create{p->ino,     s->name, mode & 07777,     ::getuid(),
+                               ::getgid(), layout,  impl_->next_rid()};
         const Handle dir = handle_of(*p);
         // create / postcreate around the CreateReq (only when a file is really created).
         auto create_with_events = [&]() -> Result<Attr> {

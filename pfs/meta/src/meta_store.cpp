@@ -14,8 +14,11 @@ Result<void> MetaStore::Impl::open_env(const std::filesystem::path& dir, std::si
     PFS_TRY(env.open(dir, map_size));
     auto t = lmdb::Txn::begin(env.get(), true);
     if (!t) return Errno{t.error()};
-    const std::pair<const char*, MDB_dbi*> dbs[] = {
-        {"inodes", &inodes}, {"dirents", &dirents}, {"dirslots", &dirslots}, {"sys", &sys}};
+    const std::pair<const char*, MDB_dbi*> dbs[] = {{"inodes", &inodes},
+                                                    {"dirents", &dirents},
+                                                    {"dirslots", &dirslots},
+                                                    {"sys", &sys},
+                                                    {"replies", &replies}};
     for (auto [name, dbi] : dbs) {
         if (int rc = mdb_dbi_open(t->get(), name, MDB_CREATE, dbi); rc != 0)
             return Errno{lmdb::to_errno(rc)};

@@ -6,6 +6,7 @@
 //   dirents  : parent(8) name         -> child ino(8) type(1) slot(8)
 //   dirslots : parent(8) slot(8)      -> child ino(8) type(1) name      (readdir order/cookies)
 //   sys      : ascii key              -> little-endian value (format version, fsid, counters)
+//   replies  : client(4) slot(2)      -> the reply cache (reply_cache.hpp)
 //
 // readdir cookies are per-directory slot numbers handed out in creation order and never reused,
 // so a cookie stays valid while entries are added and removed concurrently (POSIX telldir).
@@ -40,6 +41,7 @@ struct MetaStore::Impl {
     MDB_dbi dirents = 0;
     MDB_dbi dirslots = 0;
     MDB_dbi sys = 0;
+    MDB_dbi replies = 0;  // reply cache (reply_cache.hpp)
     std::uint64_t fsid = 0;
     std::uint32_t data_servers = 0;
     std::uint64_t stripe_size = 0;
@@ -75,6 +77,7 @@ class Ops {
     Result<void> put_sys_u64(std::string_view key, std::uint64_t v) const;
 
     const lmdb::Txn& txn() const noexcept { return t_; }
+    MetaStore::Impl& store() const noexcept { return s_; }
 
   private:
     MetaStore::Impl& s_;

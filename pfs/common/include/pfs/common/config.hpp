@@ -46,8 +46,15 @@ inline constexpr std::uint32_t kRootMode = 0755;
 inline constexpr std::size_t kLmdbMapSize = 4ull << 30;
 // One reader slot per concurrent read transaction; server threads are few, but tools may attach.
 inline constexpr unsigned kLmdbMaxReaders = 126;
-// Named databases in the env: inodes, dirents, dirslots, sys (+ headroom for later layers).
+// Named databases in the env: inodes, dirents, dirslots, sys, replies (+ headroom).
 inline constexpr unsigned kLmdbMaxDbs = 8;
+// Reply-cache slots per client rank (slot = seq % slots): a retried request finds its reply as
+// long as fewer than this many later requests of the same client committed meanwhile. A client
+// has one request in flight per application thread, so 64 leaves a wide margin; a slot costs
+// one small LMDB record, so the whole cache stays below a page or two per client rank.
+inline constexpr std::uint32_t kReplyCacheSlots = 64;
+// Largest client world rank a request id may carry (bounds the reply cache's key space).
+inline constexpr std::uint32_t kMaxClientRank = (1u << 24) - 1;
 // Default entries per readdir page: one page fits comfortably in a 64 KiB message.
 inline constexpr std::uint32_t kReaddirPageEntries = 256;
 // Hard cap on a requested page so a client cannot make the server build a huge reply.

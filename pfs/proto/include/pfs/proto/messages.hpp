@@ -111,6 +111,7 @@ struct CreateReq {
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
     LayoutHint layout;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
@@ -119,6 +120,7 @@ struct CreateReq {
         f(s.uid);
         f(s.gid);
         f(s.layout);
+        f(s.rid);
     }
     friend bool operator==(const CreateReq&, const CreateReq&) = default;
 };
@@ -130,6 +132,7 @@ struct MkdirReq {
     std::uint32_t mode = 0;
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
@@ -137,6 +140,7 @@ struct MkdirReq {
         f(s.mode);
         f(s.uid);
         f(s.gid);
+        f(s.rid);
     }
     friend bool operator==(const MkdirReq&, const MkdirReq&) = default;
 };
@@ -145,10 +149,12 @@ struct UnlinkReq {
     static constexpr MsgType kType = MsgType::unlink_req;
     Ino parent = 0;
     std::string name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
         f(s.name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const UnlinkReq&, const UnlinkReq&) = default;
 };
@@ -157,10 +163,12 @@ struct RmdirReq {
     static constexpr MsgType kType = MsgType::rmdir_req;
     Ino parent = 0;
     std::string name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
         f(s.name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const RmdirReq&, const RmdirReq&) = default;
 };
@@ -171,12 +179,14 @@ struct RenameReq {
     std::string src_name;
     Ino dst_parent = 0;
     std::string dst_name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.src_parent);
         f(s.src_name, config::kNameMax);
         f(s.dst_parent);
         f(s.dst_name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const RenameReq&, const RenameReq&) = default;
 };
@@ -186,11 +196,13 @@ struct LinkReq {
     Ino ino = 0;
     Ino new_parent = 0;
     std::string name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.new_parent);
         f(s.name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const LinkReq&, const LinkReq&) = default;
 };
@@ -202,6 +214,7 @@ struct SymlinkReq {
     std::string target;
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
@@ -209,6 +222,7 @@ struct SymlinkReq {
         f(s.target, config::kPathMax);
         f(s.uid);
         f(s.gid);
+        f(s.rid);
     }
     friend bool operator==(const SymlinkReq&, const SymlinkReq&) = default;
 };
