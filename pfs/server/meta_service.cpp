@@ -65,6 +65,18 @@ StatusResp status_resp(const Result<void>& r) {
     return StatusResp{r.error()};
 }
 
+UnlinkResp unlink_resp(const Result<meta::Unlinked>& r) {
+    UnlinkResp out;
+    if (!r) {
+        out.err = r.error();
+        return out;
+    }
+    out.attr = r->inode.attr;
+    out.freed = r->freed;
+    out.dm = r->inode.dm;
+    return out;
+}
+
 }  // namespace
 
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me) {
@@ -74,11 +86,13 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         if (r) fl->committed(op);
         return r;
     };
-    serve_typed<LookupReq>(
-        t, pool, [&m](const LookupReq& q) { return attr_resp(m.lookup(q.parent, q.name)); });
-    serve_typed<ResolveReq>(t, pool, [&m](const ResolveReq& q) {
-        return attr_resp(m.resolve(q.path, q.follow_final));
-    });
+    // The lookups every namespace call starts with are answered on the progress thread: one
+    // LMDB read transaction (never blocked by writers), bounded by kPathMax and the symlink
+    // limit. Everything else, and every write, runs on the worker pool.
+    serve_typed_inline<LookupReq>(
+        t, [&m](const LookupReq& q) { return attr_resp(m.lookup(q.parent, q.name)); });
+    serve_typed_inline<ResolveReq>(
+        t, [&m](const ResolveReq& q) { return attr_resp(m.resolve(q.path, q.follow_final)); });
     serve_typed<CreateReq>(t, pool, [&m, done](const CreateReq& q) {
         return attr_resp(done(
             "create",
@@ -87,18 +101,16 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
     serve_typed<MkdirReq>(t, pool, [&m, done](const MkdirReq& q) {
         return attr_resp(done("mkdir", m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid, q.rid)));
     });
+    serve_typed<CreateAtReq>(t, pool, [&m, done](const CreateAtReq& q) {
+        return attr_resp(
+            done("create", m.create_at(q.parent_path, q.name,
+                                       meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
+    });
     serve_typed<UnlinkReq>(t, pool, [&m, done](const UnlinkReq& q) {
-        UnlinkResp out;
-        auto r = m.unlink(q.parent, q.name, q.rid);
-        done("unlink", r);
-        if (!r) {
-            out.err = r.error();
-            return out;
-        }
-        out.attr = r->inode.attr;
-        out.freed = r->freed;
-        out.dm = std::move(r->inode.dm);
-        return out;
+        return unlink_resp(done("unlink", m.unlink(q.parent, q.name, q.rid)));
+    });
+    serve_typed<UnlinkAtReq>(t, pool, [&m, done](const UnlinkAtReq& q) {
+        return unlink_resp(done("unlink", m.unlink_at(q.parent_path, q.name, q.rid)));
     });
     serve_typed<RmdirReq>(t, pool, [&m, done](const RmdirReq& q) {
         return status_resp(done("rmdir", m.rmdir(q.parent, q.name, q.rid)));
@@ -158,7 +170,7 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.eof = r->eof;
         return out;
     });
-    serve_typed<StatReq>(t, pool, [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
+    serve_typed_inline<StatReq>(t, [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
     serve_typed<SetattrReq>(
         t, pool, [&m](const SetattrReq& q) { return attr_resp(m.setattr(q.ino, q.changes)); });
     serve_typed<ExtendSizeReq>(

@@ -31,6 +31,22 @@ void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, Ra
     });
 }
 
+void serve_raw_inline(mpi_tools::Transport& t, std::uint16_t type, RawWork work,
+                      std::function<Bytes(int)> err_reply) {
+    t.serve(type, [work = std::move(work), err_reply = std::move(err_reply)](
+                      mpi_tools::Incoming& in, mpi_tools::Responder r) {
+        try {
+            work(in.payload(), r);
+        } catch (const std::bad_alloc&) {
+            r.reply(err_reply(ENOMEM));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "pfs-server: request type %u failed: %s\n",
+                         static_cast<unsigned>(in.header.type), e.what());
+            r.reply(err_reply(EIO));
+        }
+    });
+}
+
 void refuse(mpi_tools::Transport& t, Requests which, int err) {
     // One registration per type with its final answer, so that no type is ever briefly
     // answered with the wrong errno (a client probing a starting server relies on EAGAIN).

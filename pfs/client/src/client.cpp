@@ -330,6 +330,10 @@ Result<void> Client::unlink(std::string_view path) {
         if (!a) return Errno{a.error()};
         return Errno{a->type == FileType::dir ? EISDIR : ENOTDIR};
     }
+    // Without remove events nothing needs the parent's attributes first: one round trip.
+    if (!wants(ev::kRemove) && !wants(ev::kPostremove))
+        return removed(
+            impl_->rpc<UnlinkResp>(meta_rank_, UnlinkAtReq{s->parent, s->name, impl_->next_rid()}));
     auto p = parent_dir(*impl_, meta_rank_, *s);
     if (!p) return Errno{p.error()};
     const Handle dir = handle_of(*p);
@@ -341,6 +345,11 @@ Result<void> Client::unlink(std::string_view path) {
         return Errno{e};
     auto r = impl_->rpc<UnlinkResp>(meta_rank_, UnlinkReq{p->ino, s->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostremove, dir, {}, s->name, {}, vmode, r.err), &*p);
+    return removed(r);
+}
+
+// After the metadata server removed a name: the objects and the destroy event of a freed file.
+Result<void> Client::removed(const UnlinkResp& r) {
     if (r.err != 0) return Errno{r.err};
     if (r.freed && r.attr.type == FileType::file) remove_objects(r.attr);
     if (r.freed) destroy_event(r.attr, r.dm);
@@ -468,6 +477,14 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         if (!s) return Errno{s.error()};
         if (s->is_root) return Errno{(flags & O_EXCL) ? EEXIST : EISDIR};
         if (s->trailing_slash) return Errno{EISDIR};  // O_CREAT never makes a directory
+        // Without create events nothing needs the parent's attributes first: the server
+        // resolves the parent path and creates in one round trip.
+        if ((flags & O_EXCL) && !wants(ev::kCreate) && !wants(ev::kPostcreate))
+            return open_created(
+                attr_of(impl_->rpc<AttrResp>(
+                    meta_rank_, CreateAtReq{s->parent, s->name, mode & 07777, ::getuid(),
+                                            ::getgid(), layout, impl_->next_rid()})),
+                flags);
         auto p = parent_dir(*impl_, meta_rank_, *s);
         if (!p) return Errno{p.error()};
         const CreateReq create{p->ino,     s->name, mode & 07777,     ::getuid(),
@@ -504,6 +521,14 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         if (!r) return Errno{r.error()};
         a = *r;
     }
+    return open_created(a, flags);
+}
+
+// The checks and the descriptor of open() once the file is known (created or found).
+Result<int> Client::open_created(const Result<Attr>& found, int flags) {
+    if (!found) return Errno{found.error()};
+    const Attr& a = *found;
+    const int acc = flags & O_ACCMODE;
     if (a.type == FileType::symlink) return Errno{ELOOP};  // O_NOFOLLOW on a symlink
     if (a.type == FileType::dir && (acc != O_RDONLY || (flags & O_CREAT))) return Errno{EISDIR};
     if ((flags & O_DIRECTORY) && a.type != FileType::dir) return Errno{ENOTDIR};

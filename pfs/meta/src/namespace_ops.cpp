@@ -54,20 +54,50 @@ Result<Unlinked> drop_link(Ops& ops, Inode& dir, std::string_view name, const Di
     return out;
 }
 
+Result<Attr> create_in(Ops& ops, Ino parent, std::string_view name, const CreateArgs& args) {
+    auto dir = parent_for_new_name(ops, parent, name);
+    if (!dir) return Errno{dir.error()};
+    auto layout = ops.choose_layout(args.layout);
+    if (!layout) return Errno{layout.error()};
+    auto in = ops.new_inode(FileType::file, args.mode, args.uid, args.gid);
+    if (!in) return Errno{in.error()};
+    in->attr.layout = *layout;
+    return attach_new(ops, *dir, name, *in);
+}
+
+Result<Unlinked> unlink_in(Ops& ops, Ino parent, std::string_view name) {
+    auto dir = ops.get_dir(parent);
+    if (!dir) return Errno{dir.error()};
+    auto d = ops.find(parent, name);
+    if (!d) return Errno{d.error()};
+    if (!*d) return Errno{ENOENT};
+    if ((*d)->type == FileType::dir) return Errno{EISDIR};
+    auto child = ops.get((*d)->ino);
+    if (!child) return Errno{child.error() == ENOENT ? EUCLEAN : child.error()};
+    const auto now = now_ns();
+    auto out = drop_link(ops, *dir, name, **d, std::move(*child), now);
+    if (!out) return out;
+    touch(*dir, true, now);
+    PFS_TRY(ops.put(*dir));
+    return out;
+}
+
 }  // namespace
 
 Result<Attr> MetaStore::create(Ino parent, std::string_view name, const CreateArgs& args,
                                const ReqId& rid) {
     if ((args.mode & ~07777u) != 0) return Errno{EINVAL};
+    return write_once<Attr>(*impl_, rid,
+                            [&](Ops& ops) { return create_in(ops, parent, name, args); });
+}
+
+Result<Attr> MetaStore::create_at(std::string_view parent_path, std::string_view name,
+                                  const CreateArgs& args, const ReqId& rid) {
+    if ((args.mode & ~07777u) != 0) return Errno{EINVAL};
     return write_once<Attr>(*impl_, rid, [&](Ops& ops) -> Result<Attr> {
-        auto dir = parent_for_new_name(ops, parent, name);
+        auto dir = resolve_dir(ops, parent_path);
         if (!dir) return Errno{dir.error()};
-        auto layout = ops.choose_layout(args.layout);
-        if (!layout) return Errno{layout.error()};
-        auto in = ops.new_inode(FileType::file, args.mode, args.uid, args.gid);
-        if (!in) return Errno{in.error()};
-        in->attr.layout = *layout;
-        return attach_new(ops, *dir, name, *in);
+        return create_in(ops, dir->attr.ino, name, args);
     });
 }
 
@@ -123,21 +153,18 @@ Result<Attr> MetaStore::link(Ino ino, Ino new_parent, std::string_view name, con
 Result<Unlinked> MetaStore::unlink(Ino parent, std::string_view name, const ReqId& rid) {
     PFS_TRY(validate_name(name));
     if (is_dot_or_dotdot(name)) return Errno{EISDIR};  // unlink(2) on "." / ".."
+    return write_once<Unlinked>(*impl_, rid,
+                                [&](Ops& ops) { return unlink_in(ops, parent, name); });
+}
+
+Result<Unlinked> MetaStore::unlink_at(std::string_view parent_path, std::string_view name,
+                                      const ReqId& rid) {
+    PFS_TRY(validate_name(name));
+    if (is_dot_or_dotdot(name)) return Errno{EISDIR};
     return write_once<Unlinked>(*impl_, rid, [&](Ops& ops) -> Result<Unlinked> {
-        auto dir = ops.get_dir(parent);
+        auto dir = resolve_dir(ops, parent_path);
         if (!dir) return Errno{dir.error()};
-        auto d = ops.find(parent, name);
-        if (!d) return Errno{d.error()};
-        if (!*d) return Errno{ENOENT};
-        if ((*d)->type == FileType::dir) return Errno{EISDIR};
-        auto child = ops.get((*d)->ino);
-        if (!child) return Errno{child.error() == ENOENT ? EUCLEAN : child.error()};
-        const auto now = now_ns();
-        auto out = drop_link(ops, *dir, name, **d, std::move(*child), now);
-        if (!out) return out;
-        touch(*dir, true, now);
-        PFS_TRY(ops.put(*dir));
-        return out;
+        return unlink_in(ops, dir->attr.ino, name);
     });
 }
 

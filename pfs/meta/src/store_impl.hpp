@@ -84,6 +84,10 @@ class Ops {
     const lmdb::Txn& t_;
 };
 
+// The directory at absolute `path` (symlinks followed) inside this transaction; ENOTDIR if the
+// path names something else (resolve.cpp).
+Result<Inode> resolve_dir(Ops& ops, std::string_view path);
+
 // Marks `in` changed now: ctime (and mtime if `data`) and the change counter.
 void touch(Inode& in, bool mtime, std::int64_t now) noexcept;
 

@@ -147,6 +147,12 @@ class MetaStore {
     // EISDIR for dirs
     Result<Unlinked> unlink(Ino parent, std::string_view name, const ReqId& rid = {});
     Result<void> rmdir(Ino parent, std::string_view name, const ReqId& rid = {});
+    // create / unlink with the parent named by absolute path, resolved (symlinks followed) in
+    // the same transaction: ENOTDIR if it is not a directory.
+    Result<Attr> create_at(std::string_view parent_path, std::string_view name,
+                           const CreateArgs& args, const ReqId& rid = {});
+    Result<Unlinked> unlink_at(std::string_view parent_path, std::string_view name,
+                               const ReqId& rid = {});
     Result<Renamed> rename(Ino src_parent, std::string_view src_name, Ino dst_parent,
                            std::string_view dst_name, const ReqId& rid = {});
 

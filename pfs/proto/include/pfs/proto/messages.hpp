@@ -47,6 +47,8 @@ enum class MsgType : std::uint16_t {
     dm_invalidate_req = 1022,  // meta -> a caching rank: drop the cached DM state of ino
     dm_right_req = 1023,       // DM access rights (a DM token's lock on a file; user ops wait)
     scan_inodes_req = 1024,    // allocated inodes in number order (dm_get_bulkattr)
+    create_at_req = 1025,      // create_req with the parent named by path: one round trip
+    unlink_at_req = 1026,      // unlink_req with the parent named by path: one round trip
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -225,6 +227,46 @@ struct SymlinkReq {
         f(s.rid);
     }
     friend bool operator==(const SymlinkReq&, const SymlinkReq&) = default;
+};
+
+// CreateReq / UnlinkReq with the parent directory given by absolute path (intermediate and
+// final symlinks of the parent path followed, as the client's own resolve would): the server
+// resolves it and changes the name in the same transaction, saving the client a ResolveReq
+// when no DMAPI namespace event needs the parent's handle first.
+struct CreateAtReq {
+    static constexpr MsgType kType = MsgType::create_at_req;
+    std::string parent_path;
+    std::string name;
+    std::uint32_t mode = 0;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    LayoutHint layout;
+    ReqId rid;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent_path, config::kPathMax);
+        f(s.name, config::kNameMax);
+        f(s.mode);
+        f(s.uid);
+        f(s.gid);
+        f(s.layout);
+        f(s.rid);
+    }
+    friend bool operator==(const CreateAtReq&, const CreateAtReq&) = default;
+};
+
+struct UnlinkAtReq {
+    static constexpr MsgType kType = MsgType::unlink_at_req;
+    std::string parent_path;
+    std::string name;
+    ReqId rid;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent_path, config::kPathMax);
+        f(s.name, config::kNameMax);
+        f(s.rid);
+    }
+    friend bool operator==(const UnlinkAtReq&, const UnlinkAtReq&) = default;
 };
 
 struct ReadlinkReq {
@@ -826,11 +868,11 @@ using AllMessages =
     std::tuple<LookupReq, ResolveReq, CreateReq, MkdirReq, UnlinkReq, RmdirReq, RenameReq, LinkReq,
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
-               DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, DmStateResp,
-               DmRightResp, ScanInodesResp, StatusResp, AttrResp, UnlinkResp, RenameResp,
-               ReadlinkResp, ReaddirResp, GetDmResp, ReadReq, WriteReq, PunchReq, TruncateReq,
-               RemoveReq, AllocMapReq, FsyncReq, StatfsReq, ReadResp, WriteResp, AllocMapResp,
-               StatfsResp>;
+               DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, CreateAtReq,
+               UnlinkAtReq, DmStateResp, DmRightResp, ScanInodesResp, StatusResp, AttrResp,
+               UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq, WriteReq,
+               PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq, ReadResp,
+               WriteResp, AllocMapResp, StatfsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 
