@@ -1,7 +1,8 @@
 // The namespace service: every metadata request of pfs/proto mapped onto one MetaStore call
-// (one LMDB transaction, durable when the reply is sent). The service never talks to data
-// servers: when a name's last link goes (unlink, rename over a file) the reply carries the
-// freed inode's identity and layout and the CLIENT deletes the objects (see docs/pfs.md).
+// (one LMDB transaction, committed when the reply is sent; config::MetaSync says how durable). The
+// service never talks to data servers: when a name's last link goes (unlink, rename over a file)
+// the reply carries the freed inode's identity and layout and the CLIENT deletes the objects (see
+// docs/pfs.md).
 #include <signal.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "pfs/meta/meta_store.hpp"
 #include "service.hpp"
@@ -77,9 +79,20 @@ UnlinkResp unlink_resp(const Result<meta::Unlinked>& r) {
     return out;
 }
 
+// A change on the progress thread when commits never wait for the disk, else on the pool.
+template <class Req, class Fn>
+void serve_write(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, Fn fn) {
+    if (on_progress)
+        serve_typed_inline<Req>(t, std::move(fn));
+    else
+        serve_typed<Req>(t, pool, std::move(fn));
+}
+
 }  // namespace
 
-void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me) {
+void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me,
+                bool inline_writes) {
+    const bool iw = inline_writes;
     auto fl = std::make_shared<DieAfterCommit>(me);
     // A committed call passes through here before its reply is built.
     auto done = [fl](const char* op, const auto& r) -> const auto& {
@@ -93,29 +106,29 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         t, [&m](const LookupReq& q) { return attr_resp(m.lookup(q.parent, q.name)); });
     serve_typed_inline<ResolveReq>(
         t, [&m](const ResolveReq& q) { return attr_resp(m.resolve(q.path, q.follow_final)); });
-    serve_typed<CreateReq>(t, pool, [&m, done](const CreateReq& q) {
+    serve_write<CreateReq>(t, pool, iw, [&m, done](const CreateReq& q) {
         return attr_resp(done(
             "create",
             m.create(q.parent, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
     });
-    serve_typed<MkdirReq>(t, pool, [&m, done](const MkdirReq& q) {
+    serve_write<MkdirReq>(t, pool, iw, [&m, done](const MkdirReq& q) {
         return attr_resp(done("mkdir", m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid, q.rid)));
     });
-    serve_typed<CreateAtReq>(t, pool, [&m, done](const CreateAtReq& q) {
+    serve_write<CreateAtReq>(t, pool, iw, [&m, done](const CreateAtReq& q) {
         return attr_resp(
             done("create", m.create_at(q.parent_path, q.name,
                                        meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
     });
-    serve_typed<UnlinkReq>(t, pool, [&m, done](const UnlinkReq& q) {
+    serve_write<UnlinkReq>(t, pool, iw, [&m, done](const UnlinkReq& q) {
         return unlink_resp(done("unlink", m.unlink(q.parent, q.name, q.rid)));
     });
-    serve_typed<UnlinkAtReq>(t, pool, [&m, done](const UnlinkAtReq& q) {
+    serve_write<UnlinkAtReq>(t, pool, iw, [&m, done](const UnlinkAtReq& q) {
         return unlink_resp(done("unlink", m.unlink_at(q.parent_path, q.name, q.rid)));
     });
-    serve_typed<RmdirReq>(t, pool, [&m, done](const RmdirReq& q) {
+    serve_write<RmdirReq>(t, pool, iw, [&m, done](const RmdirReq& q) {
         return status_resp(done("rmdir", m.rmdir(q.parent, q.name, q.rid)));
     });
-    serve_typed<RenameReq>(t, pool, [&m, done](const RenameReq& q) {
+    serve_write<RenameReq>(t, pool, iw, [&m, done](const RenameReq& q) {
         RenameResp out;
         auto r = m.rename(q.src_parent, q.src_name, q.dst_parent, q.dst_name, q.rid);
         done("rename", r);
@@ -130,10 +143,10 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         }
         return out;
     });
-    serve_typed<LinkReq>(t, pool, [&m, done](const LinkReq& q) {
+    serve_write<LinkReq>(t, pool, iw, [&m, done](const LinkReq& q) {
         return attr_resp(done("link", m.link(q.ino, q.new_parent, q.name, q.rid)));
     });
-    serve_typed<SymlinkReq>(t, pool, [&m, done](const SymlinkReq& q) {
+    serve_write<SymlinkReq>(t, pool, iw, [&m, done](const SymlinkReq& q) {
         return attr_resp(
             done("symlink", m.symlink(q.parent, q.name, q.target, q.uid, q.gid, q.rid)));
     });
@@ -170,11 +183,13 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.eof = r->eof;
         return out;
     });
+    serve_typed<MetaSyncReq>(t, pool, [&m](const MetaSyncReq&) { return status_resp(m.sync()); });
     serve_typed_inline<StatReq>(t, [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
-    serve_typed<SetattrReq>(
-        t, pool, [&m](const SetattrReq& q) { return attr_resp(m.setattr(q.ino, q.changes)); });
-    serve_typed<ExtendSizeReq>(
-        t, pool, [&m](const ExtendSizeReq& q) { return attr_resp(m.extend_size(q.ino, q.end)); });
+    serve_write<SetattrReq>(
+        t, pool, iw, [&m](const SetattrReq& q) { return attr_resp(m.setattr(q.ino, q.changes)); });
+    serve_write<ExtendSizeReq>(t, pool, iw, [&m](const ExtendSizeReq& q) {
+        return attr_resp(m.extend_size(q.ino, q.end));
+    });
     serve_typed<GetDmReq>(t, pool, [&m](const GetDmReq& q) {
         GetDmResp out;
         auto r = m.get_inode(q.ino);

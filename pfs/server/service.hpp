@@ -67,6 +67,7 @@ PFS_SERVER_RESPONSE(DmRightReq, DmRightResp)
 PFS_SERVER_RESPONSE(ScanInodesReq, ScanInodesResp)
 PFS_SERVER_RESPONSE(CreateAtReq, AttrResp)
 PFS_SERVER_RESPONSE(UnlinkAtReq, UnlinkResp)
+PFS_SERVER_RESPONSE(MetaSyncReq, StatusResp)
 PFS_SERVER_RESPONSE(ReadReq, ReadResp)
 PFS_SERVER_RESPONSE(WriteReq, WriteResp)
 PFS_SERVER_RESPONSE(PunchReq, StatusResp)
@@ -158,8 +159,10 @@ enum class Requests { all, meta, data };
 // not serve (a data server asked a namespace question, a standby meta rank) get EOPNOTSUPP.
 void refuse(mpi_tools::Transport& t, Requests which, int err);
 
-// The namespace service of meta rank 0 over `store`, served by world rank `me`.
-void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store, int me);
+// The namespace service of meta rank 0 over `store`, served by world rank `me`. `inline_writes`:
+// the store's commits do not wait for the disk, so changes run on the progress thread.
+void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store, int me,
+                bool inline_writes);
 // The DMAPI state service (DmStateReq, DmUpdateReq) and the DM access rights service
 // (DmRightReq; rights of ranks `ft` declares failed are dropped) of meta rank 0 over `store`.
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store,

@@ -1,7 +1,8 @@
 // MetaStore: the PFS namespace and inode table in one LMDB environment on a metadata volume.
 //
 // Every mutating call is ONE LMDB write transaction: it either commits completely (and is then
-// durable: a SIGKILL after the call returns loses nothing) or leaves no trace. Errnos follow Linux
+// durable: a SIGKILL after the call returns loses nothing; a power loss too when the store
+// syncs commits, OpenOptions::sync) or leaves no trace. Errnos follow Linux
 // for the equivalent system call. The store never touches data objects: calls that free an inode
 // return its identity and layout, and the caller deletes the objects on the data servers.
 //
@@ -55,6 +56,9 @@ struct FormatOptions {
 
 struct OpenOptions {
     std::size_t map_size = config::kLmdbMapSize;
+    // full: every commit fsyncs (what the library's callers get unless they choose); the
+    // server applies PFS_META_SYNC (config::MetaSync).
+    config::MetaSync sync = config::MetaSync::full;
 };
 
 struct CreateArgs {
@@ -106,6 +110,9 @@ class MetaStore {
     ~MetaStore();
     MetaStore(const MetaStore&) = delete;
     MetaStore& operator=(const MetaStore&) = delete;
+
+    // Flushes every committed change to the disk (a no-op's cost when commits already sync).
+    Result<void> sync();
 
     std::uint64_t fsid() const noexcept;
     std::uint32_t data_servers() const noexcept;

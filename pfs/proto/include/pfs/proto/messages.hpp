@@ -49,6 +49,7 @@ enum class MsgType : std::uint16_t {
     scan_inodes_req = 1024,    // allocated inodes in number order (dm_get_bulkattr)
     create_at_req = 1025,      // create_req with the parent named by path: one round trip
     unlink_at_req = 1026,      // unlink_req with the parent named by path: one round trip
+    meta_sync_req = 1027,      // flush committed metadata to the disk (a client's fsync)
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -267,6 +268,18 @@ struct UnlinkAtReq {
         f(s.rid);
     }
     friend bool operator==(const UnlinkAtReq&, const UnlinkAtReq&) = default;
+};
+
+// fsync(2) on a client: every committed metadata change reaches the disk before the answer
+// (commits may stop at the page cache: config::MetaSync). Answered with StatusResp.
+struct MetaSyncReq {
+    static constexpr MsgType kType = MsgType::meta_sync_req;
+    Ino ino = 0;  // the file being synced (informational)
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+    }
+    friend bool operator==(const MetaSyncReq&, const MetaSyncReq&) = default;
 };
 
 struct ReadlinkReq {
@@ -869,10 +882,10 @@ using AllMessages =
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
                DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, CreateAtReq,
-               UnlinkAtReq, DmStateResp, DmRightResp, ScanInodesResp, StatusResp, AttrResp,
-               UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq, WriteReq,
-               PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq, ReadResp,
-               WriteResp, AllocMapResp, StatfsResp>;
+               UnlinkAtReq, MetaSyncReq, DmStateResp, DmRightResp, ScanInodesResp, StatusResp,
+               AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq,
+               WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq,
+               ReadResp, WriteResp, AllocMapResp, StatfsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 
