@@ -9,10 +9,11 @@
 namespace pfs::server {
 
 void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, RawWork work,
-               std::function<Bytes(int)> err_reply) {
+               std::function<Bytes(int)> err_reply, FastPath fast) {
     auto busy = std::make_shared<const Bytes>(err_reply(EAGAIN));
-    t.serve(type, [&pool, work = std::move(work), err_reply = std::move(err_reply), busy](
-                      mpi_tools::Incoming& in, mpi_tools::Responder r) {
+    t.serve(type, [&pool, work = std::move(work), err_reply = std::move(err_reply), busy,
+                   fast = std::move(fast)](mpi_tools::Incoming& in, mpi_tools::Responder r) {
+        if (fast && fast(in.payload(), r)) return;
         // The engine drops `in` after this returns: the worker owns the buffer from here on.
         auto msg = std::make_shared<mpi_tools::Incoming>(std::move(in));
         const std::size_t bytes = msg->buffer.size();

@@ -108,10 +108,15 @@ Bytes error_reply(int err) {
 // Work done on a worker: gets the request frame, must reply exactly once.
 using RawWork = std::function<void(std::span<const std::byte> frame, const mpi_tools::Responder&)>;
 
+// Answers a request on the progress thread when it can do so at once (true), else leaves it
+// to the worker (false). Same rules as serve_raw_inline: bounded, never blocking.
+using FastPath = std::function<bool(std::span<const std::byte> frame, const mpi_tools::Responder&)>;
+
 // Registers `work` for transport type `type`: queued on `pool` (EAGAIN reply when full), any
 // exception (e.g. bad_alloc) answered with `err_reply(errno)` instead of ending the server.
+// `fast`, if set, is tried first on the progress thread.
 void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, RawWork work,
-               std::function<Bytes(int)> err_reply);
+               std::function<Bytes(int)> err_reply, FastPath fast = {});
 
 // Registers `work` to run on the progress thread itself, for bounded work that never blocks
 // (a read-only LMDB lookup: microseconds). A worker hand-off costs a thread wake-up, which on a
