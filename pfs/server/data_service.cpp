@@ -119,11 +119,27 @@ void serve_data(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& v)
             return status_resp(s.truncate(ObjectId{q.ino, q.gen}, q.size).error());
         });
     });
-    serve_typed<RemoveReq>(t, pool, [&v](const RemoveReq& q) {
-        return on_volume<StatusResp>(v, q.volume, [&](data::ObjectStore& s) {
-            return status_resp(s.remove(ObjectId{q.ino, q.gen}).error());
+    // A file never written has no objects: every unlink of an empty file asks each server of
+    // its layout anyway, and one lstat on the progress thread answers that without a worker
+    // hand-off. An existing object goes to a worker (freeing a large file's extents can take
+    // long). A write racing the check could re-create the object, as it could after a removal:
+    // the file is already gone from the namespace either way (docs/pfs.md "Freeing objects").
+    serve_raw(
+        t, pool, static_cast<std::uint16_t>(MsgType::remove_req),
+        typed_work<RemoveReq>([&v](const RemoveReq& q) {
+            return on_volume<StatusResp>(v, q.volume, [&](data::ObjectStore& s) {
+                return status_resp(s.remove(ObjectId{q.ino, q.gen}).error());
+            });
+        }),
+        [](int err) { return error_reply<StatusResp>(err); },
+        [&v](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+            auto q = decode<RemoveReq>(frame);
+            if (!q) return false;  // the worker answers the decoding error
+            auto* s = v.find(q->volume);
+            if (s == nullptr || !s->absent(ObjectId{q->ino, q->gen})) return false;
+            r.reply(encode(StatusResp{0}));
+            return true;
         });
-    });
     serve_typed<AllocMapReq>(t, pool, [&v](const AllocMapReq& q) {
         AllocMapResp out;
         auto* sp = v.find(q.volume);

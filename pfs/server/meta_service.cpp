@@ -1,7 +1,17 @@
 // The namespace service: every metadata request of pfs/proto mapped onto one MetaStore call
-// (one LMDB transaction, durable when the reply is sent). The service never talks to data
-// servers: when a name's last link goes (unlink, rename over a file) the reply carries the
-// freed inode's identity and layout and the CLIENT deletes the objects (see docs/pfs.md).
+// (one LMDB transaction, committed when the reply is sent; config::MetaSync says how durable). The
+// service never talks to data servers: when a name's last link goes (unlink, rename over a file)
+// the reply carries the freed inode's identity and layout and the CLIENT deletes the objects (see
+// docs/pfs.md).
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+
 #include "pfs/meta/meta_store.hpp"
 #include "service.hpp"
 
@@ -10,6 +20,38 @@ namespace pfs::server {
 namespace {
 
 using namespace pfs::proto;
+
+// Test hook (fail_loc style): PFS_META_FAIL_LOC=die_after_commit:<op>:<n>@<world rank> makes
+// that rank SIGKILL itself right after its n-th committed <op> (create, mkdir, unlink, rmdir,
+// rename, link, symlink), before the reply leaves: the window the reply cache exists for
+// (tests/chaos/meta_rank_dies_after_commit.sh). An adopter is another rank, so it fires once.
+class DieAfterCommit {
+  public:
+    explicit DieAfterCommit(int me) {
+        const char* v = std::getenv("PFS_META_FAIL_LOC");
+        if (v == nullptr) return;
+        const std::string s(v), pre = "die_after_commit:";
+        const auto colon = s.find(':', pre.size());
+        const auto at = s.find('@');
+        if (s.rfind(pre, 0) != 0 || colon == std::string::npos || at == std::string::npos ||
+            at < colon || std::atoi(s.c_str() + at + 1) != me)
+            return;
+        op_ = s.substr(pre.size(), colon - pre.size());
+        left_ = std::atoi(s.c_str() + colon + 1);
+        me_ = me;
+    }
+    void committed(const char* op) {
+        if (op_ != op || left_.fetch_sub(1) != 1) return;
+        std::fprintf(stderr, "pfs-server[%d]: FAIL_LOC die_after_commit %s: SIGKILL\n", me_, op);
+        std::fflush(stderr);
+        ::raise(SIGKILL);
+    }
+
+  private:
+    std::string op_;
+    std::atomic<int> left_{0};
+    int me_ = -1;
+};
 
 template <class R>
 AttrResp attr_resp(const R& r) {
@@ -25,38 +67,71 @@ StatusResp status_resp(const Result<void>& r) {
     return StatusResp{r.error()};
 }
 
+UnlinkResp unlink_resp(const Result<meta::Unlinked>& r) {
+    UnlinkResp out;
+    if (!r) {
+        out.err = r.error();
+        return out;
+    }
+    out.attr = r->inode.attr;
+    out.freed = r->freed;
+    out.dm = r->inode.dm;
+    return out;
+}
+
+// A change on the progress thread when commits never wait for the disk, else on the pool.
+template <class Req, class Fn>
+void serve_write(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, Fn fn) {
+    if (on_progress)
+        serve_typed_inline<Req>(t, std::move(fn));
+    else
+        serve_typed<Req>(t, pool, std::move(fn));
+}
+
 }  // namespace
 
-void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
-    serve_typed<LookupReq>(
-        t, pool, [&m](const LookupReq& q) { return attr_resp(m.lookup(q.parent, q.name)); });
-    serve_typed<ResolveReq>(t, pool, [&m](const ResolveReq& q) {
-        return attr_resp(m.resolve(q.path, q.follow_final));
+void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me,
+                bool inline_writes) {
+    const bool iw = inline_writes;
+    auto fl = std::make_shared<DieAfterCommit>(me);
+    // A committed call passes through here before its reply is built.
+    auto done = [fl](const char* op, const auto& r) -> const auto& {
+        if (r) fl->committed(op);
+        return r;
+    };
+    // The lookups every namespace call starts with are answered on the progress thread: one
+    // LMDB read transaction (never blocked by writers), bounded by kPathMax and the symlink
+    // limit. Everything else, and every write, runs on the worker pool.
+    serve_typed_inline<LookupReq>(
+        t, [&m](const LookupReq& q) { return attr_resp(m.lookup(q.parent, q.name)); });
+    serve_typed_inline<ResolveReq>(
+        t, [&m](const ResolveReq& q) { return attr_resp(m.resolve(q.path, q.follow_final)); });
+    serve_write<CreateReq>(t, pool, iw, [&m, done](const CreateReq& q) {
+        return attr_resp(done(
+            "create",
+            m.create(q.parent, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
     });
-    serve_typed<CreateReq>(t, pool, [&m](const CreateReq& q) {
+    serve_write<MkdirReq>(t, pool, iw, [&m, done](const MkdirReq& q) {
+        return attr_resp(done("mkdir", m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid, q.rid)));
+    });
+    serve_write<CreateAtReq>(t, pool, iw, [&m, done](const CreateAtReq& q) {
         return attr_resp(
-            m.create(q.parent, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}));
+            done("create", m.create_at(q.parent_path, q.name,
+                                       meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
     });
-    serve_typed<MkdirReq>(t, pool, [&m](const MkdirReq& q) {
-        return attr_resp(m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid));
+    serve_write<UnlinkReq>(t, pool, iw, [&m, done](const UnlinkReq& q) {
+        return unlink_resp(done("unlink", m.unlink(q.parent, q.name, q.rid)));
     });
-    serve_typed<UnlinkReq>(t, pool, [&m](const UnlinkReq& q) {
-        UnlinkResp out;
-        auto r = m.unlink(q.parent, q.name);
-        if (!r) {
-            out.err = r.error();
-            return out;
-        }
-        out.attr = r->inode.attr;
-        out.freed = r->freed;
-        out.dm = std::move(r->inode.dm);
-        return out;
+    serve_write<UnlinkAtReq>(t, pool, iw, [&m, done](const UnlinkAtReq& q) {
+        return unlink_resp(done("unlink", m.unlink_at(q.parent_path, q.name, q.rid)));
     });
-    serve_typed<RmdirReq>(
-        t, pool, [&m](const RmdirReq& q) { return status_resp(m.rmdir(q.parent, q.name)); });
-    serve_typed<RenameReq>(t, pool, [&m](const RenameReq& q) {
+    serve_write<RmdirReq>(t, pool, iw, [&m, done](const RmdirReq& q) {
+        return status_resp(done("rmdir", m.rmdir(q.parent, q.name, q.rid)));
+    });
+    serve_write<RenameReq>(t, pool, iw, [&m, done](const RenameReq& q) {
         RenameResp out;
-        auto r = m.rename(q.src_parent, q.src_name, q.dst_parent, q.dst_name);
+        auto r = m.rename(q.src_parent, q.src_name, q.dst_parent, q.dst_name, q.rid);
+        done("rename", r);
         if (!r) {
             out.err = r.error();
             return out;
@@ -68,10 +143,12 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
         }
         return out;
     });
-    serve_typed<LinkReq>(
-        t, pool, [&m](const LinkReq& q) { return attr_resp(m.link(q.ino, q.new_parent, q.name)); });
-    serve_typed<SymlinkReq>(t, pool, [&m](const SymlinkReq& q) {
-        return attr_resp(m.symlink(q.parent, q.name, q.target, q.uid, q.gid));
+    serve_write<LinkReq>(t, pool, iw, [&m, done](const LinkReq& q) {
+        return attr_resp(done("link", m.link(q.ino, q.new_parent, q.name, q.rid)));
+    });
+    serve_write<SymlinkReq>(t, pool, iw, [&m, done](const SymlinkReq& q) {
+        return attr_resp(
+            done("symlink", m.symlink(q.parent, q.name, q.target, q.uid, q.gid, q.rid)));
     });
     serve_typed<ReadlinkReq>(t, pool, [&m](const ReadlinkReq& q) {
         ReadlinkResp out;
@@ -106,11 +183,13 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m) {
         out.eof = r->eof;
         return out;
     });
-    serve_typed<StatReq>(t, pool, [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
-    serve_typed<SetattrReq>(
-        t, pool, [&m](const SetattrReq& q) { return attr_resp(m.setattr(q.ino, q.changes)); });
-    serve_typed<ExtendSizeReq>(
-        t, pool, [&m](const ExtendSizeReq& q) { return attr_resp(m.extend_size(q.ino, q.end)); });
+    serve_typed<MetaSyncReq>(t, pool, [&m](const MetaSyncReq&) { return status_resp(m.sync()); });
+    serve_typed_inline<StatReq>(t, [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
+    serve_write<SetattrReq>(
+        t, pool, iw, [&m](const SetattrReq& q) { return attr_resp(m.setattr(q.ino, q.changes)); });
+    serve_write<ExtendSizeReq>(t, pool, iw, [&m](const ExtendSizeReq& q) {
+        return attr_resp(m.extend_size(q.ino, q.end));
+    });
     serve_typed<GetDmReq>(t, pool, [&m](const GetDmReq& q) {
         GetDmResp out;
         auto r = m.get_inode(q.ino);

@@ -11,10 +11,11 @@
 namespace pfs::server {
 
 void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, RawWork work,
-               std::function<Bytes(int)> err_reply) {
+               std::function<Bytes(int)> err_reply, FastPath fast) {
     auto busy = std::make_shared<const Bytes>(err_reply(EAGAIN));
-    t.serve(type, [&pool, work = std::move(work), err_reply = std::move(err_reply), busy](
-                      mpi_tools::Incoming& in, mpi_tools::Responder r) {
+    t.serve(type, [&pool, work = std::move(work), err_reply = std::move(err_reply), busy,
+                   fast = std::move(fast)](mpi_tools::Incoming& in, mpi_tools::Responder r) {
+        if (fast && fast(in.payload(), r)) return;
         // The engine drops `in` after this returns: the worker owns the buffer from here on.
         auto msg = std::make_shared<mpi_tools::Incoming>(std::move(in));
         const std::size_t bytes = msg->buffer.size();
@@ -32,6 +33,22 @@ void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, Ra
             }
         };
         if (!pool.submit(std::move(job), bytes)) r.reply(*busy);
+    });
+}
+
+void serve_raw_inline(mpi_tools::Transport& t, std::uint16_t type, RawWork work,
+                      std::function<Bytes(int)> err_reply) {
+    t.serve(type, [work = std::move(work), err_reply = std::move(err_reply)](
+                      mpi_tools::Incoming& in, mpi_tools::Responder r) {
+        try {
+            work(in.payload(), r);
+        } catch (const std::bad_alloc&) {
+            r.reply(err_reply(ENOMEM));
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "pfs-server: request type %u failed: %s\n",
+                         static_cast<unsigned>(in.header.type), e.what());
+            r.reply(err_reply(EIO));
+        }
     });
 }
 

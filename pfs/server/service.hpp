@@ -65,6 +65,9 @@ PFS_SERVER_RESPONSE(DmStateReq, DmStateResp)
 PFS_SERVER_RESPONSE(DmUpdateReq, StatusResp)
 PFS_SERVER_RESPONSE(DmRightReq, DmRightResp)
 PFS_SERVER_RESPONSE(ScanInodesReq, ScanInodesResp)
+PFS_SERVER_RESPONSE(CreateAtReq, AttrResp)
+PFS_SERVER_RESPONSE(UnlinkAtReq, UnlinkResp)
+PFS_SERVER_RESPONSE(MetaSyncReq, StatusResp)
 PFS_SERVER_RESPONSE(ReadReq, ReadResp)
 PFS_SERVER_RESPONSE(WriteReq, WriteResp)
 PFS_SERVER_RESPONSE(PunchReq, StatusResp)
@@ -105,27 +108,51 @@ Bytes error_reply(int err) {
 // Work done on a worker: gets the request frame, must reply exactly once.
 using RawWork = std::function<void(std::span<const std::byte> frame, const mpi_tools::Responder&)>;
 
+// Answers a request on the progress thread when it can do so at once (true), else leaves it
+// to the worker (false). Same rules as serve_raw_inline: bounded, never blocking.
+using FastPath = std::function<bool(std::span<const std::byte> frame, const mpi_tools::Responder&)>;
+
 // Registers `work` for transport type `type`: queued on `pool` (EAGAIN reply when full), any
 // exception (e.g. bad_alloc) answered with `err_reply(errno)` instead of ending the server.
+// `fast`, if set, is tried first on the progress thread.
 void serve_raw(mpi_tools::Transport& t, WorkerPool& pool, std::uint16_t type, RawWork work,
-               std::function<Bytes(int)> err_reply);
+               std::function<Bytes(int)> err_reply, FastPath fast = {});
+
+// Registers `work` to run on the progress thread itself, for bounded work that never blocks
+// (a read-only LMDB lookup: microseconds). A worker hand-off costs a thread wake-up, which on a
+// loaded node is a scheduling delay several times longer than the lookup itself.
+void serve_raw_inline(mpi_tools::Transport& t, std::uint16_t type, RawWork work,
+                      std::function<Bytes(int)> err_reply);
+
+// fn(const Req&) -> Response as RawWork: decodes, runs, replies.
+template <class Req, class Fn>
+RawWork typed_work(Fn fn) {
+    using Resp = typename ResponseOf<Req>::type;
+    return [fn](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+        auto req = proto::decode<Req>(frame);
+        if (!req) {
+            r.reply(error_reply<Resp>(req.error()));
+            return;
+        }
+        const Resp resp = fn(*req);
+        r.reply(proto::encode(resp));
+    };
+}
 
 // Registers fn(const Req&) -> Response for Req, decoding on the worker.
 template <class Req, class Fn>
 void serve_typed(mpi_tools::Transport& t, WorkerPool& pool, Fn fn) {
     using Resp = typename ResponseOf<Req>::type;
-    serve_raw(
-        t, pool, static_cast<std::uint16_t>(Req::kType),
-        [fn](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
-            auto req = proto::decode<Req>(frame);
-            if (!req) {
-                r.reply(error_reply<Resp>(req.error()));
-                return;
-            }
-            const Resp resp = fn(*req);
-            r.reply(proto::encode(resp));
-        },
-        [](int err) { return error_reply<Resp>(err); });
+    serve_raw(t, pool, static_cast<std::uint16_t>(Req::kType), typed_work<Req>(std::move(fn)),
+              [](int err) { return error_reply<Resp>(err); });
+}
+
+// The same on the progress thread (serve_raw_inline's rule: bounded, non-blocking work only).
+template <class Req, class Fn>
+void serve_typed_inline(mpi_tools::Transport& t, Fn fn) {
+    using Resp = typename ResponseOf<Req>::type;
+    serve_raw_inline(t, static_cast<std::uint16_t>(Req::kType), typed_work<Req>(std::move(fn)),
+                     [](int err) { return error_reply<Resp>(err); });
 }
 
 // Which request types refuse() covers.
@@ -137,8 +164,10 @@ enum class Requests { all, meta, data };
 // not serve (a data server asked a namespace question, a standby meta rank) get EOPNOTSUPP.
 void refuse(mpi_tools::Transport& t, Requests which, int err);
 
-// The namespace service of meta rank 0 over `store`.
-void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store);
+// The namespace service of meta rank 0 over `store`, served by world rank `me`. `inline_writes`:
+// the store's commits do not wait for the disk, so changes run on the progress thread.
+void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store, int me,
+                bool inline_writes);
 // The DMAPI state service (DmStateReq, DmUpdateReq) and the DM access rights service
 // (DmRightReq; rights of ranks `ft` declares failed are dropped) of meta rank 0 over `store`.
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store,

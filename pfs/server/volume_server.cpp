@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -79,20 +80,32 @@ void VolumeServer::adopt(const mpi_tools::VolumeMap& map) {
 void VolumeServer::serve_meta_volume() {
     namespace cfg = config;
     const auto dir = std::filesystem::path(job_.root()) / sb_.meta_volumes[0];
-    auto m = meta::MetaStore::open(dir);
+    meta::OpenOptions opt;
+    const char* sync = std::getenv("PFS_META_SYNC");
+    opt.sync = pfs::config::kDefaultMetaSync;
+    if (sync != nullptr && *sync != '\0') {
+        if (std::strcmp(sync, "full") == 0)
+            opt.sync = pfs::config::MetaSync::full;
+        else if (std::strcmp(sync, "process") == 0)
+            opt.sync = pfs::config::MetaSync::process;
+        else
+            job_.abort(2, std::string("PFS_META_SYNC=") + sync + ": want process or full");
+    }
+    auto m = meta::MetaStore::open(dir, opt);
     if (!m)
-        job_.abort(1, "cannot open metadata volume " + dir.string() + ": " +
-                          std::strerror(m.error()));
+        job_.abort(1,
+                   "cannot open metadata volume " + dir.string() + ": " + std::strerror(m.error()));
     if ((*m)->fsid() != sb_.fsid ||
         (*m)->data_servers() != static_cast<std::uint32_t>(sb_.data_volumes.size()))
         job_.abort(2, "metadata volume " + dir.string() +
-                          " does not belong to the superblock's file system; " +
-                          mkfs_hint(job_) + " --force");
+                          " does not belong to the superblock's file system; " + mkfs_hint(job_) +
+                          " --force");
     meta_ = std::move(*m);
     meta_pool_ = std::make_unique<WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
                                               cfg::kQueueMaxBytes);
     // Registering replaces this rank's refusals of the metadata types.
-    serve_meta(job_.transport(), *meta_pool_, *meta_);
+    serve_meta(job_.transport(), *meta_pool_, *meta_, job_.rank(),
+               opt.sync == pfs::config::MetaSync::process);
     serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft());
 }
 

@@ -10,7 +10,8 @@
 //                    --after more rounds, then fsyncs, re-reads the whole file and checks
 //                    every acknowledged byte, and records the round count in /adopt/count.<r>.
 //   --case namespace the same, but a round is namespace work: create a file, write 4 KiB,
-//                    stat it, rename it, and readdir checks every earlier name.
+//                    stat it, link/unlink, symlink/unlink, mkdir/rmdir a scratch name, rename
+//                    the file, and readdir checks every earlier name.
 //   --case verify    a later job on the same volumes: every file and byte of an earlier io
 //                    (and namespace) job is there.
 // Any error is fatal: "PFS-ADOPT FAIL ..." and the job ends with code 1. On success every rank
@@ -212,6 +213,15 @@ void case_namespace(pfs::client::Client& c, int warmup, int after, int max_s) {
         CHECK(*VAL(c.pwrite(fd, w.data(), w.size(), 0)) == w.size());
         OK(c.close(fd));
         CHECK(VAL(c.stat(ns_name(i, false)))->size == 4096);
+        // Every other kind of namespace change, leaving no trace: a retried one that the dead
+        // meta rank had committed must still succeed (reply cache), not fail EEXIST/ENOENT.
+        const std::string extra = ns_dir(g_rank) + "/x" + std::to_string(i);
+        OK(c.link(ns_name(i, false), extra));
+        OK(c.unlink(extra));
+        OK(c.symlink(ns_name(i, false), extra));
+        OK(c.unlink(extra));
+        OK(c.mkdir(extra, 0755));
+        OK(c.rmdir(extra));
         OK(c.rename(ns_name(i, false), ns_name(i, true)));
     });
     verify_namespace(c, rounds);

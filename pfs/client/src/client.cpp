@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <thread>
 
@@ -63,6 +64,16 @@ Result<Split> split(std::string_view path) {
     return out;
 }
 
+// Random, so that two clients of one rank (a later job, a second Client) never share ids;
+// never 0, which the wire reserves for "no id".
+std::uint64_t new_incarnation() {
+    std::random_device rd;
+    const std::uint64_t x =
+        (static_cast<std::uint64_t>(rd()) << 32) ^ rd() ^
+        static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
+    return x == 0 ? 1 : x;
+}
+
 Result<Attr> attr_of(const AttrResp& r) {
     if (r.err != 0) return Errno{r.err};
     return r.attr;
@@ -104,6 +115,8 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     first_data_rank_ = L.first_rank(mpi_tools::Role::data);
     num_servers_ = static_cast<std::uint32_t>(L.count_of(mpi_tools::Role::data));
     impl_ = std::make_unique<Impl>(job.transport(), opt_);
+    impl_->client_rank = static_cast<std::uint32_t>(job.rank());
+    impl_->incarnation = new_incarnation();
     // Volume adoption: requests go to whichever rank serves the volume in the FT layer's
     // current (agreed) member list; meta_rank_ and data_rank(i) stay the volumes' homes.
     impl_->adoption = job.config().volume_adoption;
@@ -274,8 +287,8 @@ Result<void> Client::mkdir(std::string_view path, std::uint32_t mode) {
     if (int e = maybe_raise(
             ns_event(ev::kCreate, dir, {}, s->name, {}, S_IFDIR | (mode & 07777), 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<AttrResp>(meta_rank_,
-                                  MkdirReq{p->ino, s->name, mode & 07777, ::getuid(), ::getgid()});
+    auto r = impl_->rpc<AttrResp>(meta_rank_, MkdirReq{p->ino, s->name, mode & 07777, ::getuid(),
+                                                       ::getgid(), impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostcreate, dir, r.err ? Handle{} : handle_of(r.attr), s->name,
                                {}, r.err ? 0 : st_mode(r.attr), r.err),
                       &*p);
@@ -304,7 +317,7 @@ Result<void> Client::rmdir(std::string_view path) {
     const std::uint32_t vmode = victim ? st_mode(*victim) : 0;
     if (int e = maybe_raise(ns_event(ev::kRemove, dir, {}, s->name, {}, vmode, 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<StatusResp>(meta_rank_, RmdirReq{p->ino, s->name});
+    auto r = impl_->rpc<StatusResp>(meta_rank_, RmdirReq{p->ino, s->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostremove, dir, {}, s->name, {}, vmode, r.err), &*p);
     if (r.err == 0 && victim) destroy_event(*victim, victim_dm);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
@@ -319,6 +332,10 @@ Result<void> Client::unlink(std::string_view path) {
         if (!a) return Errno{a.error()};
         return Errno{a->type == FileType::dir ? EISDIR : ENOTDIR};
     }
+    // Without remove events nothing needs the parent's attributes first: one round trip.
+    if (!wants(ev::kRemove) && !wants(ev::kPostremove))
+        return removed(
+            impl_->rpc<UnlinkResp>(meta_rank_, UnlinkAtReq{s->parent, s->name, impl_->next_rid()}));
     auto p = parent_dir(*impl_, meta_rank_, *s);
     if (!p) return Errno{p.error()};
     const Handle dir = handle_of(*p);
@@ -328,8 +345,13 @@ Result<void> Client::unlink(std::string_view path) {
             vmode = st_mode(*v);
     if (int e = maybe_raise(ns_event(ev::kRemove, dir, {}, s->name, {}, vmode, 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<UnlinkResp>(meta_rank_, UnlinkReq{p->ino, s->name});
+    auto r = impl_->rpc<UnlinkResp>(meta_rank_, UnlinkReq{p->ino, s->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostremove, dir, {}, s->name, {}, vmode, r.err), &*p);
+    return removed(r);
+}
+
+// After the metadata server removed a name: the objects and the destroy event of a freed file.
+Result<void> Client::removed(const UnlinkResp& r) {
     if (r.err != 0) return Errno{r.err};
     if (r.freed && r.attr.type == FileType::file) remove_objects(r.attr);
     if (r.freed) destroy_event(r.attr, r.dm);
@@ -354,7 +376,8 @@ Result<void> Client::rename(std::string_view from, std::string_view to) {
     const Handle from_dir = handle_of(*pa), to_dir = handle_of(*pb);
     if (int e = maybe_raise(ns_event(ev::kRename, from_dir, to_dir, a->name, b->name, 0, 0), &*pa))
         return Errno{e};
-    auto r = impl_->rpc<RenameResp>(meta_rank_, RenameReq{pa->ino, a->name, pb->ino, b->name});
+    auto r = impl_->rpc<RenameResp>(
+        meta_rank_, RenameReq{pa->ino, a->name, pb->ino, b->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostrename, from_dir, to_dir, a->name, b->name, 0, r.err),
                       &*pa);
     if (r.err != 0) return Errno{r.err};
@@ -374,7 +397,8 @@ Result<void> Client::link(std::string_view existing, std::string_view new_path) 
     const Handle dir = handle_of(*p), obj = handle_of(*src);
     if (int e = maybe_raise(ns_event(ev::kLink, dir, obj, s->name, {}, st_mode(*src), 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<AttrResp>(meta_rank_, LinkReq{src->ino, p->ino, s->name});
+    auto r =
+        impl_->rpc<AttrResp>(meta_rank_, LinkReq{src->ino, p->ino, s->name, impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostlink, dir, obj, s->name, {}, st_mode(*src), r.err), &*p);
     return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
 }
@@ -390,8 +414,9 @@ Result<void> Client::symlink(std::string_view target, std::string_view link_path
     const Handle dir = handle_of(*p);
     if (int e = maybe_raise(ns_event(ev::kSymlink, dir, {}, s->name, target, 0, 0), &*p))
         return Errno{e};
-    auto r = impl_->rpc<AttrResp>(
-        meta_rank_, SymlinkReq{p->ino, s->name, std::string(target), ::getuid(), ::getgid()});
+    auto r =
+        impl_->rpc<AttrResp>(meta_rank_, SymlinkReq{p->ino, s->name, std::string(target),
+                                                    ::getuid(), ::getgid(), impl_->next_rid()});
     (void)maybe_raise(ns_event(ev::kPostsymlink, dir, r.err ? Handle{} : handle_of(r.attr), s->name,
                                target, r.err ? 0 : st_mode(r.attr), r.err),
                       &*p);
@@ -454,9 +479,18 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         if (!s) return Errno{s.error()};
         if (s->is_root) return Errno{(flags & O_EXCL) ? EEXIST : EISDIR};
         if (s->trailing_slash) return Errno{EISDIR};  // O_CREAT never makes a directory
+        // Without create events nothing needs the parent's attributes first: the server
+        // resolves the parent path and creates in one round trip.
+        if ((flags & O_EXCL) && !wants(ev::kCreate) && !wants(ev::kPostcreate))
+            return open_created(
+                attr_of(impl_->rpc<AttrResp>(
+                    meta_rank_, CreateAtReq{s->parent, s->name, mode & 07777, ::getuid(),
+                                            ::getgid(), layout, impl_->next_rid()})),
+                flags);
         auto p = parent_dir(*impl_, meta_rank_, *s);
         if (!p) return Errno{p.error()};
-        const CreateReq create{p->ino, s->name, mode & 07777, ::getuid(), ::getgid(), layout};
+        const CreateReq create{p->ino,     s->name, mode & 07777,     ::getuid(),
+                               ::getgid(), layout,  impl_->next_rid()};
         const Handle dir = handle_of(*p);
         // create / postcreate around the CreateReq (only when a file is really created).
         auto create_with_events = [&]() -> Result<Attr> {
@@ -489,6 +523,14 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         if (!r) return Errno{r.error()};
         a = *r;
     }
+    return open_created(a, flags);
+}
+
+// The checks and the descriptor of open() once the file is known (created or found).
+Result<int> Client::open_created(const Result<Attr>& found, int flags) {
+    if (!found) return Errno{found.error()};
+    const Attr& a = *found;
+    const int acc = flags & O_ACCMODE;
     if (a.type == FileType::symlink) return Errno{ELOOP};  // O_NOFOLLOW on a symlink
     if (a.type == FileType::dir && (acc != O_RDONLY || (flags & O_CREAT))) return Errno{EISDIR};
     if ((flags & O_DIRECTORY) && a.type != FileType::dir) return Errno{ENOTDIR};

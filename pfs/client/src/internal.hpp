@@ -2,6 +2,7 @@
 // the pipelined data path and path splitting.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -155,6 +156,14 @@ struct Client::Impl {
     // layer's agreed members). Unset: every volume stays at home.
     std::function<int(int home)> route;
     bool adoption = false;  // a dead server's volume is adopted: wait for it instead of EIO
+
+    // Mutating metadata requests carry an id that stays the same across call()'s retries, so
+    // an adopter answers one the dead meta rank committed from its reply cache (docs/pfs.md).
+    // The incarnation tells this client from an earlier or later one on the same rank.
+    std::uint32_t client_rank = 0;
+    std::uint64_t incarnation = 0;
+    std::atomic<std::uint64_t> last_seq{0};
+    ReqId next_rid() { return ReqId{client_rank, incarnation, ++last_seq}; }
 
     mpi_tools::ft::Deadline deadline() const { return Clock::now() + opt.timeout; }
     // How long a request with deadline dl may wait while its server confirms it is still

@@ -106,8 +106,11 @@ Result<void> Client::truncate(std::string_view path, std::int64_t size) {
 Result<void> Client::fsync(int fd) {
     auto f = get_fd(fd);
     if (!f) return Errno{f.error()};
-    if (f->attr.type != FileType::file) return ok();  // metadata is durable on every op
-    return fsync_objects(f->attr);
+    if (f->attr.type == FileType::file) PFS_TRY(fsync_objects(f->attr));
+    // The file's size and name live in the metadata store, whose commits may stop at the page
+    // cache (config::MetaSync): flushed too, so fsync keeps its power-loss promise.
+    auto r = impl_->rpc<StatusResp>(meta_rank_, MetaSyncReq{f->attr.ino});
+    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
 }
 
 Result<void> Client::fsync_objects(const Attr& a) {
@@ -268,6 +271,9 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
     if (f.flags & (O_SYNC | O_DSYNC)) {
         auto s = fsync_objects(a);
         if (!s) return Errno{s.error()};
+        // The new size too (see fsync).
+        auto m = impl_->rpc<StatusResp>(meta_rank_, MetaSyncReq{a.ino});
+        if (m.err != 0) return Errno{m.err};
     }
     return count;
 }

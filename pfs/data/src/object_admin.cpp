@@ -34,6 +34,11 @@ Result<void> ObjectStore::truncate(ObjectId id, std::uint64_t size) {
     });
 }
 
+bool ObjectStore::absent(ObjectId id) const {
+    struct stat st {};
+    return ::lstat(impl_->path_of(id).c_str(), &st) != 0 && errno == ENOENT;
+}
+
 Result<bool> ObjectStore::remove(ObjectId id) {
     const auto p = impl_->path_of(id);
     // Under the cache lock so no concurrent acquire() re-opens the name between the two steps.

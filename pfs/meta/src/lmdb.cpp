@@ -34,21 +34,28 @@ Env::~Env() {
     if (env_ != nullptr) mdb_env_close(env_);
 }
 
-Result<void> Env::open(const std::filesystem::path& dir, std::size_t map_size) {
+Result<void> Env::open(const std::filesystem::path& dir, std::size_t map_size, bool sync) {
     int rc = mdb_env_create(&env_);
     if (rc != 0) return Errno{to_errno(rc)};
     if ((rc = mdb_env_set_mapsize(env_, map_size)) != 0) return Errno{to_errno(rc)};
     if ((rc = mdb_env_set_maxdbs(env_, config::kLmdbMaxDbs)) != 0) return Errno{to_errno(rc)};
     if ((rc = mdb_env_set_maxreaders(env_, config::kLmdbMaxReaders)) != 0)
         return Errno{to_errno(rc)};
-    // MDB_NOTLS: read transactions are not tied to a thread (server worker pools).
-    // Deliberately NOT MDB_NOSYNC / MDB_NOMETASYNC: commit() is the durability point.
-    rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS, 0600);
+    // MDB_NOTLS: read transactions are not tied to a thread (server worker pools). MDB_NOSYNC
+    // keeps LMDB's ordering of data before meta pages in the page cache, so a process death
+    // still leaves the last committed state (config::MetaSync).
+    rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS | (sync ? 0u : MDB_NOSYNC), 0600);
     if (rc != 0) {
         mdb_env_close(env_);
         env_ = nullptr;
         return Errno{to_errno(rc)};
     }
+    return {};
+}
+
+Result<void> Env::sync() {
+    const int rc = mdb_env_sync(env_, 1);
+    if (rc != 0) return Errno{to_errno(rc)};
     return {};
 }
 

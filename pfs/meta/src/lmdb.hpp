@@ -25,7 +25,10 @@ class Env {
     ~Env();
 
     // Opens (creating the files if needed) an environment in existing directory `dir`.
-    Result<void> open(const std::filesystem::path& dir, std::size_t map_size);
+    // `sync`: fsync at every commit; otherwise commits stop at the page cache (MDB_NOSYNC).
+    Result<void> open(const std::filesystem::path& dir, std::size_t map_size, bool sync);
+    // Flushes every committed transaction to the disk.
+    Result<void> sync();
     MDB_env* get() const noexcept { return env_; }
 
   private:
@@ -41,7 +44,8 @@ class Txn {
     ~Txn() {
         if (t_ != nullptr) mdb_txn_abort(t_);
     }
-    // Durable on return (the env is opened with full sync): the "acknowledged" point.
+    // The "acknowledged" point: in the page cache on return (survives any process death), on
+    // the disk too when the env syncs commits (Env::open).
     Result<void> commit();
     MDB_txn* get() const noexcept { return t_; }
 

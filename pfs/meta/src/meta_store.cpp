@@ -10,12 +10,16 @@
 
 namespace pfs::meta {
 
-Result<void> MetaStore::Impl::open_env(const std::filesystem::path& dir, std::size_t map_size) {
-    PFS_TRY(env.open(dir, map_size));
+Result<void> MetaStore::Impl::open_env(const std::filesystem::path& dir, std::size_t map_size,
+                                       bool sync) {
+    PFS_TRY(env.open(dir, map_size, sync));
     auto t = lmdb::Txn::begin(env.get(), true);
     if (!t) return Errno{t.error()};
-    const std::pair<const char*, MDB_dbi*> dbs[] = {
-        {"inodes", &inodes}, {"dirents", &dirents}, {"dirslots", &dirslots}, {"sys", &sys}};
+    const std::pair<const char*, MDB_dbi*> dbs[] = {{"inodes", &inodes},
+                                                    {"dirents", &dirents},
+                                                    {"dirslots", &dirslots},
+                                                    {"sys", &sys},
+                                                    {"replies", &replies}};
     for (auto [name, dbi] : dbs) {
         if (int rc = mdb_dbi_open(t->get(), name, MDB_CREATE, dbi); rc != 0)
             return Errno{lmdb::to_errno(rc)};
@@ -61,7 +65,7 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& 
     if (::stat((dir / "data.mdb").c_str(), &st) != 0) return Errno{ENODATA};
 
     auto impl = std::make_unique<Impl>();
-    PFS_TRY(impl->open_env(dir, opt.map_size));
+    PFS_TRY(impl->open_env(dir, opt.map_size, opt.sync == config::MetaSync::full));
     auto r = read_txn(*impl, [&](Ops& ops) -> Result<void> {
         auto version = ops.sys_u64("version");
         if (!version) return Errno{version.error()};
@@ -230,6 +234,10 @@ Result<std::string> canonical_dm_name(std::string_view name) {
     while (!name.empty() && name.back() == '\0') name.remove_suffix(1);
     if (name.empty() || name.size() > config::kDmAttrNameSize) return Errno{EINVAL};
     return std::string(name);
+}
+
+Result<void> MetaStore::sync() {
+    return impl_->env.sync();
 }
 
 }  // namespace pfs::meta

@@ -1,7 +1,7 @@
 // Namespace changes that add or remove one name. Each is one write transaction; every check
 // runs before the first write, so a failure needs no undo.
 #include "pfs/meta/names.hpp"
-#include "store_impl.hpp"
+#include "reply_cache.hpp"
 
 namespace pfs::meta {
 
@@ -54,26 +54,57 @@ Result<Unlinked> drop_link(Ops& ops, Inode& dir, std::string_view name, const Di
     return out;
 }
 
+Result<Attr> create_in(Ops& ops, Ino parent, std::string_view name, const CreateArgs& args) {
+    auto dir = parent_for_new_name(ops, parent, name);
+    if (!dir) return Errno{dir.error()};
+    auto layout = ops.choose_layout(args.layout);
+    if (!layout) return Errno{layout.error()};
+    auto in = ops.new_inode(FileType::file, args.mode, args.uid, args.gid);
+    if (!in) return Errno{in.error()};
+    in->attr.layout = *layout;
+    return attach_new(ops, *dir, name, *in);
+}
+
+Result<Unlinked> unlink_in(Ops& ops, Ino parent, std::string_view name) {
+    auto dir = ops.get_dir(parent);
+    if (!dir) return Errno{dir.error()};
+    auto d = ops.find(parent, name);
+    if (!d) return Errno{d.error()};
+    if (!*d) return Errno{ENOENT};
+    if ((*d)->type == FileType::dir) return Errno{EISDIR};
+    auto child = ops.get((*d)->ino);
+    if (!child) return Errno{child.error() == ENOENT ? EUCLEAN : child.error()};
+    const auto now = now_ns();
+    auto out = drop_link(ops, *dir, name, **d, std::move(*child), now);
+    if (!out) return out;
+    touch(*dir, true, now);
+    PFS_TRY(ops.put(*dir));
+    return out;
+}
+
 }  // namespace
 
-Result<Attr> MetaStore::create(Ino parent, std::string_view name, const CreateArgs& args) {
+Result<Attr> MetaStore::create(Ino parent, std::string_view name, const CreateArgs& args,
+                               const ReqId& rid) {
     if ((args.mode & ~07777u) != 0) return Errno{EINVAL};
-    return write_txn(*impl_, [&](Ops& ops) -> Result<Attr> {
-        auto dir = parent_for_new_name(ops, parent, name);
+    return write_once<Attr>(*impl_, rid,
+                            [&](Ops& ops) { return create_in(ops, parent, name, args); });
+}
+
+Result<Attr> MetaStore::create_at(std::string_view parent_path, std::string_view name,
+                                  const CreateArgs& args, const ReqId& rid) {
+    if ((args.mode & ~07777u) != 0) return Errno{EINVAL};
+    return write_once<Attr>(*impl_, rid, [&](Ops& ops) -> Result<Attr> {
+        auto dir = resolve_dir(ops, parent_path);
         if (!dir) return Errno{dir.error()};
-        auto layout = ops.choose_layout(args.layout);
-        if (!layout) return Errno{layout.error()};
-        auto in = ops.new_inode(FileType::file, args.mode, args.uid, args.gid);
-        if (!in) return Errno{in.error()};
-        in->attr.layout = *layout;
-        return attach_new(ops, *dir, name, *in);
+        return create_in(ops, dir->attr.ino, name, args);
     });
 }
 
 Result<Attr> MetaStore::mkdir(Ino parent, std::string_view name, std::uint32_t mode,
-                              std::uint32_t uid, std::uint32_t gid) {
+                              std::uint32_t uid, std::uint32_t gid, const ReqId& rid) {
     if ((mode & ~07777u) != 0) return Errno{EINVAL};
-    return write_txn(*impl_, [&](Ops& ops) -> Result<Attr> {
+    return write_once<Attr>(*impl_, rid, [&](Ops& ops) -> Result<Attr> {
         auto dir = parent_for_new_name(ops, parent, name);
         if (!dir) return Errno{dir.error()};
         if (dir->attr.nlink >= config::kLinkMax) return Errno{EMLINK};
@@ -85,11 +116,11 @@ Result<Attr> MetaStore::mkdir(Ino parent, std::string_view name, std::uint32_t m
 }
 
 Result<Attr> MetaStore::symlink(Ino parent, std::string_view name, std::string_view target,
-                                std::uint32_t uid, std::uint32_t gid) {
+                                std::uint32_t uid, std::uint32_t gid, const ReqId& rid) {
     if (target.empty()) return Errno{ENOENT};  // as symlink(2)
     if (target.size() >= config::kPathMax) return Errno{ENAMETOOLONG};
     if (target.find('\0') != std::string_view::npos) return Errno{EINVAL};
-    return write_txn(*impl_, [&](Ops& ops) -> Result<Attr> {
+    return write_once<Attr>(*impl_, rid, [&](Ops& ops) -> Result<Attr> {
         auto dir = parent_for_new_name(ops, parent, name);
         if (!dir) return Errno{dir.error()};
         auto in = ops.new_inode(FileType::symlink, 0777, uid, gid);
@@ -100,8 +131,8 @@ Result<Attr> MetaStore::symlink(Ino parent, std::string_view name, std::string_v
     });
 }
 
-Result<Attr> MetaStore::link(Ino ino, Ino new_parent, std::string_view name) {
-    return write_txn(*impl_, [&](Ops& ops) -> Result<Attr> {
+Result<Attr> MetaStore::link(Ino ino, Ino new_parent, std::string_view name, const ReqId& rid) {
+    return write_once<Attr>(*impl_, rid, [&](Ops& ops) -> Result<Attr> {
         auto dir = parent_for_new_name(ops, new_parent, name);
         if (!dir) return Errno{dir.error()};
         auto in = ops.get(ino);
@@ -119,32 +150,29 @@ Result<Attr> MetaStore::link(Ino ino, Ino new_parent, std::string_view name) {
     });
 }
 
-Result<Unlinked> MetaStore::unlink(Ino parent, std::string_view name) {
+Result<Unlinked> MetaStore::unlink(Ino parent, std::string_view name, const ReqId& rid) {
     PFS_TRY(validate_name(name));
     if (is_dot_or_dotdot(name)) return Errno{EISDIR};  // unlink(2) on "." / ".."
-    return write_txn(*impl_, [&](Ops& ops) -> Result<Unlinked> {
-        auto dir = ops.get_dir(parent);
+    return write_once<Unlinked>(*impl_, rid,
+                                [&](Ops& ops) { return unlink_in(ops, parent, name); });
+}
+
+Result<Unlinked> MetaStore::unlink_at(std::string_view parent_path, std::string_view name,
+                                      const ReqId& rid) {
+    PFS_TRY(validate_name(name));
+    if (is_dot_or_dotdot(name)) return Errno{EISDIR};
+    return write_once<Unlinked>(*impl_, rid, [&](Ops& ops) -> Result<Unlinked> {
+        auto dir = resolve_dir(ops, parent_path);
         if (!dir) return Errno{dir.error()};
-        auto d = ops.find(parent, name);
-        if (!d) return Errno{d.error()};
-        if (!*d) return Errno{ENOENT};
-        if ((*d)->type == FileType::dir) return Errno{EISDIR};
-        auto child = ops.get((*d)->ino);
-        if (!child) return Errno{child.error() == ENOENT ? EUCLEAN : child.error()};
-        const auto now = now_ns();
-        auto out = drop_link(ops, *dir, name, **d, std::move(*child), now);
-        if (!out) return out;
-        touch(*dir, true, now);
-        PFS_TRY(ops.put(*dir));
-        return out;
+        return unlink_in(ops, dir->attr.ino, name);
     });
 }
 
-Result<void> MetaStore::rmdir(Ino parent, std::string_view name) {
+Result<void> MetaStore::rmdir(Ino parent, std::string_view name, const ReqId& rid) {
     PFS_TRY(validate_name(name));
     if (name == ".") return Errno{EINVAL};      // rmdir(2): "." is EINVAL ...
     if (name == "..") return Errno{ENOTEMPTY};  // ... and ".." ENOTEMPTY
-    return write_txn(*impl_, [&](Ops& ops) -> Result<void> {
+    return write_once<void>(*impl_, rid, [&](Ops& ops) -> Result<void> {
         auto dir = ops.get_dir(parent);
         if (!dir) return Errno{dir.error()};
         auto d = ops.find(parent, name);

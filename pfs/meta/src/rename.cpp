@@ -1,6 +1,6 @@
 // rename(2) in one transaction: atomic replacement of the target, Linux errnos.
 #include "pfs/meta/names.hpp"
-#include "store_impl.hpp"
+#include "reply_cache.hpp"
 
 namespace pfs::meta {
 
@@ -23,12 +23,12 @@ Result<void> check_not_below(Ops& ops, Ino moving, Ino dst_dir) {
 }  // namespace
 
 Result<Renamed> MetaStore::rename(Ino src_parent, std::string_view src_name, Ino dst_parent,
-                                  std::string_view dst_name) {
+                                  std::string_view dst_name, const ReqId& rid) {
     PFS_TRY(validate_name(src_name));
     PFS_TRY(validate_name(dst_name));
     if (is_dot_or_dotdot(src_name) || is_dot_or_dotdot(dst_name)) return Errno{EBUSY};
 
-    return write_txn(*impl_, [&](Ops& ops) -> Result<Renamed> {
+    return write_once<Renamed>(*impl_, rid, [&](Ops& ops) -> Result<Renamed> {
         auto sp = ops.get_dir(src_parent);
         if (!sp) return Errno{sp.error()};
         std::optional<Inode> dp_own;  // distinct destination directory, if any

@@ -72,6 +72,13 @@ Result<Walk> walk(Ops& ops, std::string_view path, bool follow_final, bool stop_
 
 }  // namespace
 
+Result<Inode> resolve_dir(Ops& ops, std::string_view path) {
+    auto w = walk(ops, path, true, false);
+    if (!w) return Errno{w.error()};
+    if (w->cur.attr.type != FileType::dir) return Errno{ENOTDIR};
+    return std::move(w->cur);
+}
+
 Result<Attr> MetaStore::resolve(std::string_view path, bool follow_final) const {
     return read_txn(*impl_, [&](Ops& ops) -> Result<Attr> {
         auto w = walk(ops, path, follow_final, false);

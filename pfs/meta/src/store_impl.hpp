@@ -6,6 +6,7 @@
 //   dirents  : parent(8) name         -> child ino(8) type(1) slot(8)
 //   dirslots : parent(8) slot(8)      -> child ino(8) type(1) name      (readdir order/cookies)
 //   sys      : ascii key              -> little-endian value (format version, fsid, counters)
+//   replies  : client(4) slot(2)      -> the reply cache (reply_cache.hpp)
 //
 // readdir cookies are per-directory slot numbers handed out in creation order and never reused,
 // so a cookie stays valid while entries are added and removed concurrently (POSIX telldir).
@@ -40,12 +41,13 @@ struct MetaStore::Impl {
     MDB_dbi dirents = 0;
     MDB_dbi dirslots = 0;
     MDB_dbi sys = 0;
+    MDB_dbi replies = 0;  // reply cache (reply_cache.hpp)
     std::uint64_t fsid = 0;
     std::uint32_t data_servers = 0;
     std::uint64_t stripe_size = 0;
     std::uint32_t stripe_count = 0;  // 0 = all
 
-    Result<void> open_env(const std::filesystem::path& dir, std::size_t map_size);
+    Result<void> open_env(const std::filesystem::path& dir, std::size_t map_size, bool sync = true);
     Layout default_layout() const noexcept;
 };
 
@@ -75,11 +77,16 @@ class Ops {
     Result<void> put_sys_u64(std::string_view key, std::uint64_t v) const;
 
     const lmdb::Txn& txn() const noexcept { return t_; }
+    MetaStore::Impl& store() const noexcept { return s_; }
 
   private:
     MetaStore::Impl& s_;
     const lmdb::Txn& t_;
 };
+
+// The directory at absolute `path` (symlinks followed) inside this transaction; ENOTDIR if the
+// path names something else (resolve.cpp).
+Result<Inode> resolve_dir(Ops& ops, std::string_view path);
 
 // Marks `in` changed now: ctime (and mtime if `data`) and the change counter.
 void touch(Inode& in, bool mtime, std::int64_t now) noexcept;

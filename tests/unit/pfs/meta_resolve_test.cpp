@@ -102,5 +102,26 @@ TEST(MetaNames, SplitAndValidate) {
     EXPECT_TRUE(meta::split_path(std::string(config::kPathMax - 1, '/')).ok());
 }
 
+TEST_F(MetaResolve, CreateAtAndUnlinkAtResolveTheParentInTheirTransaction) {
+    const auto d = dir(root(), "d");
+    ASSERT_OK(m().symlink(root(), "ld", "/d", 0, 0));
+    file(root(), "f");
+    auto a = m().create_at("/ld", "x", {});  // parent path through a symlink
+    ASSERT_OK(a);
+    EXPECT_EQ(m().lookup(d.ino, "x")->ino, a->ino);
+    EXPECT_ERRNO(m().create_at("/d", "x", {}), EEXIST);
+    EXPECT_ERRNO(m().create_at("/f", "x", {}), ENOTDIR);
+    EXPECT_ERRNO(m().create_at("/nope", "x", {}), ENOENT);
+    EXPECT_ERRNO(m().create_at("/d", "..", {}), EEXIST);
+    auto u = m().unlink_at("/d", "x", ReqId{1, 2, 3});
+    ASSERT_OK(u);
+    EXPECT_TRUE(u->freed);
+    EXPECT_EQ(u->inode.attr.ino, a->ino);
+    EXPECT_TRUE(m().unlink_at("/d", "x", ReqId{1, 2, 3}).ok());  // a retry: replayed
+    EXPECT_ERRNO(m().unlink_at("/d", "x"), ENOENT);
+    EXPECT_ERRNO(m().unlink_at("/", "d"), EISDIR);
+    EXPECT_ERRNO(m().unlink_at("/f", "x"), ENOTDIR);
+}
+
 }  // namespace
 }  // namespace pfs::test

@@ -247,6 +247,19 @@ TEST(ProtoLimits, BadEnumsBoolsAndErrnos) {
     EXPECT_TRUE(decode<GetDmResp>(b3).ok());
 }
 
+TEST(ProtoLimits, RequestIdsAreValidated) {
+    UnlinkReq q{1, "x", ReqId{5, 9, 2}};
+    EXPECT_TRUE(decode<UnlinkReq>(encode(q)).ok());
+    q.rid = ReqId{};
+    EXPECT_TRUE(decode<UnlinkReq>(encode(q)).ok());  // no id
+    q.rid = ReqId{5, 0, 0};                          // "no id" with a client: not canonical
+    EXPECT_EQ(decode_error<UnlinkReq>(encode(q)), CodecError::bad_value);
+    q.rid = ReqId{0, 9, 0};
+    EXPECT_EQ(decode_error<UnlinkReq>(encode(q)), CodecError::bad_value);
+    q.rid = ReqId{config::kMaxClientRank + 1, 9, 2};
+    EXPECT_EQ(decode_error<UnlinkReq>(encode(q)), CodecError::too_long);
+}
+
 TEST(ProtoPayload, WriteReqAndReadRespCarryExactPayloads) {
     std::vector<std::byte> payload(1000, std::byte{0x5a});
     WriteReq h{7, 3, 4096, payload.size()};

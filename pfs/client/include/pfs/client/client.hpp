@@ -40,6 +40,10 @@ class Job;
 class Transport;
 }  // namespace mpi_tools
 
+namespace pfs::proto {
+struct UnlinkResp;
+}
+
 namespace pfs::client {
 
 struct ClientOptions {
@@ -254,6 +258,10 @@ class Client {
     Result<void> truncate_file(const Attr& a, std::uint64_t size, bool events = true);
     // Deletes a freed file's objects on its servers (best effort: see docs/pfs.md).
     void remove_objects(const Attr& a);
+    // The rest of unlink once the metadata server answered `r`.
+    Result<void> removed(const proto::UnlinkResp& r);
+    // The rest of open once the file is created or found.
+    Result<int> open_created(const Result<Attr>& found, int flags);
     Result<Attr> attr_by_handle(const Handle& h);
     Result<void> attribute_changed(const Result<Attr>& r);
 

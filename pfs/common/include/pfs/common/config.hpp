@@ -46,8 +46,28 @@ inline constexpr std::uint32_t kRootMode = 0755;
 inline constexpr std::size_t kLmdbMapSize = 4ull << 30;
 // One reader slot per concurrent read transaction; server threads are few, but tools may attach.
 inline constexpr unsigned kLmdbMaxReaders = 126;
-// Named databases in the env: inodes, dirents, dirslots, sys (+ headroom for later layers).
+// Named databases in the env: inodes, dirents, dirslots, sys, replies (+ headroom).
 inline constexpr unsigned kLmdbMaxDbs = 8;
+// Reply-cache slots per client rank (slot = seq % slots): a retried request finds its reply as
+// long as fewer than this many later requests of the same client committed meanwhile. A client
+// has one request in flight per application thread, so 64 leaves a wide margin; a slot costs
+// one small LMDB record, so the whole cache stays below a page or two per client rank.
+inline constexpr std::uint32_t kReplyCacheSlots = 64;
+// Largest client world rank a request id may carry (bounds the reply cache's key space).
+inline constexpr std::uint32_t kMaxClientRank = (1u << 24) - 1;
+// PFS_META_SYNC (environment of the rank serving the metadata volume, pfs-run -x): when an LMDB
+// commit reaches stable storage.
+//   process (default): the commit is written into the kernel's page cache without fsync
+//     (MDB_NOSYNC). An acknowledged change survives the death of any process, the failure
+//     model of docs/limitations.md (an adopter reads the same page cache). It reaches the disk
+//     with the kernel's writeback, or at once when any client calls fsync(2) (MetaSyncReq), as
+//     a local file system's metadata does without fsync. Commits then take microseconds, so
+//     the metadata server runs namespace changes on its progress thread: measured on /dev/shm
+//     (docs/benchmarks.md), the worker hand-off, not the commit, dominated a create.
+//   full: fsync at every commit, so every acknowledged change also survives power loss;
+//     changes then run on the worker pool (the progress thread must never wait for a disk).
+enum class MetaSync : std::uint8_t { process, full };
+inline constexpr MetaSync kDefaultMetaSync = MetaSync::process;
 // Default entries per readdir page: one page fits comfortably in a 64 KiB message.
 inline constexpr std::uint32_t kReaddirPageEntries = 256;
 // Hard cap on a requested page so a client cannot make the server build a huge reply.

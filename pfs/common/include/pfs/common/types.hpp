@@ -20,6 +20,17 @@ inline constexpr bool valid_file_type(std::uint8_t v) noexcept {
     return v >= 1 && v <= 3;
 }
 
+// The identity of one logical mutating metadata request, kept across its retries: the reply
+// cache's key (docs/pfs.md "Exactly-once metadata operations"). A request committed by a meta
+// rank that died before answering is answered from the cache by the adopter, not re-executed.
+// seq == 0 means "no identity": the request is executed every time it arrives.
+struct ReqId {
+    std::uint32_t client = 0;       // the sender's world rank
+    std::uint64_t incarnation = 0;  // random per client instance: a later job's client differs
+    std::uint64_t seq = 0;          // per client instance, from 1
+    friend bool operator==(const ReqId&, const ReqId&) = default;
+};
+
 // How a regular file's bytes are spread over data servers (RAID-0): stripe unit k lives on server
 // (first_server + k) % stripe_count ... see pfs/client/striping.hpp.
 struct Layout {

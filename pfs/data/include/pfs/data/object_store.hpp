@@ -94,6 +94,9 @@ class ObjectStore {
     Result<void> truncate(ObjectId id, std::uint64_t size);
     // true if an object was removed, false if there was none.
     Result<bool> remove(ObjectId id);
+    // True if no object exists now (one lstat, no lock): a hint that may be stale at once, for
+    // callers to whom a concurrent creation makes no difference (see data_service.cpp).
+    bool absent(ObjectId id) const;
     // Object size in bytes (0 if missing).
     Result<std::uint64_t> size(ObjectId id);
     // Data and hole runs covering [off, min(off + len, size)) in order (SEEK_DATA/SEEK_HOLE).

@@ -1,10 +1,10 @@
 // MetaStore: the PFS namespace and inode table in one LMDB environment on a metadata volume.
 //
 // Every mutating call is ONE LMDB write transaction: it either commits completely (and is then
-// durable: LMDB fsyncs on commit, so a SIGKILL or crash after the call returns loses nothing) or
-// leaves no trace. Errnos follow Linux for the equivalent system call. The store never touches
-// data objects: calls that free an inode return its identity and layout, and the caller deletes
-// the objects on the data servers.
+// durable: a SIGKILL after the call returns loses nothing; a power loss too when the store
+// syncs commits, OpenOptions::sync) or leaves no trace. Errnos follow Linux
+// for the equivalent system call. The store never touches data objects: calls that free an inode
+// return its identity and layout, and the caller deletes the objects on the data servers.
 //
 // Thread-safe: LMDB serialises writers and readers run concurrently (MDB_NOTLS).
 #pragma once
@@ -56,6 +56,9 @@ struct FormatOptions {
 
 struct OpenOptions {
     std::size_t map_size = config::kLmdbMapSize;
+    // full: every commit fsyncs (what the library's callers get unless they choose); the
+    // server applies PFS_META_SYNC (config::MetaSync).
+    config::MetaSync sync = config::MetaSync::full;
 };
 
 struct CreateArgs {
@@ -108,6 +111,9 @@ class MetaStore {
     MetaStore(const MetaStore&) = delete;
     MetaStore& operator=(const MetaStore&) = delete;
 
+    // Flushes every committed change to the disk (a no-op's cost when commits already sync).
+    Result<void> sync();
+
     std::uint64_t fsid() const noexcept;
     std::uint32_t data_servers() const noexcept;
     // Default layout of new files (stripe_count resolved against data_servers; first_server 0).
@@ -133,16 +139,29 @@ class MetaStore {
     Result<InodePage> scan_inodes(Ino from, std::uint32_t max_entries) const;
 
     // ---- namespace changes --------------------------------------------------------------------
-    Result<Attr> create(Ino parent, std::string_view name, const CreateArgs& args);
+    // Exactly-once with a request id (rid.seq != 0): the successful outcome is stored with the
+    // change, in the same transaction, and the same id again returns it without running the
+    // call again, also in another process that opened the store after this one died (volume
+    // adoption). The last kReplyCacheSlots ids of each client rank are remembered.
+    Result<Attr> create(Ino parent, std::string_view name, const CreateArgs& args,
+                        const ReqId& rid = {});
     Result<Attr> mkdir(Ino parent, std::string_view name, std::uint32_t mode, std::uint32_t uid,
-                       std::uint32_t gid);
+                       std::uint32_t gid, const ReqId& rid = {});
     Result<Attr> symlink(Ino parent, std::string_view name, std::string_view target,
-                         std::uint32_t uid, std::uint32_t gid);
-    Result<Attr> link(Ino ino, Ino new_parent, std::string_view name);  // EPERM for dirs
-    Result<Unlinked> unlink(Ino parent, std::string_view name);         // EISDIR for dirs
-    Result<void> rmdir(Ino parent, std::string_view name);
+                         std::uint32_t uid, std::uint32_t gid, const ReqId& rid = {});
+    // EPERM for dirs
+    Result<Attr> link(Ino ino, Ino new_parent, std::string_view name, const ReqId& rid = {});
+    // EISDIR for dirs
+    Result<Unlinked> unlink(Ino parent, std::string_view name, const ReqId& rid = {});
+    Result<void> rmdir(Ino parent, std::string_view name, const ReqId& rid = {});
+    // create / unlink with the parent named by absolute path, resolved (symlinks followed) in
+    // the same transaction: ENOTDIR if it is not a directory.
+    Result<Attr> create_at(std::string_view parent_path, std::string_view name,
+                           const CreateArgs& args, const ReqId& rid = {});
+    Result<Unlinked> unlink_at(std::string_view parent_path, std::string_view name,
+                               const ReqId& rid = {});
     Result<Renamed> rename(Ino src_parent, std::string_view src_name, Ino dst_parent,
-                           std::string_view dst_name);
+                           std::string_view dst_name, const ReqId& rid = {});
 
     // ---- attributes ---------------------------------------------------------------------------
     // chmod / chown / utimens / truncate. A size change only updates metadata: the caller

@@ -47,6 +47,9 @@ enum class MsgType : std::uint16_t {
     dm_invalidate_req = 1022,  // meta -> a caching rank: drop the cached DM state of ino
     dm_right_req = 1023,       // DM access rights (a DM token's lock on a file; user ops wait)
     scan_inodes_req = 1024,    // allocated inodes in number order (dm_get_bulkattr)
+    create_at_req = 1025,      // create_req with the parent named by path: one round trip
+    unlink_at_req = 1026,      // unlink_req with the parent named by path: one round trip
+    meta_sync_req = 1027,      // flush committed metadata to the disk (a client's fsync)
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -111,6 +114,7 @@ struct CreateReq {
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
     LayoutHint layout;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
@@ -119,6 +123,7 @@ struct CreateReq {
         f(s.uid);
         f(s.gid);
         f(s.layout);
+        f(s.rid);
     }
     friend bool operator==(const CreateReq&, const CreateReq&) = default;
 };
@@ -130,6 +135,7 @@ struct MkdirReq {
     std::uint32_t mode = 0;
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
@@ -137,6 +143,7 @@ struct MkdirReq {
         f(s.mode);
         f(s.uid);
         f(s.gid);
+        f(s.rid);
     }
     friend bool operator==(const MkdirReq&, const MkdirReq&) = default;
 };
@@ -145,10 +152,12 @@ struct UnlinkReq {
     static constexpr MsgType kType = MsgType::unlink_req;
     Ino parent = 0;
     std::string name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
         f(s.name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const UnlinkReq&, const UnlinkReq&) = default;
 };
@@ -157,10 +166,12 @@ struct RmdirReq {
     static constexpr MsgType kType = MsgType::rmdir_req;
     Ino parent = 0;
     std::string name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
         f(s.name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const RmdirReq&, const RmdirReq&) = default;
 };
@@ -171,12 +182,14 @@ struct RenameReq {
     std::string src_name;
     Ino dst_parent = 0;
     std::string dst_name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.src_parent);
         f(s.src_name, config::kNameMax);
         f(s.dst_parent);
         f(s.dst_name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const RenameReq&, const RenameReq&) = default;
 };
@@ -186,11 +199,13 @@ struct LinkReq {
     Ino ino = 0;
     Ino new_parent = 0;
     std::string name;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.ino);
         f(s.new_parent);
         f(s.name, config::kNameMax);
+        f(s.rid);
     }
     friend bool operator==(const LinkReq&, const LinkReq&) = default;
 };
@@ -202,6 +217,7 @@ struct SymlinkReq {
     std::string target;
     std::uint32_t uid = 0;
     std::uint32_t gid = 0;
+    ReqId rid;  // reply cache key (pfs/common/types.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent);
@@ -209,8 +225,61 @@ struct SymlinkReq {
         f(s.target, config::kPathMax);
         f(s.uid);
         f(s.gid);
+        f(s.rid);
     }
     friend bool operator==(const SymlinkReq&, const SymlinkReq&) = default;
+};
+
+// CreateReq / UnlinkReq with the parent directory given by absolute path (intermediate and
+// final symlinks of the parent path followed, as the client's own resolve would): the server
+// resolves it and changes the name in the same transaction, saving the client a ResolveReq
+// when no DMAPI namespace event needs the parent's handle first.
+struct CreateAtReq {
+    static constexpr MsgType kType = MsgType::create_at_req;
+    std::string parent_path;
+    std::string name;
+    std::uint32_t mode = 0;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    LayoutHint layout;
+    ReqId rid;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent_path, config::kPathMax);
+        f(s.name, config::kNameMax);
+        f(s.mode);
+        f(s.uid);
+        f(s.gid);
+        f(s.layout);
+        f(s.rid);
+    }
+    friend bool operator==(const CreateAtReq&, const CreateAtReq&) = default;
+};
+
+struct UnlinkAtReq {
+    static constexpr MsgType kType = MsgType::unlink_at_req;
+    std::string parent_path;
+    std::string name;
+    ReqId rid;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.parent_path, config::kPathMax);
+        f(s.name, config::kNameMax);
+        f(s.rid);
+    }
+    friend bool operator==(const UnlinkAtReq&, const UnlinkAtReq&) = default;
+};
+
+// fsync(2) on a client: every committed metadata change reaches the disk before the answer
+// (commits may stop at the page cache: config::MetaSync). Answered with StatusResp.
+struct MetaSyncReq {
+    static constexpr MsgType kType = MsgType::meta_sync_req;
+    Ino ino = 0;  // the file being synced (informational)
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.ino);
+    }
+    friend bool operator==(const MetaSyncReq&, const MetaSyncReq&) = default;
 };
 
 struct ReadlinkReq {
@@ -812,11 +881,11 @@ using AllMessages =
     std::tuple<LookupReq, ResolveReq, CreateReq, MkdirReq, UnlinkReq, RmdirReq, RenameReq, LinkReq,
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
-               DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, DmStateResp,
-               DmRightResp, ScanInodesResp, StatusResp, AttrResp, UnlinkResp, RenameResp,
-               ReadlinkResp, ReaddirResp, GetDmResp, ReadReq, WriteReq, PunchReq, TruncateReq,
-               RemoveReq, AllocMapReq, FsyncReq, StatfsReq, ReadResp, WriteResp, AllocMapResp,
-               StatfsResp>;
+               DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, CreateAtReq,
+               UnlinkAtReq, MetaSyncReq, DmStateResp, DmRightResp, ScanInodesResp, StatusResp,
+               AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq,
+               WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq,
+               ReadResp, WriteResp, AllocMapResp, StatfsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 

@@ -124,6 +124,13 @@ class Decoder {
         t = static_cast<FileType>(v);
     }
     void operator()(std::string& s, std::size_t max) { s = r_.str(max); }
+    // "No identity" has a single encoding, so a server never caches under a half-set id.
+    void operator()(ReqId& id) {
+        (*this)(id.client, config::kMaxClientRank);
+        (*this)(id.incarnation);
+        (*this)(id.seq);
+        if (id.seq == 0 && (id.client != 0 || id.incarnation != 0)) r_.fail(CodecError::bad_value);
+    }
     template <class T>
     void operator()(std::optional<T>& o) {
         if (r_.boolean()) {
@@ -247,6 +254,16 @@ struct Fields<SetAttr> {
         f(s.size);
         f(s.atime_ns);
         f(s.mtime_ns);
+    }
+};
+
+template <>
+struct Fields<ReqId> {
+    template <class S, class F>
+    static void apply(S& s, F& f) {
+        f(s.client, config::kMaxClientRank);
+        f(s.incarnation);
+        f(s.seq);
     }
 };
 
