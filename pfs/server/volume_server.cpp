@@ -1,5 +1,8 @@
 #include "volume_server.hpp"
 
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -104,8 +107,15 @@ void VolumeServer::serve_meta_volume() {
     meta_pool_ = std::make_unique<WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
                                               cfg::kQueueMaxBytes);
     // Registering replaces this rank's refusals of the metadata types.
+    // Changes run on the progress thread only when their commits can never wait: no fsync
+    // (process) and a volume in memory (tmpfs). On a disk, a page-cache write can still stall
+    // in dirty-page throttling for seconds (docs/limitations.md "Slow storage"), and a stalled
+    // progress thread stops heartbeats: the rank would be declared failed and fenced.
+    struct statfs fs {};
+    const bool in_memory =
+        ::statfs(dir.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC;
     serve_meta(job_.transport(), *meta_pool_, *meta_, job_.rank(),
-               opt.sync == pfs::config::MetaSync::process);
+               opt.sync == pfs::config::MetaSync::process && in_memory);
     serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft());
 }
 

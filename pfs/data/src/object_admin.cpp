@@ -35,6 +35,7 @@ Result<void> ObjectStore::truncate(ObjectId id, std::uint64_t size) {
 }
 
 bool ObjectStore::absent(ObjectId id) const {
+    if (!impl_->in_memory) return false;  // on a disk the lookup could wait: the worker checks
     struct stat st {};
     return ::lstat(impl_->path_of(id).c_str(), &st) != 0 && errno == ENOENT;
 }

@@ -1,8 +1,10 @@
 // ObjectStore lifecycle, fd cache, usage accounting and the read/write paths.
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -172,6 +174,9 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const std::filesystem::pa
     impl->dir = dir;
     impl->objects = dir / "objects";
     impl->opt = opt;
+    struct statfs fs {};
+    impl->in_memory =
+        ::statfs(dir.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC;
     if (::mkdir(impl->objects.c_str(), 0700) == 0) {
         PFS_TRY(fsync_dir(dir));
     } else if (errno != EEXIST) {

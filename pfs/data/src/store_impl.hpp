@@ -37,6 +37,7 @@ struct ObjectStore::Impl {
     std::filesystem::path dir;
     std::filesystem::path objects;
     ObjectStoreOptions opt;
+    bool in_memory = false;              // the volume is tmpfs: a lookup never waits for a disk
     std::atomic<std::uint64_t> used{0};  // bytes allocated by objects on this volume
 
     mutable std::mutex cache_mu;

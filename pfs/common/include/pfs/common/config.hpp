@@ -62,8 +62,10 @@ inline constexpr std::uint32_t kMaxClientRank = (1u << 24) - 1;
 //     model of docs/limitations.md (an adopter reads the same page cache). It reaches the disk
 //     with the kernel's writeback, or at once when any client calls fsync(2) (MetaSyncReq), as
 //     a local file system's metadata does without fsync. Commits then take microseconds, so
-//     the metadata server runs namespace changes on its progress thread: measured on /dev/shm
-//     (docs/benchmarks.md), the worker hand-off, not the commit, dominated a create.
+//     on a volume in memory (tmpfs) the metadata server runs namespace changes on its progress
+//     thread: measured on /dev/shm (docs/benchmarks.md), the worker hand-off, not the commit,
+//     dominated a create. On a disk they stay on the worker pool: a page-cache write can stall
+//     there, and the progress thread must never wait for a disk.
 //   full: fsync at every commit, so every acknowledged change also survives power loss;
 //     changes then run on the worker pool (the progress thread must never wait for a disk).
 enum class MetaSync : std::uint8_t { process, full };

@@ -95,7 +95,9 @@ class ObjectStore {
     // true if an object was removed, false if there was none.
     Result<bool> remove(ObjectId id);
     // True if no object exists now (one lstat, no lock): a hint that may be stale at once, for
-    // callers to whom a concurrent creation makes no difference (see data_service.cpp).
+    // callers to whom a concurrent creation makes no difference (see data_service.cpp). Only on
+    // a volume in memory (tmpfs); on a disk always false, so that a progress thread asking it
+    // never waits for the disk.
     bool absent(ObjectId id) const;
     // Object size in bytes (0 if missing).
     Result<std::uint64_t> size(ObjectId id);
