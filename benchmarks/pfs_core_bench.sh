@@ -38,10 +38,10 @@ else
     BW=(-b 16m -t 4m -s 4) MD_N=1000 RSS_SMALL=64m RSS_LARGE=1g
 fi
 
-# sample_rss <run dir> <pid of pfs-run> <out file>: VmHWM of the data ranks every 200 ms until
+# sample_rss <run dir> <pid of pfs-run> <out file>: VmHWM of the data ranks every 50 ms until
 # pfs-run exits; VmHWM only grows, so the last value read is the rank's peak. Bash builtins
-# only (no awk or basename per sample): forks every 50 ms took enough of the 2 cores to halve
-# the metadata rates measured beside them.
+# only, besides the sleep (no awk or basename per sample): those forks took enough of the 2
+# cores to halve the metadata rates measured beside them.
 sample_rss() {
     local run=$1 runner=$2 out=$3
     declare -A hwm pidof samples
@@ -55,15 +55,15 @@ sample_rss() {
             r=${r%.pid}
             v=""
             local key val _unit
-            while read -r key val _unit; do
+            { while read -r key val _unit; do
                 [[ $key == VmHWM: ]] && { v=$val; break; }
-            done < "/proc/$pid/status" 2> /dev/null || true
+            done < "/proc/$pid/status"; } 2> /dev/null || true
             [[ -n $v ]] || continue
             pidof[$r]=$pid
             hwm[$r]=$v
             samples[$r]=$((${samples[$r]:-0} + 1))
         done
-        sleep 0.2
+        sleep 0.05
     done
     : > "$out"
     for r in "${!hwm[@]}"; do echo "$r ${pidof[$r]} ${hwm[$r]} ${samples[$r]}" >> "$out"; done

@@ -441,7 +441,9 @@ void case_calls(Checker& ck) {
                 raw.size() == (2u << 20) + static_cast<std::size_t>(g_size) * 6 * (1 << 16) * 4);
     if (raw.size() >= 4000u * g_size)
         EXPECT_TRUE(ck, std::memcmp(raw.data() + 4000 * g_rank, a.data(), 4000) == 0);
-    // Delete on rank 0; then an open without CREATE fails everywhere.
+    // Delete on rank 0 once every rank has read the file back (a read racing the delete gets
+    // ESTALE); then an open without CREATE fails everywhere.
+    MPI_Barrier(g_app);
     if (g_rank == 0) EXPECT_OK(ck, MPI_File_delete(name, MPI_INFO_NULL));
     MPI_Barrier(g_app);
     EXPECT_CLASS(ck, MPI_File_open(g_app, name, MPI_MODE_RDONLY, MPI_INFO_NULL, &fh),
