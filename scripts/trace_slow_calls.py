@@ -59,7 +59,8 @@ def main():
         for e in seq:
             t, kind, _ch, peer, typ, flags, ident, _n = e
             if kind == "S" and flags & 1:
-                calls[(rank, ident)] = {"caller": rank, "server": peer, "type": typ, "S": t}
+                calls[(rank, ident)] = {"caller": rank, "server": peer, "type": typ, "S": t,
+                                         "id": ident}
             elif kind == "R" and flags & 2 and (rank, ident) in calls:
                 calls[(rank, ident)]["R"] = t
     done = [c for c in calls.values() if "R" in c]
@@ -74,10 +75,7 @@ def main():
         ms = (c["R"] - c["S"]) / 1000
         if ms < a.min_ms:
             break
-        caller, server, ident = c["caller"], c["server"], None
-        for (r, i), v in calls.items():
-            if v is c:
-                ident = i
+        caller, server, ident = c["caller"], c["server"], c["id"]
         sev = ev.get(server, [])
         cev = ev[caller]
         req_p = first(sev, lambda e: e[1] == "P" and e[3] == caller and e[4] == c["type"],

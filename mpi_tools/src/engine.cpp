@@ -111,7 +111,7 @@ void Engine::send(Channel ch, int dest, wire::Header h, OutFrame frame) {
         return;  // never post to a dead peer (tcp: SIGPIPE/hang on connect)
     }
     trace('S', ch, dest, h, buf.size());
-    PendingSend ps{MPI_REQUEST_NULL, dest, std::move(buf), h};
+    PendingSend ps{MPI_REQUEST_NULL, dest, std::move(buf), ch, h};
     int rc = MPI_Isend(ps.buf.data(), static_cast<int>(ps.buf.size()), MPI_BYTE, dest,
                        static_cast<int>(h.type), comms_[static_cast<int>(ch)], &ps.req);
     if (rc != MPI_SUCCESS) {
@@ -130,7 +130,7 @@ bool Engine::progress_sends() {
         MPI_Test(&sends_[i].req, &flag, MPI_STATUS_IGNORE);
         if (flag) {
             any = true;
-            trace('C', Channel::rpc, sends_[i].dest, sends_[i].h, sends_[i].buf.size());
+            trace('C', sends_[i].ch, sends_[i].dest, sends_[i].h, sends_[i].buf.size());
             sends_[i] = std::move(sends_.back());
             sends_.pop_back();
         } else if (peer_failed(sends_[i].dest)) {

@@ -1,8 +1,5 @@
 #include "volume_server.hpp"
 
-#include <linux/magic.h>
-#include <sys/vfs.h>
-
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -11,6 +8,7 @@
 #include <filesystem>
 #include <string>
 
+#include "pfs/common/storage.hpp"
 #include "server_config.hpp"
 #include "service.hpp"
 
@@ -108,14 +106,9 @@ void VolumeServer::serve_meta_volume() {
                                               cfg::kQueueMaxBytes);
     // Registering replaces this rank's refusals of the metadata types.
     // Changes run on the progress thread only when their commits can never wait: no fsync
-    // (process) and a volume in memory (tmpfs). On a disk, a page-cache write can still stall
-    // in dirty-page throttling for seconds (docs/limitations.md "Slow storage"), and a stalled
-    // progress thread stops heartbeats: the rank would be declared failed and fenced.
-    struct statfs fs {};
-    const bool in_memory =
-        ::statfs(dir.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC;
+    // (process) and a volume in memory.
     serve_meta(job_.transport(), *meta_pool_, *meta_, job_.rank(),
-               opt.sync == pfs::config::MetaSync::process && in_memory);
+               opt.sync == pfs::config::MetaSync::process && pfs::in_memory_volume(dir));
     serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft());
 }
 

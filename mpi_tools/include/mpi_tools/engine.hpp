@@ -115,6 +115,7 @@ class Engine {
         MPI_Request req;
         int dest;
         Buffer buf;
+        Channel ch;      // for the trace's completion line
         wire::Header h;  // for the trace's completion line
     };
     struct PendingRecv {

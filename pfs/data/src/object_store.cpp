@@ -1,10 +1,8 @@
 // ObjectStore lifecycle, fd cache, usage accounting and the read/write paths.
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
-#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <cstdio>
 #include <system_error>
 
+#include "pfs/common/storage.hpp"
 #include "store_impl.hpp"
 
 namespace pfs::data {
@@ -174,9 +173,7 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const std::filesystem::pa
     impl->dir = dir;
     impl->objects = dir / "objects";
     impl->opt = opt;
-    struct statfs fs {};
-    impl->in_memory =
-        ::statfs(dir.c_str(), &fs) == 0 && static_cast<unsigned long>(fs.f_type) == TMPFS_MAGIC;
+    impl->in_memory = in_memory_volume(dir);
     if (::mkdir(impl->objects.c_str(), 0700) == 0) {
         PFS_TRY(fsync_dir(dir));
     } else if (errno != EEXIST) {
