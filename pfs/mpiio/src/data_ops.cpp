@@ -1,11 +1,13 @@
 // PMPI wrappers of the data-transfer functions: explicit offset (_at), individual file pointer,
 // collective (_all, _at_all), split collectives (_begin/_end), nonblocking (i*) and the
-// shared-pointer family. Nonblocking calls do the transfer before they return and hand out a
-// generalized request that is already complete (a real MPI_Request: MPI_Wait/Test/Waitall on
-// mixed arrays work); MPI_Status is filled only through MPI_Status_set_elements_x and
-// MPI_Status_set_cancelled. Shared-pointer calls claim their range with a fetch-and-add at the
-// pointer's owner (shared_fp.cpp); the ordered calls claim all ranks' ranges at once.
+// shared-pointer family. Nonblocking calls hand out a generalized request (a real MPI_Request:
+// MPI_Wait/Test/Waitall on mixed arrays work) that a thread completes: its own thread for an
+// independent call, the file's collective worker (collective_queue.cpp) for an i*_all.
+// MPI_Status is filled only through MPI_Status_set_elements_x and MPI_Status_set_cancelled.
+// Shared-pointer calls claim their range with a fetch-and-add at the pointer's owner
+// (shared_fp.cpp); the ordered calls claim all ranks' ranges at once.
 #include <cstring>
+#include <new>
 #include <thread>
 
 #include "driver.hpp"
@@ -101,6 +103,7 @@ int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* b
 
 int sync_op(MPI_File fh, PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* buf,
             int count, MPI_Datatype dt, MPI_Status* st) {
+    if (coll) f.coll_queue.drain();  // earlier i*_all calls own f.comm until they are done
     std::int64_t bytes = 0;
     const int rc = transfer(f, w, write, coll, off, buf, count, dt, &bytes);
     if (rc == MPI_SUCCESS) fill_status(st, bytes);
@@ -118,6 +121,8 @@ int query_fn(void* extra, MPI_Status* st) {
     PMPI_Status_set_cancelled(st, 0);
     st->MPI_SOURCE = MPI_UNDEFINED;
     st->MPI_TAG = MPI_UNDEFINED;
+    // Older Open MPI releases ignore the return value and report only the status's error.
+    st->MPI_ERROR = s->rc;
     return s->rc;
 }
 int free_fn(void* extra) {
@@ -125,35 +130,21 @@ int free_fn(void* extra) {
     return MPI_SUCCESS;
 }
 int cancel_fn(void*, int) {
-    return MPI_SUCCESS;  // already complete: nothing to cancel
+    return MPI_SUCCESS;  // a transfer once started runs to its end: MPI_Cancel changes nothing
 }
 
 // Independent nonblocking calls run on a thread of their own and complete the generalized
 // request from there (MPI_THREAD_MULTIPLE, which the job runtime always provides), so the
 // caller overlaps them with computation and with each other. The position is taken when the
 // call starts, as MPI requires: the individual pointer moves by the requested amount, the shared
-// pointer by a fetch-and-add. Collective nonblocking calls are done before they return (every
-// rank takes part in them there anyway) and hand back a completed request.
-int async_op(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, bool write, bool coll,
-             MPI_Offset off, void* buf, int count, MPI_Datatype dt, MPI_Request* req) {
+// pointer by a fetch-and-add.
+int async_independent(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, bool write,
+                      MPI_Offset off, void* buf, int count, MPI_Datatype dt, MPI_Request* req) {
     PfsFile& f = *fp;
-    std::int64_t bytes = 0;
     Transfer t;
     // Argument errors are reported by the call itself, I/O errors through the request.
     int rc = check(f, w, write, off, buf, count, dt, &t.mem);
-    if (coll) rc = agree(f.comm, rc);
     if (rc != MPI_SUCCESS) return raise_error(fh, rc);
-    if (coll) {
-        rc = transfer(f, w, write, coll, off, buf, count, dt, &bytes);
-        auto* s = new ReqState{rc, bytes};
-        int grc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
-        if (grc != MPI_SUCCESS) {
-            delete s;
-            return raise_error(fh, grc);
-        }
-        PMPI_Grequest_complete(*req);
-        return MPI_SUCCESS;
-    }
     t.write = write;
     t.buf = buf;
     t.count = count;
@@ -184,8 +175,66 @@ int async_op(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, bool writ
     return MPI_SUCCESS;
 }
 
+// Nonblocking collectives (i*_all, i*_at_all): what MPI ties to the call is done here (the
+// argument check, the position: the individual pointer moves by the requested amount, as for
+// the independent calls), the rest (the agreement and the transfer, both on f.comm) is queued
+// on the file's collective worker, which completes the request. So a rank may start one, then
+// exchange messages with a rank that has not started it yet, and only then wait.
+int async_collective(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, bool write,
+                     MPI_Offset off, void* buf, int count, MPI_Datatype dt, MPI_Request* req) {
+    PfsFile& f = *fp;
+    Transfer t;
+    t.write = write;
+    t.buf = buf;
+    t.count = count;
+    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
+    auto* s = new ReqState{MPI_SUCCESS, 0};
+    if (rc == MPI_SUCCESS) rc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
+    if (rc != MPI_SUCCESS) {
+        delete s;
+        // This rank still takes its turn in the agreement (io_collective's first exchange), so
+        // the other ranks' requests complete with the error, as the blocking call's would.
+        f.coll_queue.push([fp, t, rc] {
+            std::int64_t done = 0;
+            (void)io_collective(*fp, t, &done, rc);
+        });
+        return raise_error(fh, rc);
+    }
+    {
+        std::lock_guard lk(f.mu);
+        if (w == Where::at) {
+            t.pos = off * f.view.esize;
+        } else {
+            t.pos = f.pos;
+            f.pos += t.bytes() / f.view.esize * f.view.esize;
+        }
+    }
+    f.coll_queue.push([fp, t, s, r = *req] {
+        std::int64_t done = 0;
+        int jrc = MPI_ERR_INTERN;
+        try {
+            jrc = io_collective(*fp, t, &done, MPI_SUCCESS);
+        } catch (const std::bad_alloc&) {
+            jrc = MPI_ERR_NO_MEM;
+        } catch (...) {
+            jrc = MPI_ERR_INTERN;
+        }
+        s->rc = jrc;
+        s->bytes = jrc == MPI_SUCCESS ? done : 0;
+        PMPI_Grequest_complete(r);
+    });
+    return MPI_SUCCESS;
+}
+
+int async_op(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, bool write, bool coll,
+             MPI_Offset off, void* buf, int count, MPI_Datatype dt, MPI_Request* req) {
+    return coll ? async_collective(fh, fp, w, write, off, buf, count, dt, req)
+                : async_independent(fh, fp, w, write, off, buf, count, dt, req);
+}
+
 int split_begin(MPI_File fh, PfsFile& f, Where w, bool write, MPI_Offset off, void* buf, int count,
                 MPI_Datatype dt) {
+    f.coll_queue.drain();
     {
         std::lock_guard lk(f.mu);
         if (f.split_active) return raise_error(fh, MPI_ERR_IO);  // one split at a time

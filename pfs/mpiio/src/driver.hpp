@@ -8,10 +8,14 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "lock_table.hpp"
@@ -65,6 +69,29 @@ std::int64_t view_bytes_before(const View& v, std::int64_t off);
 void set_default_view(View& v);
 void release_view(View& v);
 
+// The nonblocking collectives (i*_all) of one file, run in initiation order by one worker
+// thread (collective_queue.cpp). Every other call that uses the file's communicator drains it
+// first, so the communicator is never used by two threads at once.
+class CollectiveQueue {
+  public:
+    struct State;
+    CollectiveQueue();
+    CollectiveQueue(const CollectiveQueue&) = delete;
+    CollectiveQueue& operator=(const CollectiveQueue&) = delete;
+    ~CollectiveQueue();
+    // Queues job behind the earlier ones, starting the worker on first use. Without a worker
+    // (it could not start, or the queue was stopped) the job runs here before push returns.
+    void push(std::function<void()> job);
+    // Returns once every job pushed before the call has run (or the worker has ended).
+    void drain();
+    // drain(), then ends the worker (MPI_File_close).
+    void stop();
+
+  private:
+    std::shared_ptr<State> s_;
+    std::thread worker_;
+};
+
 struct PfsFile {
     MPI_File handle = MPI_FILE_NULL;  // the real (dummy) handle the application holds
     MPI_Comm comm = MPI_COMM_NULL;    // private dup of the open communicator
@@ -76,6 +103,7 @@ struct PfsFile {
     int fp_owner = -1;        // world rank holding the shared file pointer (comm rank 0)
     std::uint64_t fp_id = 0;  // its counter there (view data bytes); also the lock table's id
     std::atomic<int> locks_held{0};  // byte-range locks this rank holds now (atomic mode)
+    CollectiveQueue coll_queue;      // pending i*_all calls, in initiation order
 
     std::mutex mu;  // guards everything below
     View view;

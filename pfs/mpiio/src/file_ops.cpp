@@ -1,6 +1,8 @@
 // PMPI wrappers of the MPI_File functions that are not data transfers: open/close/delete, size,
 // info and hints, views, pointers, atomicity, sync. A handle that is not a pfs: file goes to
-// the real PMPI_File_* untouched; a pfs: handle that was closed gives MPI_ERR_FILE.
+// the real PMPI_File_* untouched; a pfs: handle that was closed gives MPI_ERR_FILE. The
+// collective ones first drain the file's queue of nonblocking collectives (data_ops.cpp): the
+// communicator is the worker's until the earlier i*_all calls are done.
 #include <fcntl.h>
 
 #include <cstdio>
@@ -169,6 +171,7 @@ int MPI_File_open(MPI_Comm comm, const char* filename, int amode, MPI_Info info,
 int MPI_File_close(MPI_File* fh) {
     if (fh == nullptr) return PMPI_File_close(fh);
     PFS_DISPATCH(*fh, f, PMPI_File_close(fh));
+    f->coll_queue.stop();  // pending i*_all calls (only an erroneous program has any) go first
     int rc = MPI_SUCCESS;
     pfs::client::Client* c = client_or(&rc);
     range_unlock_all(*f);  // locks this rank still holds (none unless requests are pending)
@@ -221,6 +224,7 @@ int MPI_File_get_size(MPI_File fh, MPI_Offset* size) {
 
 int MPI_File_set_size(MPI_File fh, MPI_Offset size) {
     PFS_DISPATCH(fh, f, PMPI_File_set_size(fh, size));
+    f->coll_queue.drain();
     int rc = size < 0 ? MPI_ERR_ARG : MPI_SUCCESS;
     if (rc == MPI_SUCCESS && (f->amode & MPI_MODE_RDONLY)) rc = MPI_ERR_READ_ONLY;
     pfs::client::Client* c = client_or(&rc);
@@ -237,6 +241,7 @@ int MPI_File_set_size(MPI_File fh, MPI_Offset size) {
 
 int MPI_File_preallocate(MPI_File fh, MPI_Offset size) {
     PFS_DISPATCH(fh, f, PMPI_File_preallocate(fh, size));
+    f->coll_queue.drain();
     int rc = size < 0 ? MPI_ERR_ARG : MPI_SUCCESS;
     if (rc == MPI_SUCCESS && (f->amode & MPI_MODE_RDONLY)) rc = MPI_ERR_READ_ONLY;
     pfs::client::Client* c = client_or(&rc);
@@ -267,6 +272,7 @@ int MPI_File_get_amode(MPI_File fh, int* amode) {
 
 int MPI_File_set_info(MPI_File fh, MPI_Info info) {
     PFS_DISPATCH(fh, f, PMPI_File_set_info(fh, info));
+    f->coll_queue.drain();  // queued i*_all calls keep the hints they were started with
     std::lock_guard lk(f->mu);
     f->hints.apply(info);
     return MPI_SUCCESS;
@@ -285,6 +291,7 @@ int MPI_File_get_info(MPI_File fh, MPI_Info* info) {
 int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Datatype filetype,
                       const char* datarep, MPI_Info info) {
     PFS_DISPATCH(fh, f, PMPI_File_set_view(fh, disp, etype, filetype, datarep, info));
+    f->coll_queue.drain();  // queued i*_all calls keep the view they were started in
     int rc = MPI_SUCCESS;
     const bool seq = (f->amode & MPI_MODE_SEQUENTIAL) != 0;
     if (disp == MPI_DISPLACEMENT_CURRENT) {
@@ -415,6 +422,7 @@ int MPI_File_get_type_extent(MPI_File fh, MPI_Datatype datatype, MPI_Aint* exten
 
 int MPI_File_set_atomicity(MPI_File fh, int flag) {
     PFS_DISPATCH(fh, f, PMPI_File_set_atomicity(fh, flag));
+    f->coll_queue.drain();
     int mm[2] = {flag ? 1 : 0, flag ? -1 : 0};
     PMPI_Allreduce(MPI_IN_PLACE, mm, 2, MPI_INT, MPI_MAX, f->comm);
     const int rc = mm[0] == -mm[1] ? MPI_SUCCESS : MPI_ERR_ARG;  // every rank the same flag
@@ -434,6 +442,7 @@ int MPI_File_get_atomicity(MPI_File fh, int* flag) {
 
 int MPI_File_sync(MPI_File fh) {
     PFS_DISPATCH(fh, f, PMPI_File_sync(fh));
+    f->coll_queue.drain();
     int rc = MPI_SUCCESS;
     pfs::client::Client* c = client_or(&rc);
     // Writes are on the servers when they return; after the agreement (a barrier) one fsync
@@ -448,6 +457,7 @@ int MPI_File_sync(MPI_File fh) {
 
 int MPI_File_seek_shared(MPI_File fh, MPI_Offset offset, int whence) {
     PFS_DISPATCH(fh, f, PMPI_File_seek_shared(fh, offset, whence));
+    f->coll_queue.drain();
     std::int64_t base = 0, esize = 1;
     int rc = MPI_SUCCESS;
     {

@@ -10,6 +10,7 @@
 //   --case passthrough  a path without pfs: goes to Open MPI's own MPI-IO (--local-dir)
 //   --case atomic       atomic mode: concurrent overlapping writes/reads never mix (4 ranks)
 //   --case atomic_timeout  a lock never released: waiters fail at the deadline (3 ranks)
+//   --case nonblocking_collective  i*_all calls do not block (nonblocking_collective.cpp)
 #include <fcntl.h>
 #include <mpi.h>
 #include <sys/stat.h>
@@ -1214,6 +1215,8 @@ int main(int argc, char** argv) {
         case_atomic(ck);
     else if (which == "atomic_timeout")
         case_atomic_timeout(ck);
+    else if (which == "nonblocking_collective")
+        mpiio_test::case_nonblocking_collective(ck, g_app);
     else {
         if (g_rank == 0) std::fprintf(stderr, "unknown case %s\n", which.c_str());
         job.finish(2);

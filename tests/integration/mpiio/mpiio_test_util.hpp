@@ -30,6 +30,9 @@ struct Checker {
     }
 };
 
+// nonblocking_collective.cpp: i*_all calls that really are nonblocking.
+void case_nonblocking_collective(Checker& ck, MPI_Comm app);
+
 }  // namespace mpiio_test
 
 // EXPECT_OK(call): the call returns MPI_SUCCESS.
