@@ -44,6 +44,7 @@ Config Config::from_environment() {
     c.progress_max_sleep_us = static_cast<int>(
         env_long("PFS_PROGRESS_MAX_SLEEP_US", c.progress_max_sleep_us, 0, 1000000));
     c.wait_spin_us = static_cast<int>(env_long("PFS_WAIT_SPIN_US", c.wait_spin_us, 0, 100000));
+    c.wait_assist = env_long("PFS_WAIT_ASSIST", c.wait_assist ? 1 : 0, 0, 1) != 0;
     c.call_probe_period =
         Millis(env_long("PFS_CALL_PROBE_MS", c.call_probe_period.count(), 10, 3600000));
     if (const char* d = std::getenv("PFS_TRACE_DIR"); d != nullptr) c.trace_dir = d;

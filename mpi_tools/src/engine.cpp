@@ -8,6 +8,12 @@ namespace mpi_tools {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+std::int64_t ns_of(Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+}  // namespace
+
 Engine::Engine(const Config& cfg, int world_rank, int world_size)
     : cfg_(cfg), rank_(world_rank), size_(world_size) {}
 
@@ -37,6 +43,7 @@ void Engine::start() {
 void Engine::stop() {
     if (!running_.exchange(false)) return;
     if (thread_.joinable()) thread_.join();
+    { std::lock_guard wait_for_assist(pass_mu_); }  // a waiter still receiving ends first
     std::lock_guard lk(trace_mu_);
     if (std::FILE* f = trace_.exchange(nullptr); f != nullptr) std::fclose(f);
 }
@@ -58,6 +65,11 @@ void Engine::trace(char kind, Channel ch, int peer, const wire::Header& h, std::
 void Engine::on(std::uint16_t type, Handler h) {
     std::unique_lock lk(handlers_mu_);
     handlers_[type] = std::move(h);
+}
+
+void Engine::allow_assist(std::uint16_t type) {
+    std::unique_lock lk(handlers_mu_);
+    assist_safe_.insert(type);
 }
 
 void Engine::add_poller(std::function<void()> p) {
@@ -277,18 +289,115 @@ void Engine::release_held() {
     }
 }
 
+thread_local bool Engine::in_pass_ = false;
+
+bool Engine::pass() {
+    bool any = !deferred_.empty();
+    for (auto& d : deferred_) deliver(d.ch, d.src, std::move(d.buf));
+    deferred_.clear();
+    any |= poll_channel(Channel::ctrl);
+    any |= poll_channel(Channel::rpc);
+    any |= progress_recvs();
+    any |= progress_sends();
+    release_held();
+    return any;
+}
+
+bool Engine::assist_safe(int src, const Buffer& buf) {
+    wire::Header h;
+    if (wire::decode_header(buf, src, &h) != wire::DecodeError::ok) return true;  // dropped
+    if (h.flags & wire::kResponse) return true;
+    std::shared_lock lk(handlers_mu_);
+    return assist_safe_.count(h.type) != 0;
+}
+
+Engine::Assist Engine::assist() {
+    // in_pass_: a handler that ends up here must not re-lock pass_mu_ (undefined for a
+    // std::mutex); the pass it runs in delivers whatever it waits for.
+    if (in_pass_ || !cfg_.wait_assist || !running_.load(std::memory_order_relaxed))
+        return Assist::busy;
+    last_assist_.store(ns_of(Clock::now()), std::memory_order_relaxed);
+    std::unique_lock lk(pass_mu_, std::try_to_lock);
+    if (!lk.owns_lock() || !running_.load() || !deferred_.empty()) return Assist::busy;
+    in_pass_ = true;
+    Assist result = Assist::idle;
+    const MPI_Comm comm = comms_[static_cast<int>(Channel::rpc)];
+    for (int n = 0; n < 16; ++n) {
+        int flag = 0;
+        MPI_Message msg;
+        MPI_Status st;
+        if (MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &msg, &st) != MPI_SUCCESS ||
+            !flag)
+            break;
+        result = Assist::moved;
+        int count = 0;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        if (trace_.load(std::memory_order_relaxed) != nullptr) {
+            wire::Header probed;
+            probed.type = static_cast<std::uint16_t>(st.MPI_TAG);
+            trace('P', Channel::rpc, st.MPI_SOURCE, probed, static_cast<std::size_t>(count));
+        }
+        PendingRecv pr{MPI_REQUEST_NULL, st.MPI_SOURCE, Channel::rpc,
+                       Buffer(static_cast<std::size_t>(count))};
+        int done = 0;
+        if (MPI_Imrecv(pr.buf.data(), count, MPI_BYTE, &msg, &pr.req) != MPI_SUCCESS ||
+            MPI_Test(&pr.req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+            stats_.abandoned_recvs++;
+            graveyard_.push_back(std::move(pr.buf));
+            continue;
+        }
+        if (!done) {  // a large message: the progress thread completes it
+            recvs_.push_back(std::move(pr));
+            break;
+        }
+        if (!assist_safe(pr.src, pr.buf)) {
+            deferred_.push_back(std::move(pr));
+            wake_progress();
+            break;
+        }
+        deliver(pr.ch, pr.src, std::move(pr.buf));
+    }
+    in_pass_ = false;
+    return result;
+}
+
+void Engine::wake_progress() {
+    wake_progress_.store(true, std::memory_order_relaxed);
+    std::lock_guard lk(cede_mu_);
+    cede_cv_.notify_one();
+}
+
+void Engine::end_assist() {
+    last_assist_.store(0, std::memory_order_relaxed);
+    wake_progress();
+}
+
 void Engine::loop() {
     auto last_activity = Clock::now();
     int sleep_us = 1;
     while (running_.load(std::memory_order_relaxed)) {
         bool any = false;
-        any |= poll_channel(Channel::ctrl);
-        any |= poll_channel(Channel::rpc);
-        any |= progress_recvs();
-        any |= progress_sends();
-        release_held();
+        {
+            std::lock_guard lk(pass_mu_);
+            in_pass_ = true;
+            any = pass();
+            in_pass_ = false;
+        }
         for (auto& p : pollers_) p();
-        auto now = Clock::now();
+        const auto now = Clock::now();
+        const std::int64_t cede_ns = std::int64_t{cfg_.progress_max_sleep_us} * 1000;
+        if (ns_of(now) - last_assist_.load(std::memory_order_relaxed) < cede_ns) {
+            // A waiter of this rank receives for itself: leave it the core. Passes continue
+            // (for the control channel and what a waiter may not handle) when a waiter stops
+            // spinning or leaves a message here, or after the idle rank's longest sleep.
+            std::unique_lock lk(cede_mu_);
+            cede_cv_.wait_for(lk, std::chrono::nanoseconds(cede_ns),
+                              [&] { return wake_progress_.load(std::memory_order_relaxed); });
+            wake_progress_.store(false, std::memory_order_relaxed);
+            last_activity = Clock::now();
+            sleep_us = 1;
+            continue;
+        }
         if (any) {
             last_activity = now;
             sleep_us = 1;

@@ -180,7 +180,7 @@ Reply Transport::await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl, 
         const auto spin = std::chrono::microseconds(spun ? 0 : engine_.config().wait_spin_us);
         spun = true;
         spin_then_wait_for(
-            lk, cv_, spin, std::chrono::milliseconds(1),
+            lk, cv_, spin, std::chrono::milliseconds(1), engine_,
             [&] { return pc->arrived.load(std::memory_order_acquire); }, [&] { return pc->done; });
     }
     pending_.erase(pc->id);

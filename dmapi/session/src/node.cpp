@@ -178,6 +178,10 @@ void Node::register_handlers() {
         auto m = decode_response(in.payload());
         if (m) complete_local(*m);
     });
+    // The event path's two handlers may run on a waiting thread (Engine::assist): they take
+    // only q_mu_ / src_mu_, which no thread holds while it waits for a reply.
+    eng.allow_assist(msg_type(Msg::event));
+    eng.allow_assist(msg_type(Msg::response));
     eng.on(msg_type(Msg::event_moved), [this](Incoming& in) {
         auto m = decode_event_moved(in.payload(), size_);
         if (!m) return;
@@ -571,10 +575,11 @@ int Node::get_events(dm_sessid_t sid, unsigned maxmsgs, unsigned flags, std::siz
         ++readers_[sid];
         const auto spin = std::chrono::microseconds(spun ? 0 : job_.config().wait_spin_us);
         spun = true;
-        mpi_tools::spin_then_wait_for(lk, q_cv_, spin, std::chrono::milliseconds(200), [&] {
-            SessionQueue* now = queue_locked(sid);
-            return now == nullptr || now->undelivered() > 0;
-        });
+        mpi_tools::spin_then_wait_for(lk, q_cv_, spin, std::chrono::milliseconds(200),
+                                      job_.engine(), [&] {
+                                          SessionQueue* now = queue_locked(sid);
+                                          return now == nullptr || now->undelivered() > 0;
+                                      });
         if (--readers_[sid] == 0) readers_.erase(sid);
     }
 }
@@ -941,6 +946,7 @@ bool Node::drive(const std::shared_ptr<OutstandingEvent>& o, RaiseResult& res, b
             const auto spin = std::chrono::microseconds(spun ? 0 : job_.config().wait_spin_us);
             spun = true;
             mpi_tools::spin_then_wait_for(lk, src_cv_, spin, std::chrono::milliseconds(10),
+                                          job_.engine(),
                                           [&] { return o->done || o->owner != owner; });
             continue;
         }

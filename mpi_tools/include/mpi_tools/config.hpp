@@ -43,6 +43,10 @@ struct Config {
     // (mpi_tools/spin_wait.hpp): a wake-up from sleep costs ~10 us on a loaded node, more than
     // the reply takes. 0 = sleep at once. Bounded per wait, so long waits cost no more CPU.
     int wait_spin_us = 50;
+    // PFS_WAIT_ASSIST: 1 = a spinning waiter receives its own reply (Engine::assist) and the
+    // progress thread steps aside meanwhile; 0 = only the progress thread receives, and waiters
+    // yield between checks (the A/B baseline of dmapi-event-bench).
+    bool wait_assist = true;
     // PFS_CALL_PROBE_MS: when a call's deadline passes with its peer alive and the caller allows
     // more time (Transport::await's `hard` bound), the caller asks the peer whether it is still
     // working on the request; each "yes" extends the wait by this period. An answer must come

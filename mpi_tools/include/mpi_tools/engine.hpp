@@ -2,7 +2,8 @@
 // communicators (never the application's), dispatches it to a registered handler, completes
 // sends and runs periodic pollers (heartbeats, the job leader's checks). Application threads
 // never block in MPI; they send through the engine and wait on condition variables that are
-// woken by handlers or by the failure detector.
+// woken by handlers or by the failure detector. While a thread spins for a reply it may receive
+// it itself (assist()), one thread at a time.
 //
 // Rules enforced here (shared/reference/fault-tolerance.md, section 8): no blocking MPI call
 // that involves a peer; a send or receive whose peer has failed is abandoned and its heap
@@ -14,6 +15,7 @@
 #include <mpi.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -23,6 +25,7 @@
 #include <span>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "mpi_tools/buffer.hpp"
@@ -106,7 +109,29 @@ class Engine {
     int size() const { return size_; }
     MPI_Comm comm(Channel ch) const { return comms_[static_cast<int>(ch)]; }
     const EngineStats& stats() const { return stats_; }
-    bool on_progress_thread() const { return std::this_thread::get_id() == thread_.get_id(); }
+    // True on the progress thread, and on any thread while it receives for it (assist()):
+    // handlers run there, and code that may block refuses to run from a handler.
+    bool on_progress_thread() const {
+        return in_pass_ || std::this_thread::get_id() == thread_.get_id();
+    }
+    // Receives on the calling thread, unless another thread is receiving; never blocks. A
+    // thread spinning for a reply calls it so that the reply is received and handled on the
+    // thread that needs it, while the progress thread steps aside (it sleeps between passes
+    // while waiters assist): on a node with more threads than cores, two
+    // threads of a rank polling side by side alternate at every yield, and each switch costs
+    // more than the message (docs/benchmarks.md, DMAPI events). Only rpc-channel responses and
+    // the types marked with allow_assist() are handled here; the first other message is left,
+    // in order, to the progress thread, and so is everything after it.
+    // Returns kMoved if a message moved, kIdle if nothing had arrived, kBusy if it could not
+    // receive (another thread is receiving, a message waits for the progress thread, or
+    // assisting is off: PFS_WAIT_ASSIST=0); a waiter should yield the CPU only on kBusy.
+    enum class Assist { moved, idle, busy };
+    Assist assist();
+    // A waiter stops spinning (it sleeps now): the progress thread resumes polling at once.
+    void end_assist();
+    // Marks `type`'s handler as safe to run on a waiting thread: it takes only locks that no
+    // thread holds while it waits for a reply, and it never blocks.
+    void allow_assist(std::uint16_t type);
 
   private:
     // Moving a Buffer never moves its bytes: the pointer MPI holds stays valid while these
@@ -126,6 +151,8 @@ class Engine {
     };
 
     void loop();
+    bool pass();  // one pass of the loop; the caller holds pass_mu_ and has set in_pass_
+    bool assist_safe(int src, const Buffer& buf);
     bool poll_channel(Channel ch);
     bool progress_recvs();
     bool progress_sends();
@@ -147,15 +174,35 @@ class Engine {
 
     mutable std::shared_mutex handlers_mu_;
     std::unordered_map<std::uint16_t, Handler> handlers_;
-    std::vector<std::function<void()>> pollers_;  // fixed before start(); no lock
-    std::function<bool(int)> failure_oracle_;     // fixed before start(); no lock
-    Handler response_sink_;                       // guarded by handlers_mu_
+    std::unordered_set<std::uint16_t> assist_safe_;  // guarded by handlers_mu_
+    std::vector<std::function<void()>> pollers_;     // fixed before start(); no lock
+    std::function<bool(int)> failure_oracle_;        // fixed before start(); no lock
+    Handler response_sink_;                          // guarded by handlers_mu_
 
+    // Held by whichever thread receives (the progress thread, or a waiter in assist()), so
+    // messages are matched and handled one at a time and in order, as with one thread.
+    std::mutex pass_mu_;
+    static thread_local bool in_pass_;
+    // When a waiter last called assist() (steady-clock ns). While waiters keep assisting, the
+    // progress thread sleeps between its passes instead of polling beside them, up to
+    // PFS_PROGRESS_MAX_SLEEP_US (the latency it already allows itself on an idle rank). Waking
+    // it more often made every sixth event wait 40-100 us (dmapi-event-bench, 50 us steps).
+    std::atomic<std::int64_t> last_assist_{0};
+    // The step-aside sleep is cut short when a waiter stops spinning or leaves the progress
+    // thread a message it may not handle itself (wake_progress_).
+    std::mutex cede_mu_;
+    std::condition_variable cede_cv_;
+    std::atomic<bool> wake_progress_{false};
+    void wake_progress();
     std::mutex send_mu_;
     std::vector<PendingSend> sends_;
-    std::vector<PendingRecv> recvs_;  // progress thread only
-    std::vector<Incoming> held_;      // future-epoch rpc messages; progress thread only
-    // Buffers of abandoned operations: the MPI library may still write into them.
+    std::vector<PendingRecv> recvs_;  // under pass_mu_
+    std::vector<Incoming> held_;      // future-epoch rpc messages; under pass_mu_
+    // Received by a waiter but not safe to handle there: the progress thread delivers them
+    // first, before it matches anything else. Under pass_mu_.
+    std::vector<PendingRecv> deferred_;
+    // Buffers of abandoned operations: the MPI library may still write into them. Under
+    // pass_mu_.
     std::vector<Buffer> graveyard_;
     EngineStats stats_;
     std::mutex trace_mu_;
