@@ -346,8 +346,9 @@ Engine::Assist Engine::assist() {
             graveyard_.push_back(std::move(pr.buf));
             continue;
         }
-        if (!done) {  // a large message: the progress thread completes it
+        if (!done) {  // a large message: the progress thread completes it, without delay
             recvs_.push_back(std::move(pr));
+            wake_progress();
             break;
         }
         if (!assist_safe(pr.src, pr.buf)) {
@@ -376,17 +377,18 @@ void Engine::loop() {
     auto last_activity = Clock::now();
     int sleep_us = 1;
     while (running_.load(std::memory_order_relaxed)) {
-        bool any = false;
+        bool any = false, receiving = false;
         {
             std::lock_guard lk(pass_mu_);
             in_pass_ = true;
             any = pass();
             in_pass_ = false;
+            receiving = !recvs_.empty();  // only passes complete them: no stepping aside
         }
         for (auto& p : pollers_) p();
         const auto now = Clock::now();
         const std::int64_t cede_ns = std::int64_t{cfg_.progress_max_sleep_us} * 1000;
-        if (ns_of(now) - last_assist_.load(std::memory_order_relaxed) < cede_ns) {
+        if (!receiving && ns_of(now) - last_assist_.load(std::memory_order_relaxed) < cede_ns) {
             // A waiter of this rank receives for itself: leave it the core. Passes continue
             // (for the control channel and what a waiter may not handle) when a waiter stops
             // spinning or leaves a message here, or after the idle rank's longest sleep.
