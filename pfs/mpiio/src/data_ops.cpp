@@ -133,6 +133,18 @@ int cancel_fn(void*, int) {
     return MPI_SUCCESS;  // a transfer once started runs to its end: MPI_Cancel changes nothing
 }
 
+// A nonblocking call's position is taken when it starts, as MPI requires: an explicit offset,
+// or the individual pointer, which moves at once by the requested amount.
+void take_position(PfsFile& f, Where w, MPI_Offset off, Transfer* t) {
+    std::lock_guard lk(f.mu);
+    if (w == Where::at) {
+        t->pos = off * f.view.esize;
+    } else {
+        t->pos = f.pos;
+        f.pos += t->bytes() / f.view.esize * f.view.esize;
+    }
+}
+
 // Independent nonblocking calls run on a thread of their own and complete the generalized
 // request from there (MPI_THREAD_MULTIPLE, which the job runtime always provides), so the
 // caller overlaps them with computation and with each other. The position is taken when the
@@ -152,13 +164,7 @@ int async_independent(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, 
         rc = shared_fp_op(f, FpOp::fetch_add, t.bytes(), &t.pos);
         if (rc != MPI_SUCCESS) return raise_error(fh, rc);
     } else {
-        std::lock_guard lk(f.mu);
-        if (w == Where::at) {
-            t.pos = off * f.view.esize;
-        } else {
-            t.pos = f.pos;
-            f.pos += t.bytes() / f.view.esize * f.view.esize;
-        }
+        take_position(f, w, off, &t);
     }
     auto* s = new ReqState{MPI_SUCCESS, 0};
     int grc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
@@ -200,15 +206,7 @@ int async_collective(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, b
         });
         return raise_error(fh, rc);
     }
-    {
-        std::lock_guard lk(f.mu);
-        if (w == Where::at) {
-            t.pos = off * f.view.esize;
-        } else {
-            t.pos = f.pos;
-            f.pos += t.bytes() / f.view.esize * f.view.esize;
-        }
-    }
+    take_position(f, w, off, &t);
     f.coll_queue.push([fp, t, s, r = *req] {
         std::int64_t done = 0;
         int jrc = MPI_ERR_INTERN;
