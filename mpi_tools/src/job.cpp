@@ -172,6 +172,7 @@ void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
 
     engine_->start();
     start_recovery_thread();
+    hosts_ = hosts;
     ft_->start(pids, hosts);
     if (!run_dir_.empty()) {
         std::error_code ec;
@@ -186,6 +187,11 @@ void Job::setup(int* argc, char*** argv, FailurePolicy policy) {
         }
     }
     startup->disarm();
+}
+
+bool Job::same_host(int r) const {
+    return r >= 0 && static_cast<std::size_t>(r) < hosts_.size() &&
+           hosts_[static_cast<std::size_t>(r)] == hosts_[static_cast<std::size_t>(rank_)];
 }
 
 int Job::leader() const {

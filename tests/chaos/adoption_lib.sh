@@ -3,6 +3,10 @@
 # compute rank is past its warm-up, and a later job on the same volumes.
 . "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh" pfs-adopt
 ROOT=$WORK/root
+# These scenarios test the data path through the servers (requests in flight retried at the
+# adopter): the client's direct path to the volumes of its host is off unless a scenario turns
+# it on (data_rank_sigkill_during_direct_io.sh).
+export PFS_CLIENT_DIRECT_IO=${PFS_CLIENT_DIRECT_IO:-0}
 if [[ -w /dev/shm && $(df -Pk /dev/shm | awk 'NR == 2 { print $4 }') -gt 1048576 ]]; then
     ROOT=$(mktemp -d /dev/shm/pfs-adopt-XXXXXX)
     trap 'rm -rf "$WORK" "$ROOT"' EXIT

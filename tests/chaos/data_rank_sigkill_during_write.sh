@@ -9,6 +9,12 @@
 "$BIN/pfs-mkfs" --root "$ROOT" --meta 1 --data 3 > "$OUT" 2>&1 || fail "pfs-mkfs"
 run_with_kill 2 2 --meta 1 --data 3 -- --case io
 [[ $RC -eq 0 ]] || fail "job exited $RC, want 0"
+# The data path under test: through the data servers (adoption_lib.sh's default), or the direct
+# path when data_rank_sigkill_during_direct_io.sh sets PFS_CLIENT_DIRECT_IO=1.
+direct=0
+[[ $PFS_CLIENT_DIRECT_IO == 1 ]] && direct=3
+[[ $(grep -c "^PFS-ADOPT io rank [01] direct volumes $direct of 3" "$OUT") -eq 2 ]] ||
+    fail "the compute ranks did not use the data path under test ($direct direct volumes)"
 grep -q "recovery: agreed failed ranks \[2\]" "$OUT" || fail "no agreement on rank 2"
 grep -q "pfs-server\[1\]: adopted data volume 1 " "$OUT" || fail "data rank 1 did not adopt data-1"
 [[ $(grep -c "^PFS-ADOPT io rank [01] PASS" "$OUT") -eq 2 ]] || fail "a compute rank did not pass"
@@ -19,4 +25,4 @@ run_verify --meta 1 --data 3 --compute 2
 [[ $RC -eq 0 ]] || fail "verify job exited $RC, want 0"
 [[ $(grep -c "^PFS-ADOPT verify rank [01] PASS" "$OUT") -eq 2 ]] || fail "a later job lost data"
 grep "^PFS-ADOPT verify" "$OUT"
-echo "PASS: data rank SIGKILL during writes: volume adopted, every acknowledged byte kept"
+echo "PASS: data rank SIGKILL during writes ($direct direct volumes): volume adopted, every acknowledged byte kept"

@@ -61,7 +61,8 @@ R check_ok(R r, int line, const char* what) {
 #define OK(expr) (void)check_ok((expr), __LINE__, #expr)
 
 std::byte pattern(int rank, std::uint64_t off) {
-    return static_cast<std::byte>((off * 131 + off / 4093 + static_cast<unsigned>(rank) * 17) & 0xff);
+    return static_cast<std::byte>((off * 131 + off / 4093 + static_cast<unsigned>(rank) * 17) &
+                                  0xff);
 }
 
 void fill(std::vector<std::byte>& b, int rank, std::uint64_t off) {
@@ -77,8 +78,12 @@ bool matches(const std::vector<std::byte>& b, int rank, std::uint64_t off, std::
     return true;
 }
 
-std::string data_path(int r) { return "/adopt/data." + std::to_string(r); }
-std::string ns_dir(int r) { return "/adopt/ns." + std::to_string(r); }
+std::string data_path(int r) {
+    return "/adopt/data." + std::to_string(r);
+}
+std::string ns_dir(int r) {
+    return "/adopt/ns." + std::to_string(r);
+}
 std::string count_path(int r, const std::string& what) {
     return "/adopt/count." + what + "." + std::to_string(r);
 }
@@ -101,7 +106,9 @@ struct Timing {
         std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
         return v[v.size() / 2];
     }
-    double max_after() const { return after.empty() ? 0 : *std::max_element(after.begin(), after.end()); }
+    double max_after() const {
+        return after.empty() ? 0 : *std::max_element(after.begin(), after.end());
+    }
 };
 
 // Runs round(i) until warmup rounds are done (then marks ready), then until a recovery has
@@ -145,7 +152,8 @@ void verify_file(pfs::client::Client& c, int rounds) {
     CHECK(VAL(c.fstat(fd))->size == static_cast<std::uint64_t>(rounds) * kRound);
     std::vector<std::byte> b(kRound);
     for (int i = 0; i < rounds; ++i) {
-        CHECK(*VAL(c.pread(fd, b.data(), b.size(), static_cast<std::int64_t>(i) * kRound)) == kRound);
+        CHECK(*VAL(c.pread(fd, b.data(), b.size(), static_cast<std::int64_t>(i) * kRound)) ==
+              kRound);
         std::size_t bad = 0;
         if (!matches(b, g_rank, static_cast<std::uint64_t>(i) * kRound, &bad))
             fail(__LINE__, "byte " + std::to_string(bad) + " of round " + std::to_string(i) +
@@ -197,10 +205,11 @@ void case_io(pfs::client::Client& c, int warmup, int after, int max_s) {
     OK(c.close(fd));
     verify_file(c, rounds);
     record_count(c, "io", rounds);
-    std::printf("PFS-ADOPT io rank %d PASS rounds %d verified %zu bytes; round ms: median before "
-                "kill %.2f, max after %.1f ending at %.6f\n",
-                g_rank, rounds, static_cast<std::size_t>(rounds) * kRound, t.median_before(),
-                t.max_after(), t.slowest_end_unix);
+    std::printf(
+        "PFS-ADOPT io rank %d PASS rounds %d verified %zu bytes; round ms: median before "
+        "kill %.2f, max after %.1f ending at %.6f\n",
+        g_rank, rounds, static_cast<std::size_t>(rounds) * kRound, t.median_before(), t.max_after(),
+        t.slowest_end_unix);
 }
 
 void case_namespace(pfs::client::Client& c, int warmup, int after, int max_s) {
@@ -226,9 +235,10 @@ void case_namespace(pfs::client::Client& c, int warmup, int after, int max_s) {
     });
     verify_namespace(c, rounds);
     record_count(c, "ns", rounds);
-    std::printf("PFS-ADOPT namespace rank %d PASS rounds %d; round ms: median before kill %.2f, "
-                "max after %.1f ending at %.6f\n",
-                g_rank, rounds, t.median_before(), t.max_after(), t.slowest_end_unix);
+    std::printf(
+        "PFS-ADOPT namespace rank %d PASS rounds %d; round ms: median before kill %.2f, "
+        "max after %.1f ending at %.6f\n",
+        g_rank, rounds, t.median_before(), t.max_after(), t.slowest_end_unix);
 }
 
 void case_verify(pfs::client::Client& c) {
@@ -259,13 +269,20 @@ int main(int argc, char** argv) {
     int warmup = 20, after = 20, max_s = 90;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i];
-        if (k == "--case") g_case = argv[i + 1];
-        else if (k == "--warmup") warmup = std::atoi(argv[i + 1]);
-        else if (k == "--after") after = std::atoi(argv[i + 1]);
-        else if (k == "--max-seconds") max_s = std::atoi(argv[i + 1]);
+        if (k == "--case")
+            g_case = argv[i + 1];
+        else if (k == "--warmup")
+            warmup = std::atoi(argv[i + 1]);
+        else if (k == "--after")
+            after = std::atoi(argv[i + 1]);
+        else if (k == "--max-seconds")
+            max_s = std::atoi(argv[i + 1]);
     }
     pfs::client::Client c(job);
     if (c.connect_error() != 0) fail(__LINE__, "servers not reachable");
+    // Which data path the scenario exercises (PFS_CLIENT_DIRECT_IO).
+    std::printf("PFS-ADOPT %s rank %d direct volumes %u of %u\n", g_case.c_str(), g_rank,
+                c.direct_volumes(), c.data_servers());
     if (g_rank == 0 && g_case != "verify") {
         auto m = c.mkdir("/adopt", 0755);
         CHECK(m || m.error() == EEXIST);

@@ -8,11 +8,13 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "mpi_tools/config.hpp"
 #include "mpi_tools/engine.hpp"
@@ -51,6 +53,8 @@ class Job {
     const std::string& root() const { return root_; }
     const std::string& run_dir() const { return run_dir_; }
     int leader() const;  // lowest live world rank
+    // Whether world rank r was started on this rank's host (host names gathered at start-up).
+    bool same_host(int r) const;
 
     void set_failure_policy(FailurePolicy p) { policy_ = p; }
 
@@ -96,6 +100,7 @@ class Job {
     Role role_ = Role::compute;
     MPI_Comm app_comm_ = MPI_COMM_NULL;
     std::string root_, run_dir_, status_file_;
+    std::vector<std::uint64_t> hosts_;  // per world rank: a hash of its host name
     std::unique_ptr<Engine> engine_;
     std::unique_ptr<ft::FaultTolerance> ft_;
     std::unique_ptr<Transport> transport_;

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 #include <random>
 #include <string>
 #include <thread>
@@ -101,6 +103,8 @@ ClientOptions ClientOptions::from_env() {
         env_u64("PFS_CLIENT_CHUNK_KIB", o.chunk_bytes >> 10) << 10, config::kMaxIoSize);
     o.max_inflight = static_cast<unsigned>(
         std::min<std::uint64_t>(env_u64("PFS_CLIENT_MAX_INFLIGHT", o.max_inflight), 1024));
+    if (const char* d = std::getenv("PFS_CLIENT_DIRECT_IO"); d != nullptr && *d != '\0')
+        o.direct_io = std::strcmp(d, "0") != 0;
     o.timeout = std::chrono::milliseconds(
         env_u64("PFS_CLIENT_TIMEOUT_MS", static_cast<std::uint64_t>(o.timeout.count())));
     o.hard_timeout = std::chrono::milliseconds(
@@ -148,7 +152,15 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
             if (auto cache = weak.lock()) cache->invalidate_all();
         });
     info_.data_servers = num_servers_;
+    std::vector<std::filesystem::path> direct_dirs;
     if (auto sb = meta::Superblock::load(job.root())) {
+        // Volumes whose home server shares this host are read and written directly (see
+        // direct_volumes.hpp; only without a quota, which the servers enforce).
+        if (opt_.direct_io && sb->quota_per_volume == 0 && sb->data_volumes.size() == num_servers_)
+            for (std::uint32_t s = 0; s < num_servers_; ++s)
+                direct_dirs.push_back(job.same_host(data_rank(s))
+                                          ? std::filesystem::path(job.root()) / sb->data_volumes[s]
+                                          : std::filesystem::path());
         info_.fsid = sb->fsid;
         info_.default_stripe_size = sb->stripe_size;
         info_.default_stripe_count = sb->stripe_count;
@@ -186,8 +198,20 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     for (std::uint32_t s = 0; s < num_servers_ && connect_err_ == 0; ++s)
         connect_err_ = probe(data_rank(s), encode(StatfsReq{s}),
                              static_cast<std::uint16_t>(MsgType::statfs_req));
+    // After the probes: every server has opened its volume (and made its usage counter).
+    if (connect_err_ == 0 && !direct_dirs.empty()) {
+        impl_->direct = std::make_unique<DirectVolumes>(direct_dirs);
+        if (!impl_->direct->any()) impl_->direct.reset();
+    }
     // This client is this rank's mount of the file system (GPFS: one mount event per node).
     if (connect_err_ == 0 && opt_.dm_events) mount_event();
+}
+
+std::uint32_t Client::direct_volumes() const {
+    std::uint32_t n = 0;
+    for (std::uint32_t s = 0; s < num_servers_; ++s)
+        if (impl_->direct && impl_->direct->enabled(s)) ++n;
+    return n;
 }
 
 // The end of this rank's mount (the process ends with its client): XDSM's preunmount event
@@ -556,6 +580,12 @@ Result<void> Client::close(int fd) {
         if (it == fds_.end()) return Errno{EBADF};
         a = it->second.attr;
         fds_.erase(it);
+        // The direct path's object fds of a file closed everywhere in this client go too (an
+        // fd would keep an unlinked object's space).
+        const bool last = std::none_of(fds_.begin(), fds_.end(), [&](const auto& e) {
+            return e.second.attr.ino == a.ino && e.second.attr.gen == a.gen;
+        });
+        if (last && impl_->direct) impl_->direct->forget(a.ino, a.gen);
     }
     // GPFS's close event (asynchronous; SGI has none) on every close of a descriptor.
     (void)maybe_raise(ns_event(ev::kClose, handle_of(a), {}, {}, {}, st_mode(a), 0), &a);

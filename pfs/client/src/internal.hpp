@@ -17,6 +17,7 @@
 #include "mpi_tools/ft.hpp"
 #include "mpi_tools/transport.hpp"
 #include "pfs/client/client.hpp"
+#include "direct_volumes.hpp"
 #include "pfs/client/striping.hpp"
 #include "pfs/proto/messages.hpp"
 
@@ -156,6 +157,8 @@ struct Client::Impl {
     // layer's agreed members). Unset: every volume stays at home.
     std::function<int(int home)> route;
     bool adoption = false;  // a dead server's volume is adopted: wait for it instead of EIO
+    // Volumes read and written without their server (direct_volumes.hpp); null: none.
+    std::unique_ptr<DirectVolumes> direct;
 
     // Mutating metadata requests carry an id that stays the same across call()'s retries, so
     // an adopter answers one the dead meta rank committed from its reply cache (docs/pfs.md).

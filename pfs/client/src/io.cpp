@@ -158,32 +158,54 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
     if (!ranges) return Errno{ranges.error()};
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
     auto* out = static_cast<std::byte*>(buf);
-    const int err = impl_->pipeline(
-        chunks.size(), static_cast<std::uint16_t>(MsgType::read_req),
-        [&](std::size_t i) { return data_rank(chunks[i].server); },
-        [&](std::size_t i) {
-            return frame_of(
-                ReadReq{a.ino, a.gen, chunks[i].object_offset, chunks[i].length, chunks[i].server});
-        },
-        [&](std::size_t i, std::span<const std::byte> frame) {
-            auto t = peek_type(frame);
-            if (!t || *t != MsgType::read_resp) return decode_reply<ReadResp>(frame).err;
-            auto r = decode_with_payload<ReadResp>(frame);
-            if (!r) return EIO;
-            if (r->header.err != 0) return static_cast<int>(r->header.err);
-            const auto& c = chunks[i];
-            if (r->payload.size() > c.length) return EIO;
-            // Scatter what the object holds; the rest of the chunk (a hole past the object's
-            // end) reads as zeros.
-            std::uint64_t have = r->payload.size(), pos = 0;
-            for (const auto& seg : c.segments) {
-                const std::uint64_t n = pos < have ? std::min(seg.length, have - pos) : 0;
-                if (n > 0) std::memcpy(out + seg.buffer_offset, r->payload.data() + pos, n);
-                if (n < seg.length) std::memset(out + seg.buffer_offset + n, 0, seg.length - n);
-                pos += seg.length;
+    // Scatters `have` bytes already in place (direct) or in `from` (a reply) over the chunk's
+    // segments; the rest of the chunk (a hole past the object's end) reads as zeros.
+    auto fill = [&](const Chunk& c, const std::byte* from, std::uint64_t have) {
+        std::uint64_t pos = 0;
+        for (const auto& seg : c.segments) {
+            const std::uint64_t n = pos < have ? std::min(seg.length, have - pos) : 0;
+            if (n > 0 && from != nullptr) std::memcpy(out + seg.buffer_offset, from + pos, n);
+            if (n < seg.length) std::memset(out + seg.buffer_offset + n, 0, seg.length - n);
+            pos += seg.length;
+        }
+    };
+    // Chunks of volumes on this host are read straight from their objects (direct_volumes.hpp)
+    // while the size request travels; the rest through the servers.
+    std::vector<std::size_t> remote;
+    remote.reserve(chunks.size());
+    int err = 0;
+    for (std::size_t i = 0; i < chunks.size() && err == 0; ++i) {
+        const auto& c = chunks[i];
+        if (impl_->direct && impl_->direct->enabled(c.server)) {
+            auto n = impl_->direct->read(c.server, ObjectId{a.ino, a.gen}, out, c.segments,
+                                         c.object_offset);
+            if (n) {
+                fill(c, nullptr, *n);
+                continue;
             }
-            return 0;
-        });
+            if (n.error() != ENOENT) err = n.error();
+        }
+        if (err == 0) remote.push_back(i);
+    }
+    if (err == 0)
+        err = impl_->pipeline(
+            remote.size(), static_cast<std::uint16_t>(MsgType::read_req),
+            [&](std::size_t j) { return data_rank(chunks[remote[j]].server); },
+            [&](std::size_t j) {
+                const auto& c = chunks[remote[j]];
+                return frame_of(ReadReq{a.ino, a.gen, c.object_offset, c.length, c.server});
+            },
+            [&](std::size_t j, std::span<const std::byte> frame) {
+                auto t = peek_type(frame);
+                if (!t || *t != MsgType::read_resp) return decode_reply<ReadResp>(frame).err;
+                auto r = decode_with_payload<ReadResp>(frame);
+                if (!r) return EIO;
+                if (r->header.err != 0) return static_cast<int>(r->header.err);
+                const auto& c = chunks[remote[j]];
+                if (r->payload.size() > c.length) return EIO;
+                fill(c, r->payload.data(), r->payload.size());
+                return 0;
+            });
     const auto stat_dl = impl_->deadline();
     auto sr = impl_->t.await(stat_pc, stat_dl, impl_->hard(stat_dl));
     AttrResp cur;
@@ -220,13 +242,27 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
     const auto* in = static_cast<const std::byte*>(buf);
     auto write_chunks = [&] {
+        // Chunks of volumes on this host go straight into their objects (direct_volumes.hpp);
+        // the rest, and objects that do not exist yet, through the servers.
+        std::vector<std::size_t> remote;
+        remote.reserve(chunks.size());
+        for (std::size_t i = 0; i < chunks.size(); ++i) {
+            const auto& c = chunks[i];
+            if (impl_->direct && impl_->direct->enabled(c.server)) {
+                auto r = impl_->direct->write(c.server, ObjectId{a.ino, a.gen}, in, c.segments,
+                                              c.object_offset);
+                if (r) continue;
+                if (r.error() != ENOENT) return r.error();
+            }
+            remote.push_back(i);
+        }
         return impl_->pipeline(
-            chunks.size(), static_cast<std::uint16_t>(MsgType::write_req),
-            [&](std::size_t i) { return data_rank(chunks[i].server); },
-            [&](std::size_t i) {
+            remote.size(), static_cast<std::uint16_t>(MsgType::write_req),
+            [&](std::size_t j) { return data_rank(chunks[remote[j]].server); },
+            [&](std::size_t j) {
                 // The user's bytes are copied once, into the buffer MPI sends from (never sent
                 // from the user's buffer: an abandoned send may outlive this call).
-                const auto& c = chunks[i];
+                const auto& c = chunks[remote[j]];
                 const auto head =
                     encode(WriteReq{a.ino, a.gen, c.object_offset, c.length, c.server});
                 auto frame = mpi_tools::OutFrame::with_payload_size(head.size() + c.length);
@@ -239,10 +275,10 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
                 }
                 return frame;
             },
-            [&](std::size_t i, std::span<const std::byte> frame) {
+            [&](std::size_t j, std::span<const std::byte> frame) {
                 auto r = decode_reply<WriteResp>(frame);
                 if (r.err != 0) return static_cast<int>(r.err);
-                return r.written == chunks[i].length ? 0 : EIO;
+                return r.written == chunks[remote[j]].length ? 0 : EIO;
             });
     };
     int err = write_chunks();

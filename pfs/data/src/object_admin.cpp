@@ -103,6 +103,7 @@ Result<VolumeStat> ObjectStore::statfs() const {
     VolumeStat s;
     s.total_bytes = static_cast<std::uint64_t>(sv.f_blocks) * sv.f_frsize;
     s.free_bytes = static_cast<std::uint64_t>(sv.f_bavail) * sv.f_frsize;
+    impl_->fold_direct_usage();
     s.used_bytes = impl_->used.load();
     if (const auto q = impl_->opt.quota_bytes; q != 0) {
         s.total_bytes = q;

@@ -63,31 +63,8 @@ std::int64_t allocated_bytes(int fd) noexcept {
     return static_cast<std::int64_t>(st.st_blocks) * 512;
 }
 
-Result<std::uint64_t> unallocated_in(int fd, std::uint64_t off, std::uint64_t len) {
-    const std::uint64_t start = off / kBlock * kBlock;
-    const std::uint64_t end = (off + len + kBlock - 1) / kBlock * kBlock;
-    std::uint64_t holes = 0, pos = start;
-    while (pos < end) {
-        const off_t d = ::lseek(fd, static_cast<off_t>(pos), SEEK_DATA);
-        if (d < 0) {
-            if (errno != ENXIO) return Errno{errno};
-            return holes + (end - pos);  // no data at or after pos (or pos beyond EOF)
-        }
-        const auto data = static_cast<std::uint64_t>(d);
-        if (data >= end) return holes + (end - pos);
-        holes += data - pos;
-        const off_t h = ::lseek(fd, d, SEEK_HOLE);
-        if (h < 0) return Errno{errno};
-        pos = static_cast<std::uint64_t>(h);
-    }
-    return holes;
-}
-
 std::filesystem::path ObjectStore::Impl::path_of(ObjectId id) const {
-    char sub[3], name[48];
-    std::snprintf(sub, sizeof sub, "%02x", static_cast<unsigned>(id.ino & 0xff));
-    std::snprintf(name, sizeof name, "%" PRIu64 ".%" PRIu32, id.ino, id.gen);
-    return objects / sub / name;
+    return dir / object_relpath(id);
 }
 
 Result<FdRef> ObjectStore::Impl::acquire(ObjectId id, bool create) {
@@ -179,7 +156,11 @@ Result<std::unique_ptr<ObjectStore>> ObjectStore::open(const std::filesystem::pa
     } else if (errno != EEXIST) {
         return Errno{errno};
     }
-    // Usage is the sum of the objects' allocations; O(objects) once per start-up.
+    // Usage is the sum of the objects' allocations; O(objects) once per start-up. The direct
+    // clients' counter restarts at 0 first: the scan counts what they wrote so far.
+    auto du = DirectUsage::open(dir, true);
+    if (!du) return Errno{du.error()};
+    impl->direct_usage = std::move(*du);
     std::error_code ec;
     std::uint64_t used = 0;
     for (auto it = std::filesystem::recursive_directory_iterator(impl->objects, ec);

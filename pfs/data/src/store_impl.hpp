@@ -8,6 +8,7 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "pfs/data/direct_access.hpp"
 #include "pfs/data/object_store.hpp"
 
 namespace pfs::data {
@@ -39,6 +40,11 @@ struct ObjectStore::Impl {
     ObjectStoreOptions opt;
     bool in_memory = false;              // the volume is tmpfs: a lookup never waits for a disk
     std::atomic<std::uint64_t> used{0};  // bytes allocated by objects on this volume
+    // Bytes that clients of this host allocated writing objects directly (direct_access.hpp).
+    std::unique_ptr<DirectUsage> direct_usage;
+    void fold_direct_usage() noexcept {
+        if (direct_usage) used.fetch_add(direct_usage->take());
+    }
 
     mutable std::mutex cache_mu;
     std::list<std::pair<ObjectId, FdRef>> lru;  // front = most recently used
@@ -62,9 +68,6 @@ struct ObjectStore::Impl {
 
 // st_blocks of fd in bytes, or -1.
 std::int64_t allocated_bytes(int fd) noexcept;
-// Bytes of [off, off+len) (widened to 4 KiB blocks) that are holes or beyond EOF: what a write
-// of that range may newly allocate.
-Result<std::uint64_t> unallocated_in(int fd, std::uint64_t off, std::uint64_t len);
 
 // Runs `op()` (returning some Result) under the object's allocation lock, after reserving what a
 // write of [off, off+len) may allocate (len == 0: reserve nothing), then settles the usage.
@@ -72,6 +75,7 @@ template <class Op>
 auto with_usage(ObjectStore::Impl& s, FdEntry& e, std::uint64_t off, std::uint64_t len, Op&& op)
     -> decltype(op()) {
     std::lock_guard g(e.alloc_mu);
+    s.fold_direct_usage();  // before measuring: a removal may free what a client allocated
     const auto before = allocated_bytes(e.fd);
     std::uint64_t need = 0;
     if (len != 0) {

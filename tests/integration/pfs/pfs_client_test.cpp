@@ -522,6 +522,92 @@ void case_concurrent(Client& c) {
     barrier();
 }
 
+// ---- the direct path (src/direct_volumes.hpp)
+// ----------------------------------------------------------------------
+
+// Every rank: a client with the direct path (c) and one through the servers (s). Each rank's
+// writes, through either, read back the same through both; striped, unaligned, sparse and
+// truncated ranges; statfs counts what the direct writes allocated; and other ranks' direct
+// writes to one shared file are seen by everyone.
+void case_direct(Client& c) {
+    pfs::client::ClientOptions so = pfs::client::ClientOptions::from_env();
+    so.direct_io = false;
+    so.dm_events = false;  // a second client in this process
+    Client s(*g_job, so);
+    CHECK(s.connect_error() == 0);
+    CHECK(c.direct_volumes() == c.data_servers());
+    CHECK(s.direct_volumes() == 0);
+    const std::uint64_t S = c.fs_info().default_stripe_size;
+    CHECK(S == (64u << 10));
+    auto used = [&] {
+        std::uint64_t u = 0;
+        for (const auto& v : *V(s.statfs())) u += v.stat.used_bytes;
+        return u;
+    };
+    if (g_rank == 0) OK(c.mkdir("/dio"));
+    barrier();
+    const std::string mine = "/dio/r" + std::to_string(g_rank);
+    const std::uint64_t used0 = used();
+    barrier();  // before any rank allocates
+    // 1. Direct writes, across stripes and the chunk size, read back through both clients.
+    const std::uint64_t big = 5 * S * c.data_servers() + 777;
+    const auto a = pattern(S / 3, big, 11 + g_rank);
+    put(c, mine, S / 3, a);
+    CHECK(get(s, mine, S / 3, big) == a);
+    CHECK(get(c, mine, S / 3, big) == a);
+    CHECK(get(c, mine, 0, S / 3) == std::vector<std::byte>(S / 3));  // the hole before
+    CHECK(V(s.stat(mine))->size == S / 3 + big);
+    // 2. Server writes over part of it, read directly.
+    const auto b = pattern(S - 10, 2 * S, 99 + g_rank);
+    put(s, mine, S - 10, b);
+    auto both = a;
+    std::copy(b.begin(), b.end(), both.begin() + static_cast<long>(S - 10 - S / 3));
+    CHECK(get(c, mine, S / 3, big) == both);
+    // 3. Sparse: a far write leaves objects with holes; the gap reads as zeros both ways.
+    const std::uint64_t far = 40 * S + 5;
+    const auto f = pattern(far, 300, 7);
+    put(c, mine, far, f);
+    CHECK(get(c, mine, far - 1000, 1300) == [&] {
+        std::vector<std::byte> v(1000);
+        v.insert(v.end(), f.begin(), f.end());
+        return v;
+    }());
+    CHECK(get(s, mine, S / 3 + big, 4096) == std::vector<std::byte>(4096));
+    // 4. The direct writes' allocation reached the servers' count (statfs folds the counter):
+    // every rank's file holds at least big + 300 bytes now.
+    barrier();
+    const std::uint64_t used1 = used();
+    CHECK(used1 >= used0 + static_cast<std::uint64_t>(g_size) * (big + 300));
+    barrier();
+    // 5. Truncate (the servers cut the objects, measuring what they free) and a read past the
+    // new end; the count drops by what the cut freed.
+    OK(c.truncate(mine, static_cast<std::int64_t>(S + 3)));
+    const auto cut = get(c, mine, 0, 4 * S);
+    CHECK(cut.size() == S + 3);
+    CHECK(std::equal(cut.begin() + static_cast<long>(S / 3), cut.end(), both.begin()));
+    barrier();
+    CHECK(used() + static_cast<std::uint64_t>(g_size) * (big - 2 * S) <= used1);
+    // 6. One shared file, interleaved 1000-byte records from every rank, read by all.
+    if (g_rank == 0) {
+        const int cfd = *V(c.open("/dio/shared", O_CREAT | O_RDWR, 0644));
+        OK(c.close(cfd));
+    }
+    barrier();
+    const int rounds = 40;
+    const int fd = *V(c.open("/dio/shared", O_RDWR));
+    for (int r = 0; r < rounds; ++r) {
+        const std::uint64_t off = (static_cast<std::uint64_t>(r) * g_size + g_rank) * 1000;
+        const auto rec = pattern(off, 1000, 5);
+        CHECK(*V(c.pwrite(fd, rec.data(), rec.size(), static_cast<std::int64_t>(off))) == 1000);
+    }
+    barrier();
+    const std::uint64_t total = static_cast<std::uint64_t>(rounds) * g_size * 1000;
+    CHECK(get(c, "/dio/shared", 0, total) == pattern(0, total, 5));
+    CHECK(get(s, "/dio/shared", 0, total) == pattern(0, total, 5));
+    OK(c.close(fd));
+    barrier();
+}
+
 // ---- persistence across jobs
 // ----------------------------------------------------------------------
 
@@ -575,6 +661,7 @@ void case_enospc(Client& c) {
     if (g_rank != 0) return;
     const std::uint64_t quota = c.fs_info().quota_per_volume;
     CHECK(quota > 0);
+    CHECK(c.direct_volumes() == 0);  // the servers enforce a quota: no direct path
     auto tot = V(c.statfs_total());
     CHECK(tot->total_bytes == quota * c.data_servers());
     // one write far larger than the volumes
@@ -794,6 +881,7 @@ int main(int argc, char** argv) {
         {"namespace", case_namespace},
         {"io", case_io},
         {"concurrent", case_concurrent},
+        {"direct", case_direct},
         {"persist-write", case_persist_write},
         {"persist-verify", case_persist_verify},
         {"enospc", case_enospc},

@@ -1,12 +1,15 @@
 // ObjectStore: sparse objects, short reads, holes, punch, truncate, allocation maps, quota,
 // fd cache bounds, zero-copy maps and concurrent use.
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <numeric>
 #include <random>
 #include <thread>
 
+#include "pfs/data/direct_access.hpp"
 #include "pfs/data/object_store.hpp"
 #include "test_util.hpp"
 
@@ -214,6 +217,37 @@ TEST_F(ObjectStoreTest, StatfsWithoutQuotaReportsTheVolume) {
     EXPECT_GT(st->total_bytes, 0u);
     EXPECT_LE(st->free_bytes, st->total_bytes);
     EXPECT_EQ(st->used_bytes, 0u);
+}
+
+// A client of the server's host writes an object itself and adds what it allocated to the
+// volume's direct-usage counter: statfs and the next measured operation count it, a removal
+// gives it back, and a reopened store rescans and restarts the counter.
+TEST_F(ObjectStoreTest, DirectUsageIsFoldedIntoTheCount) {
+    EXPECT_ERRNO(data::DirectUsage::open(dir_.path() / "nowhere", false), ENOENT);
+    auto u = data::DirectUsage::open(dir_.path(), false);  // made by the store's open
+    ASSERT_OK(u);
+    EXPECT_EQ(dir_.path() / data::object_relpath(kObj), s().object_path(kObj));
+    ASSERT_OK(s().pwrite(kObj, pattern(1, 1), 0));  // the server creates the object (one block)
+    const auto base = s().statfs()->used_bytes;
+    EXPECT_EQ(base, 4096u);
+    // The client's write of 64 KiB at 64 KiB, straight into the object file.
+    const int fd = ::open(s().object_path(kObj).c_str(), O_RDWR);
+    ASSERT_GE(fd, 0);
+    auto holes = data::unallocated_in(fd, 65536, 65536);
+    ASSERT_OK(holes);
+    EXPECT_EQ(*holes, 65536u);
+    const auto d = pattern(65536, 3);
+    ASSERT_EQ(::pwrite(fd, d.data(), d.size(), 65536), 65536);
+    EXPECT_EQ(*data::unallocated_in(fd, 65536, 65536), 0u);  // an overwrite allocates nothing
+    ::close(fd);
+    (*u)->add(*holes);
+    EXPECT_EQ(s().statfs()->used_bytes, base + 65536);
+    EXPECT_EQ((*u)->take(), 0u);  // folded
+    ASSERT_OK(s().remove(kObj));  // the removal measures the whole object
+    EXPECT_EQ(s().statfs()->used_bytes, 0u);
+    (*u)->add(12345);
+    open_store({});
+    EXPECT_EQ(s().statfs()->used_bytes, 0u);  // the rescan is the truth; the counter restarts
 }
 
 TEST_F(ObjectStoreTest, FdCacheIsBounded) {

@@ -64,6 +64,9 @@ struct ClientOptions {
     // invalidations (one such client per process: the invalidation handler is per transport).
     // False for the DM application's own client inside libdmapi: DM calls raise no events.
     bool dm_events = true;
+    // Read and write the objects of volumes whose data server runs on this host straight in
+    // the volume (src/direct_volumes.hpp) instead of through the server. PFS_CLIENT_DIRECT_IO.
+    bool direct_io = true;
     // Defaults overridden by the environment variables named above.
     static ClientOptions from_env();
 };
@@ -131,6 +134,9 @@ class Client {
     // 0 when every server answered at construction, else the errno of the first that did not.
     int connect_error() const { return connect_err_; }
     const FsInfo& fs_info() const { return info_; }
+    // Data volumes this client reads and writes itself, without their server (on the server's
+    // host, no quota: ClientOptions::direct_io).
+    std::uint32_t direct_volumes() const;
     const ClientOptions& options() const { return opt_; }
 
     // ---- files ----------------------------------------------------------------------------------

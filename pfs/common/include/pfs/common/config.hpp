@@ -92,7 +92,12 @@ inline constexpr std::size_t kDmMaxRegions = 64;
 // Open object fds kept per volume; large enough for the working set of an IOR run on one server,
 // small against the default RLIMIT_NOFILE of 1024 shared with MPI's own descriptors.
 inline constexpr std::size_t kObjectFdCacheSize = 256;
-// Permissions of object files: only the server processes touch them.
+// Object fds a client keeps open for its direct path (pfs/client/src/direct_volumes.hpp). An
+// fd keeps an unlinked object's space allocated until it closes, so this stays small; a file's
+// entries are dropped when the client closes it.
+inline constexpr std::size_t kClientDirectFds = 64;
+// Permissions of object files: the server processes and, on their host, the job's clients
+// (same user) touch them.
 inline constexpr unsigned kObjectFileMode = 0600;
 // Per-volume byte quota; 0 = unlimited (the real device's ENOSPC still applies).
 inline constexpr std::uint64_t kDefaultVolumeQuota = 0;
