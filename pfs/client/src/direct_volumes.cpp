@@ -75,7 +75,7 @@ Result<std::uint64_t> transfer(int fd, Byte* buf, std::span<const BufferSegment>
 DirectVolumes::DirectVolumes(const std::vector<std::filesystem::path>& dirs) {
     vols_.resize(dirs.size());
     for (std::size_t v = 0; v < dirs.size(); ++v) {
-        if (dirs[v].empty()) continue;
+        if (dirs[v].empty() || network_volume(dirs[v])) continue;
         auto u = data::DirectUsage::open(dirs[v], false);
         if (!u) continue;  // no server opened it here: the servers' path
         vols_[v].dir = dirs[v];

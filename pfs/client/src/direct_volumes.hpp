@@ -5,7 +5,8 @@
 // the transport, into the object).
 //
 // A volume qualifies when its home data rank runs on this host (the same kernel, so the same
-// page cache as the server), the file system has no quota (a quota is enforced by the server
+// page cache as the server), it is not on a file system other hosts may mount (NFS, Lustre,
+// ...: storage.hpp network_volume), the file system has no quota (a quota is enforced by the server
 // before it touches an object) and the server has opened the volume. Everything around the
 // bytes is unchanged: DMAPI events and rights are checked by the client before (io.cpp), the
 // size goes to the metadata server after, fsync is the server's (its fdatasync flushes the
