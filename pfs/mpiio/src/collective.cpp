@@ -10,8 +10,11 @@
 //
 // romio_cb_write / romio_cb_read = automatic (the default) uses two-phase only when the ranks'
 // ranges interleave, as ROMIO does; otherwise every rank accesses its own range independently.
-// Either way the ranks agree on the outcome (one error class for all). In atomic mode every
-// rank accesses its own range independently, under its byte-range lock.
+// In atomic mode every rank accesses its own range independently, under its byte-range lock.
+// Argument errors are agreed before any data moves (the first allgather). Two-phase then agrees
+// on the outcome (one error class for all: every rank's data went through the aggregators); an
+// independent access returns its own outcome, as ROMIO's does, without a second collective: a
+// rank's result is about its own data, and a rank that finished waits for no other.
 #include <algorithm>
 #include <climits>
 #include <cstring>
@@ -100,8 +103,8 @@ int io_collective(PfsFile& f, const Transfer& t, std::int64_t* done, int arg_rc)
         !atomic && c != nullptr && fits_all && !ranges.empty() &&
         (mode == Tristate::enable || (mode == Tristate::automatic && (interleaved || noncontig)));
     if (!two_phase || c == nullptr) {
-        int rc = c == nullptr ? cerr : io_independent(f, t, done);
-        return agree(f.comm, rc);
+        // No client: every rank got the same open-time error (the open agreed on it).
+        return c == nullptr ? cerr : io_independent(f, t, done);
     }
 
     // ---- two-phase --------------------------------------------------------------------------

@@ -663,6 +663,53 @@ void case_coll(Checker& ck) {
     EXPECT_TRUE(ck, mixed_ok);
 }
 
+// ---- collective outcomes --------------------------------------------------------------------
+// coll_nospace.sh: a 1 MiB quota per data volume, 3 ranks. Rank 0's part of a collective write
+// needs 4 MiB on each volume, ranks 1 and 2 write 4 KiB each after it (not interleaved).
+// Independent access (automatic): each rank returns its own outcome (as ROMIO): rank 0
+// MPI_ERR_NO_SPACE, the others success, and their bytes are there. Two-phase (enable): the
+// aggregators wrote everyone's data, so every rank gets MPI_ERR_NO_SPACE.
+void case_coll_nospace(Checker& ck) {
+    constexpr int kSmall = 4096;
+    const MPI_Offset big = 8 << 20;
+    auto run = [&](const char* cb, const char* path) {
+        MPI_Info info;
+        MPI_Info_create(&info);
+        MPI_Info_set(info, "romio_cb_write", cb);
+        MPI_File fh = MPI_FILE_NULL;
+        EXPECT_OK(ck, MPI_File_open(g_app, path, MPI_MODE_CREATE | MPI_MODE_RDWR, info, &fh));
+        MPI_Info_free(&info);
+        const std::size_t n = g_rank == 0 ? static_cast<std::size_t>(big) : kSmall;
+        std::vector<char> buf(n, static_cast<char>('a' + g_rank));
+        const MPI_Offset off = g_rank == 0 ? 0 : big + (g_rank - 1) * kSmall;
+        MPI_Status st;
+        const int rc =
+            MPI_File_write_at_all(fh, off, buf.data(), static_cast<int>(n), MPI_BYTE, &st);
+        MPI_File_close(&fh);
+        return rc;
+    };
+    const int rc = run("automatic", "pfs:/nospace-indep");
+    if (g_rank == 0) {
+        EXPECT_CLASS(ck, rc, MPI_ERR_NO_SPACE);
+    } else {
+        EXPECT_OK(ck, rc);
+    }
+    MPI_Barrier(g_app);
+    if (g_rank != 0) {  // the small parts landed whatever rank 0's fate
+        MPI_File fh = MPI_FILE_NULL;
+        EXPECT_OK(ck, MPI_File_open(MPI_COMM_SELF, "pfs:/nospace-indep", MPI_MODE_RDONLY,
+                                    MPI_INFO_NULL, &fh));
+        std::vector<char> back(kSmall, 0);
+        MPI_Status st;
+        EXPECT_OK(ck, MPI_File_read_at(fh, big + (g_rank - 1) * kSmall, back.data(), kSmall,
+                                       MPI_BYTE, &st));
+        EXPECT_TRUE(ck, back == std::vector<char>(kSmall, static_cast<char>('a' + g_rank)));
+        MPI_File_close(&fh);
+    }
+    MPI_Barrier(g_app);
+    EXPECT_CLASS(ck, run("enable", "pfs:/nospace-2phase"), MPI_ERR_NO_SPACE);
+}
+
 // ---- errors ----------------------------------------------------------------------------------
 // dm_abort.sh: the DM application (pfs-dm-responder) refuses every create with EDQUOT. The
 // open fails on every rank with the registered DM-abort class (rank 0 creates; the others get
@@ -1207,6 +1254,8 @@ int main(int argc, char** argv) {
         case_coll(ck);
     else if (which == "errors")
         case_errors(ck);
+    else if (which == "coll_nospace")
+        case_coll_nospace(ck);
     else if (which == "dm_abort")
         case_dm_abort(ck);
     else if (which == "passthrough")
