@@ -7,6 +7,7 @@
 // Shared-pointer calls claim their range with a fetch-and-add at the pointer's owner
 // (shared_fp.cpp); the ordered calls claim all ranks' ranges at once.
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <thread>
 
@@ -110,13 +111,25 @@ int sync_op(MPI_File fh, PfsFile& f, Where w, bool write, bool coll, MPI_Offset 
     return raise_error(fh, rc);
 }
 
+// The outcome of a nonblocking transfer. The thread that did the transfer sets it under `mu`
+// before MPI_Grequest_complete; query_fn, which MPI_Wait/MPI_Test run on the waiting thread
+// before they return, reads it under `mu`. That lock pair orders the transfer's writes (into the
+// user's buffer too) before everything the waiter does next, in the C++ memory model itself,
+// not only through Open MPI's internal atomics (which TSan cannot see).
 struct ReqState {
-    int rc;
-    std::int64_t bytes;
+    std::mutex mu;
+    int rc = MPI_SUCCESS;
+    std::int64_t bytes = 0;
+    void finish(int r, std::int64_t b) {
+        std::lock_guard lk(mu);
+        rc = r;
+        bytes = b;
+    }
 };
 
 int query_fn(void* extra, MPI_Status* st) {
     auto* s = static_cast<ReqState*>(extra);
+    std::lock_guard lk(s->mu);
     PMPI_Status_set_elements_x(st, MPI_BYTE, s->bytes);
     PMPI_Status_set_cancelled(st, 0);
     st->MPI_SOURCE = MPI_UNDEFINED;
@@ -166,7 +179,7 @@ int async_independent(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, 
     } else {
         take_position(f, w, off, &t);
     }
-    auto* s = new ReqState{MPI_SUCCESS, 0};
+    auto* s = new ReqState;
     int grc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
     if (grc != MPI_SUCCESS) {
         delete s;
@@ -174,8 +187,8 @@ int async_independent(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, 
     }
     std::thread([fp, t, s, r = *req]() mutable {
         std::int64_t done = 0;
-        s->rc = io_independent(*fp, t, &done);
-        s->bytes = done;
+        const int jrc = io_independent(*fp, t, &done);
+        s->finish(jrc, done);
         PMPI_Grequest_complete(r);
     }).detach();
     return MPI_SUCCESS;
@@ -194,7 +207,7 @@ int async_collective(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, b
     t.buf = buf;
     t.count = count;
     int rc = check(f, w, write, off, buf, count, dt, &t.mem);
-    auto* s = new ReqState{MPI_SUCCESS, 0};
+    auto* s = new ReqState;
     if (rc == MPI_SUCCESS) rc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
     if (rc != MPI_SUCCESS) {
         delete s;
@@ -217,8 +230,7 @@ int async_collective(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, b
         } catch (...) {
             jrc = MPI_ERR_INTERN;
         }
-        s->rc = jrc;
-        s->bytes = jrc == MPI_SUCCESS ? done : 0;
+        s->finish(jrc, jrc == MPI_SUCCESS ? done : 0);
         PMPI_Grequest_complete(r);
     });
     return MPI_SUCCESS;

@@ -540,8 +540,9 @@ void case_direct(Client& c) {
     const std::uint64_t S = c.fs_info().default_stripe_size;
     CHECK(S == (64u << 10));
     auto used = [&] {
+        const auto vols = V(s.statfs());  // named: a range over *V(...) would dangle
         std::uint64_t u = 0;
-        for (const auto& v : *V(s.statfs())) u += v.stat.used_bytes;
+        for (const auto& v : *vols) u += v.stat.used_bytes;
         return u;
     };
     if (g_rank == 0) OK(c.mkdir("/dio"));
