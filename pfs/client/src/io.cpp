@@ -15,6 +15,28 @@ namespace pfs::client {
 
 using namespace pfs::proto;
 
+namespace {
+
+// Runs direct(i) for every chunk of a volume this client reads and writes itself
+// (direct_volumes.hpp): 0 when done, ENOENT to leave the chunk to its server, any other errno
+// ends the call. The chunks left for the servers are appended to `remote`.
+template <class Direct>
+int direct_first(const std::vector<Chunk>& chunks, const DirectVolumes* dv, Direct direct,
+                 std::vector<std::size_t>* remote) {
+    remote->reserve(chunks.size());
+    for (std::size_t i = 0; i < chunks.size(); ++i) {
+        if (dv != nullptr && dv->enabled(chunks[i].server)) {
+            const int e = direct(i);
+            if (e == 0) continue;
+            if (e != ENOENT) return e;
+        }
+        remote->push_back(i);
+    }
+    return 0;
+}
+
+}  // namespace
+
 std::vector<std::uint32_t> Client::stripe_servers(const Layout& l) const {
     std::vector<std::uint32_t> out;
     if (num_servers_ == 0) return out;
@@ -169,24 +191,20 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
             pos += seg.length;
         }
     };
-    // Chunks of volumes on this host are read straight from their objects (direct_volumes.hpp)
-    // while the size request travels; the rest through the servers.
+    // Chunks of volumes on this host are read straight from their objects while the size
+    // request travels; the rest through the servers.
     std::vector<std::size_t> remote;
-    remote.reserve(chunks.size());
-    int err = 0;
-    for (std::size_t i = 0; i < chunks.size() && err == 0; ++i) {
-        const auto& c = chunks[i];
-        if (impl_->direct && impl_->direct->enabled(c.server)) {
+    int err = direct_first(
+        chunks, impl_->direct.get(),
+        [&](std::size_t i) {
+            const auto& c = chunks[i];
             auto n = impl_->direct->read(c.server, ObjectId{a.ino, a.gen}, out, c.segments,
                                          c.object_offset);
-            if (n) {
-                fill(c, nullptr, *n);
-                continue;
-            }
-            if (n.error() != ENOENT) err = n.error();
-        }
-        if (err == 0) remote.push_back(i);
-    }
+            if (!n) return n.error();
+            fill(c, nullptr, *n);
+            return 0;
+        },
+        &remote);
     if (err == 0)
         err = impl_->pipeline(
             remote.size(), static_cast<std::uint16_t>(MsgType::read_req),
@@ -242,20 +260,19 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
     const auto* in = static_cast<const std::byte*>(buf);
     auto write_chunks = [&] {
-        // Chunks of volumes on this host go straight into their objects (direct_volumes.hpp);
-        // the rest, and objects that do not exist yet, through the servers.
+        // Chunks of volumes on this host go straight into their objects; the rest, and objects
+        // this client may not create, through the servers.
         std::vector<std::size_t> remote;
-        remote.reserve(chunks.size());
-        for (std::size_t i = 0; i < chunks.size(); ++i) {
-            const auto& c = chunks[i];
-            if (impl_->direct && impl_->direct->enabled(c.server)) {
-                auto r = impl_->direct->write(c.server, ObjectId{a.ino, a.gen}, in, c.segments,
-                                              c.object_offset);
-                if (r) continue;
-                if (r.error() != ENOENT) return r.error();
-            }
-            remote.push_back(i);
-        }
+        const int derr = direct_first(
+            chunks, impl_->direct.get(),
+            [&](std::size_t i) {
+                const auto& c = chunks[i];
+                return impl_->direct
+                    ->write(c.server, ObjectId{a.ino, a.gen}, in, c.segments, c.object_offset)
+                    .error();
+            },
+            &remote);
+        if (derr != 0) return derr;
         return impl_->pipeline(
             remote.size(), static_cast<std::uint16_t>(MsgType::write_req),
             [&](std::size_t j) { return data_rank(chunks[remote[j]].server); },
