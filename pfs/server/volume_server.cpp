@@ -92,6 +92,11 @@ void VolumeServer::serve_meta_volume() {
         else
             job_.abort(2, std::string("PFS_META_SYNC=") + sync + ": want process or full");
     }
+    if (const char* wm = std::getenv("PFS_META_WRITEMAP"); wm != nullptr && *wm != '\0') {
+        if (std::strcmp(wm, "0") != 0 && std::strcmp(wm, "1") != 0)
+            job_.abort(2, std::string("PFS_META_WRITEMAP=") + wm + ": want 0 or 1");
+        opt.write_map = *wm == '1';
+    }
     auto m = meta::MetaStore::open(dir, opt);
     if (!m)
         job_.abort(1,

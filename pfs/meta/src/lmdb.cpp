@@ -1,5 +1,8 @@
 #include "lmdb.hpp"
 
+#include <fcntl.h>
+
+#include <algorithm>
 #include <cerrno>
 
 #include "pfs/common/config.hpp"
@@ -34,23 +37,58 @@ Env::~Env() {
     if (env_ != nullptr) mdb_env_close(env_);
 }
 
-Result<void> Env::open(const std::filesystem::path& dir, std::size_t map_size, bool sync) {
+Result<void> Env::open_flags(const std::filesystem::path& dir, std::size_t map_size,
+                             unsigned flags) {
     int rc = mdb_env_create(&env_);
     if (rc != 0) return Errno{to_errno(rc)};
     if ((rc = mdb_env_set_mapsize(env_, map_size)) != 0) return Errno{to_errno(rc)};
     if ((rc = mdb_env_set_maxdbs(env_, config::kLmdbMaxDbs)) != 0) return Errno{to_errno(rc)};
     if ((rc = mdb_env_set_maxreaders(env_, config::kLmdbMaxReaders)) != 0)
         return Errno{to_errno(rc)};
-    // MDB_NOTLS: read transactions are not tied to a thread (server worker pools). MDB_NOSYNC
-    // keeps LMDB's ordering of data before meta pages in the page cache, so a process death
-    // still leaves the last committed state (config::MetaSync).
-    rc = mdb_env_open(env_, dir.c_str(), MDB_NOTLS | (sync ? 0u : MDB_NOSYNC), 0600);
+    rc = mdb_env_open(env_, dir.c_str(), flags, 0600);
     if (rc != 0) {
         mdb_env_close(env_);
         env_ = nullptr;
         return Errno{to_errno(rc)};
     }
     return {};
+}
+
+Result<void> Env::open(const std::filesystem::path& dir, std::size_t map_size, bool sync,
+                       bool write_map) {
+    // MDB_NOTLS: read transactions are not tied to a thread (server worker pools).
+    if (sync) return open_flags(dir, map_size, MDB_NOTLS);
+    if (!write_map) return open_flags(dir, map_size, MDB_NOTLS | MDB_NOSYNC);
+    // MDB_NOSYNC | MDB_WRITEMAP: a commit writes the new pages and then the meta page's
+    // transaction id into the shared map, so a process death leaves the last committed state
+    // in the page cache for the next opener (config::MetaSync). Only where the file system can
+    // preallocate: without that a full volume would SIGBUS the rank instead of failing a call.
+    PFS_TRY(open_flags(dir, map_size, MDB_NOTLS | MDB_NOSYNC | MDB_WRITEMAP));
+    MDB_stat st{};
+    int fd = -1;
+    if (mdb_env_stat(env_, &st) != 0 || mdb_env_get_fd(env_, &fd) != 0) return Errno{EIO};
+    if (::fallocate(fd, 0, 0, static_cast<off_t>(st.ms_psize) * 2) == 0) {
+        reserve_ = MapReserve{fd, st.ms_psize, map_size, 0};
+        mdb_env_set_userctx(env_, &reserve_);
+        return {};
+    }
+    if (errno != EOPNOTSUPP && errno != ENOSYS) return Errno{errno};
+    mdb_env_close(env_);
+    env_ = nullptr;
+    return open_flags(dir, map_size, MDB_NOTLS | MDB_NOSYNC);
+}
+
+int Env::MapReserve::ensure(MDB_env* env) {
+    MDB_envinfo info{};
+    if (mdb_env_info(env, &info) != 0) return EIO;
+    const auto headroom = static_cast<off_t>(config::kLmdbWriteMapHeadroom);
+    const auto limit = static_cast<off_t>(map_size);
+    const off_t in_use = static_cast<off_t>((info.me_last_pgno + 1) * page);
+    if (allocated >= std::min(in_use + headroom, limit)) return 0;
+    const off_t upto = std::min(in_use + 2 * headroom, limit);
+    if (::fallocate(fd, 0, allocated, upto - allocated) != 0) return errno;
+    allocated = upto;
+    return 0;
 }
 
 Result<void> Env::sync() {
@@ -63,7 +101,11 @@ Result<Txn> Txn::begin(MDB_env* env, bool write) {
     MDB_txn* t = nullptr;
     const int rc = mdb_txn_begin(env, nullptr, write ? 0 : MDB_RDONLY, &t);
     if (rc != 0) return Errno{to_errno(rc)};
-    return Txn(t);
+    Txn txn(t);
+    // Under the writer lock: no other transaction grows the file meanwhile.
+    if (auto* r = static_cast<Env::MapReserve*>(mdb_env_get_userctx(env)); write && r != nullptr)
+        if (int e = r->ensure(env)) return Errno{e};
+    return txn;
 }
 
 Result<void> Txn::commit() {

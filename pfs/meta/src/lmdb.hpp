@@ -4,6 +4,8 @@
 
 #include <lmdb.h>
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -25,14 +27,31 @@ class Env {
     ~Env();
 
     // Opens (creating the files if needed) an environment in existing directory `dir`.
-    // `sync`: fsync at every commit; otherwise commits stop at the page cache (MDB_NOSYNC).
-    Result<void> open(const std::filesystem::path& dir, std::size_t map_size, bool sync);
+    // `sync`: fsync at every commit; otherwise commits stop at the page cache (MDB_NOSYNC) and,
+    // with `write_map`, are written into the map in place (MDB_WRITEMAP) where the file system
+    // can preallocate.
+    Result<void> open(const std::filesystem::path& dir, std::size_t map_size, bool sync,
+                      bool write_map = false);
     // Flushes every committed transaction to the disk.
     Result<void> sync();
     MDB_env* get() const noexcept { return env_; }
+    bool writes_map() const noexcept { return reserve_.fd >= 0; }
+
+    // Under MDB_WRITEMAP: the allocated part of the file stays config::kLmdbWriteMapHeadroom
+    // ahead of LMDB's last page, so no store into the map can fault (SIGBUS) for lack of room.
+    // Checked by every write transaction, under LMDB's writer lock (Txn::begin).
+    struct MapReserve {
+        int fd = -1;
+        std::size_t page = 0;
+        std::size_t map_size = 0;
+        off_t allocated = 0;       // [0, allocated) of the file is known to be allocated
+        int ensure(MDB_env* env);  // 0 or the errno of fallocate (ENOSPC: the volume is full)
+    };
 
   private:
+    Result<void> open_flags(const std::filesystem::path& dir, std::size_t map_size, unsigned flags);
     MDB_env* env_ = nullptr;
+    MapReserve reserve_;
 };
 
 class Txn {

@@ -11,8 +11,8 @@
 namespace pfs::meta {
 
 Result<void> MetaStore::Impl::open_env(const std::filesystem::path& dir, std::size_t map_size,
-                                       bool sync) {
-    PFS_TRY(env.open(dir, map_size, sync));
+                                       bool sync, bool write_map) {
+    PFS_TRY(env.open(dir, map_size, sync, write_map));
     auto t = lmdb::Txn::begin(env.get(), true);
     if (!t) return Errno{t.error()};
     const std::pair<const char*, MDB_dbi*> dbs[] = {{"inodes", &inodes},
@@ -65,7 +65,7 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::filesystem::path& 
     if (::stat((dir / "data.mdb").c_str(), &st) != 0) return Errno{ENODATA};
 
     auto impl = std::make_unique<Impl>();
-    PFS_TRY(impl->open_env(dir, opt.map_size, opt.sync == config::MetaSync::full));
+    PFS_TRY(impl->open_env(dir, opt.map_size, opt.sync == config::MetaSync::full, opt.write_map));
     auto r = read_txn(*impl, [&](Ops& ops) -> Result<void> {
         auto version = ops.sys_u64("version");
         if (!version) return Errno{version.error()};

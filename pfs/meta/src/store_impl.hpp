@@ -47,7 +47,8 @@ struct MetaStore::Impl {
     std::uint64_t stripe_size = 0;
     std::uint32_t stripe_count = 0;  // 0 = all
 
-    Result<void> open_env(const std::filesystem::path& dir, std::size_t map_size, bool sync = true);
+    Result<void> open_env(const std::filesystem::path& dir, std::size_t map_size, bool sync = true,
+                          bool write_map = false);
     Layout default_layout() const noexcept;
 };
 

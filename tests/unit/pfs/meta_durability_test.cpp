@@ -1,6 +1,8 @@
 // Durability: an acknowledged change survives SIGKILL of the process that made it, and a process
 // killed at an arbitrary point leaves a consistent store (LMDB commit = durability point).
+#include <lmdb.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,7 +82,9 @@ TEST(MetaDurability, AcknowledgedChangesSurviveSigkillWithoutCommitSync) {
     acknowledged_changes_survive_sigkill(config::MetaSync::process);
 }
 
-TEST(MetaDurability, KillAtArbitraryPointLeavesConsistentStore) {
+// Both commit modes: with PFS_META_SYNC=process the map is written in place (MDB_WRITEMAP), so
+// the kill may land between any two stores of a commit.
+void kill_at_arbitrary_point_leaves_consistent_store(config::MetaSync sync) {
     TempDir d;
     const auto p = d.path() / "meta";
     format(p);
@@ -90,7 +94,9 @@ TEST(MetaDurability, KillAtArbitraryPointLeavesConsistentStore) {
     ASSERT_GE(pid, 0);
     if (pid == 0) {
         ::close(fds[0]);
-        auto s = MetaStore::open(p);
+        meta::OpenOptions o;
+        o.sync = sync;
+        auto s = MetaStore::open(p, o);
         if (!s) ::_exit(10);
         for (int i = 0;; ++i) {
             const auto name = "f" + std::to_string(i);
@@ -138,6 +144,53 @@ TEST(MetaDurability, KillAtArbitraryPointLeavesConsistentStore) {
     EXPECT_GE(entries, static_cast<std::size_t>(acked / 2 + 1));
     // The store is still writable after the crash.
     ASSERT_OK(m.create(MetaStore::root(), "after-crash", {}));
+}
+
+TEST(MetaDurability, KillAtArbitraryPointLeavesConsistentStore) {
+    kill_at_arbitrary_point_leaves_consistent_store(config::MetaSync::full);
+}
+
+TEST(MetaDurability, KillAtArbitraryPointLeavesConsistentStoreWrittenInPlace) {
+    kill_at_arbitrary_point_leaves_consistent_store(config::MetaSync::process);
+}
+
+// A map written in place faults (SIGBUS) on a page the file system cannot back, so the file
+// must stay allocated ahead of the pages LMDB uses: checked after the store grew by a few MiB.
+TEST(MetaDurability, WrittenInPlaceMapStaysAllocatedAheadOfUse) {
+    ::setenv("TMPDIR", "/dev/shm", 1);  // tmpfs: the file system where a hole costs a SIGBUS
+    TempDir d;
+    ::unsetenv("TMPDIR");
+    const auto p = d.path() / "meta";
+    format(p);
+    {
+        meta::OpenOptions o;
+        o.sync = config::MetaSync::process;
+        auto s = MetaStore::open(p, o);
+        ASSERT_OK(s);
+        const std::string value(16 * 1024, 'v');
+        for (int i = 0; i < 400; ++i) {
+            auto f = (*s)->create(MetaStore::root(), "f" + std::to_string(i), {});
+            ASSERT_OK(f);
+            for (const char* n : {"a", "b", "c"}) ASSERT_OK((*s)->set_dm_attr(f->ino, n, value));
+        }
+    }
+    MDB_env* env = nullptr;
+    ASSERT_EQ(mdb_env_create(&env), 0);
+    ASSERT_EQ(mdb_env_set_mapsize(env, config::kLmdbMapSize), 0);
+    ASSERT_EQ(mdb_env_open(env, p.c_str(), MDB_RDONLY, 0600), 0);
+    MDB_envinfo info{};
+    MDB_stat st{};
+    ASSERT_EQ(mdb_env_info(env, &info), 0);
+    ASSERT_EQ(mdb_env_stat(env, &st), 0);
+    mdb_env_close(env);
+    const std::uint64_t in_use = (info.me_last_pgno + 1) * std::uint64_t{st.ms_psize};
+    struct stat fst {};
+    ASSERT_EQ(::stat((p / "data.mdb").c_str(), &fst), 0);
+    const std::uint64_t allocated = static_cast<std::uint64_t>(fst.st_blocks) * 512;
+    EXPECT_GE(in_use, 16u << 20) << "the store did not grow as the test meant";
+    // The last transaction may have used part of the headroom after it was checked.
+    EXPECT_GE(allocated, in_use + config::kLmdbWriteMapHeadroom / 2)
+        << "in use " << in_use << ", allocated " << allocated;
 }
 
 }  // namespace

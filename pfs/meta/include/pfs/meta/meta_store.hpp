@@ -59,6 +59,10 @@ struct OpenOptions {
     // full: every commit fsyncs (what the library's callers get unless they choose); the
     // server applies PFS_META_SYNC (config::MetaSync).
     config::MetaSync sync = config::MetaSync::full;
+    // Without commit fsync (MetaSync::process): write the map in place (MDB_WRITEMAP, see
+    // config::kLmdbWriteMapHeadroom) where the file system can preallocate. The server applies
+    // PFS_META_WRITEMAP.
+    bool write_map = true;
 };
 
 struct CreateArgs {
