@@ -117,6 +117,10 @@ class Transport {
     std::shared_ptr<PendingCall> post(int dest_world, std::uint16_t type, OutFrame frame);
     // Same outcomes as call(): the reply, EHOSTDOWN, ETIMEDOUT or ECANCELED.
     Reply await(const std::shared_ptr<PendingCall>& pc, ft::Deadline dl);
+    // Whether pc's reply has arrived, so that await() returns it at once. Never blocks.
+    static bool ready(const std::shared_ptr<PendingCall>& pc) {
+        return pc->arrived.load(std::memory_order_acquire);
+    }
     // The same, but a live peer that is slow is given until `hard`: once `dl` passes, the caller
     // asks the peer (call_status) whether it is still working on the request, and each "yes"
     // answered within Config::call_probe_period extends the wait by that period. A peer that

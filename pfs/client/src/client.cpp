@@ -105,6 +105,12 @@ ClientOptions ClientOptions::from_env() {
         std::min<std::uint64_t>(env_u64("PFS_CLIENT_MAX_INFLIGHT", o.max_inflight), 1024));
     if (const char* d = std::getenv("PFS_CLIENT_DIRECT_IO"); d != nullptr && *d != '\0')
         o.direct_io = std::strcmp(d, "0") != 0;
+    if (const char* d = std::getenv("PFS_CLIENT_PENDING_REMOVALS"); d != nullptr && *d != '\0')
+        o.pending_removals =
+            std::strcmp(d, "0") == 0
+                ? 0
+                : std::min<std::uint64_t>(
+                      env_u64("PFS_CLIENT_PENDING_REMOVALS", config::kClientPendingRemovals), 4096);
     o.timeout = std::chrono::milliseconds(
         env_u64("PFS_CLIENT_TIMEOUT_MS", static_cast<std::uint64_t>(o.timeout.count())));
     o.hard_timeout = std::chrono::milliseconds(
@@ -219,6 +225,7 @@ std::uint32_t Client::direct_volumes() const {
 // unmount goes ahead either way; a refusal (DM_RESP_ABORT's errno) shows in the unmount event as
 // its return code with DM_UNMOUNT_FORCE, like GPFS's forced unmount.
 Client::~Client() {
+    if (connect_err_ == 0) finish_removals();
     if (connect_err_ == 0 && opt_.dm_events) unmount_events();
 }
 
@@ -595,6 +602,7 @@ Result<void> Client::close(int fd) {
 // ---- volumes ------------------------------------------------------------------------------------
 
 Result<std::vector<VolumeInfo>> Client::statfs() {
+    finish_removals();  // what this client freed is counted as free
     std::vector<VolumeInfo> out(num_servers_);
     const int err = impl_->pipeline(
         num_servers_, static_cast<std::uint16_t>(MsgType::statfs_req),

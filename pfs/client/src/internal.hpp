@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -14,10 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "direct_volumes.hpp"
 #include "mpi_tools/ft.hpp"
 #include "mpi_tools/transport.hpp"
 #include "pfs/client/client.hpp"
-#include "direct_volumes.hpp"
 #include "pfs/client/striping.hpp"
 #include "pfs/proto/messages.hpp"
 
@@ -209,6 +210,27 @@ struct Client::Impl {
     int pipeline(std::size_t n, std::uint16_t type, const std::function<int(std::size_t)>& dest,
                  const std::function<mpi_tools::OutFrame(std::size_t)>& make_frame,
                  const std::function<int(std::size_t, std::span<const std::byte>)>& on_reply);
+
+    // Object removals sent and not yet answered (removals.cpp), oldest first.
+    struct Removal {
+        int home = -1, to = -1;  // the volume's home rank; the rank the request went to
+        proto::RemoveReq req;
+        std::shared_ptr<mpi_tools::PendingCall> pc;
+        mpi_tools::ft::Deadline dl;
+        std::chrono::milliseconds backoff;
+    };
+    std::mutex removals_mu;
+    std::deque<Removal> removals;
+    // Sends the removal of one object (home: its volume's home rank) without waiting for it.
+    void post_removal(int home, const proto::RemoveReq& req, mpi_tools::ft::Deadline dl,
+                      std::chrono::milliseconds backoff);
+    // Collects the answered removals, then waits for the oldest until at most `keep` are
+    // outstanding, retrying as pipeline() does; one that still fails leaves an orphan object.
+    void settle_removals(std::size_t keep);
+    bool removals_pending() {
+        std::lock_guard lk(removals_mu);
+        return !removals.empty();
+    }
 };
 
 }  // namespace pfs::client

@@ -46,17 +46,16 @@ std::vector<std::uint32_t> Client::stripe_servers(const Layout& l) const {
 }
 
 void Client::remove_objects(const Attr& a) {
-    const auto servers = stripe_servers(a.layout);
-    // Best effort: the name is already gone; a failed removal leaves an orphan object.
-    (void)impl_->pipeline(
-        servers.size(), static_cast<std::uint16_t>(MsgType::remove_req),
-        [&](std::size_t i) { return data_rank(servers[i]); },
-        [&](std::size_t i) {
-            return frame_of(RemoveReq{a.ino, a.gen, servers[i]});
-        },
-        [](std::size_t, std::span<const std::byte> frame) {
-            return decode_reply<StatusResp>(frame).err;
-        });
+    // Best effort: the name is already gone; a failed removal leaves an orphan object. The
+    // requests leave now; their answers are collected later (removals.cpp).
+    for (auto s : stripe_servers(a.layout))
+        impl_->post_removal(data_rank(s), RemoveReq{a.ino, a.gen, s}, impl_->deadline(),
+                            std::chrono::milliseconds(1));
+    impl_->settle_removals(opt_.pending_removals);
+}
+
+void Client::finish_removals() {
+    impl_->settle_removals(0);
 }
 
 Result<void> Client::truncate_file(const Attr& a, std::uint64_t size, bool events) {
@@ -299,6 +298,12 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
             });
     };
     int err = write_chunks();
+    // Space this client freed may still be on its way back (unlink does not wait for the
+    // object removals, removals.cpp): once they are all answered, the write is tried again.
+    if (err == ENOSPC && impl_->removals_pending()) {
+        finish_removals();
+        err = write_chunks();
+    }
     // A full volume: XDSM's nospace event (synchronous). CONTINUE means the DM application made
     // room (e.g. migrated data out), so the write is tried once more; ABORT fails it with its
     // errno.

@@ -175,6 +175,12 @@ int finalize(void* caller) {
     }
     // The application's own MPI_Finalize: the rank ends through the Job (which finalizes MPI
     // after the job-wide shutdown) with exit code 0; code after MPI_Finalize does not run.
+    // The driver's client is never destroyed: it collects its object removals here.
+    if (client::Client* c = [] {
+            std::lock_guard lk(g_client_mu);
+            return g_client;
+        }())
+        c->finish_removals();
     std::fflush(stdout);
     std::fflush(stderr);
     mpi_tools::Job::get().finish(0);

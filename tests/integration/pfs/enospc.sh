@@ -5,3 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 mkfs --meta 1 --data 2 --quota-per-volume 1M
 run_case 1 enospc
+# Again with every object removal held 300 ms at the server: unlink does not wait for it, so
+# the write that follows meets the full volume; the client collects its removals and tries the
+# write once more, which succeeds.
+rm -rf "$ROOT"
+mkfs --meta 1 --data 2 --quota-per-volume 1M
+run_case 1 enospc -x PFS_SERVER_DELAY_MS=remove_req:300

@@ -26,6 +26,7 @@
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/transport.hpp"
 #include "pfs/client/client.hpp"
+#include "pfs/common/config.hpp"
 #include "pfs/proto/messages.hpp"
 
 namespace {
@@ -470,14 +471,36 @@ void case_io(Client& c) {
         OK(c.unlink(p));  // not the last link: objects stay
         CHECK(std::filesystem::exists(paths[0]));
         OK(c.unlink("/io/objects2"));
+        // unlink sent the removals without waiting for them; finish_removals() collects them
+        c.finish_removals();
         for (const auto& q : paths) CHECK(!std::filesystem::exists(q));
         // a file replaced by rename loses its objects too
         put(c, "/io/victim", 0, pattern(0, 2 * S, 4));
         const Attr v = *V(c.stat("/io/victim"));
         put(c, "/io/winner", 0, bytes_of("w"));
         OK(c.rename("/io/winner", "/io/victim"));
+        c.finish_removals();
         for (const auto& q : object_paths(c, v)) CHECK(!std::filesystem::exists(q));
         OK(c.unlink("/io/victim"));
+    }
+
+    // More removals than a client leaves unanswered (config::kClientPendingRemovals): every
+    // object goes, and statfs, which collects them first, counts the space as free again.
+    {
+        c.finish_removals();
+        const std::uint64_t before = V(c.statfs_total())->used_bytes;
+        std::vector<std::filesystem::path> objs;
+        const int files = static_cast<int>(3 * pfs::config::kClientPendingRemovals);
+        for (int i = 0; i < files; ++i) {
+            const std::string p = "/io/many." + std::to_string(i);
+            put(c, p, 0, pattern(static_cast<std::uint64_t>(i), 2 * S, 5));
+            for (auto& q : object_paths(c, *V(c.stat(p)))) objs.push_back(std::move(q));
+        }
+        CHECK(V(c.statfs_total())->used_bytes >=
+              before + static_cast<std::uint64_t>(files) * 2 * S);
+        for (int i = 0; i < files; ++i) OK(c.unlink("/io/many." + std::to_string(i)));
+        CHECK(V(c.statfs_total())->used_bytes <= before);
+        for (const auto& q : objs) CHECK(!std::filesystem::exists(q));
     }
     OK(c.rmdir("/io"));
 }

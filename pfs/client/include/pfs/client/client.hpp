@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "pfs/client/event_sink.hpp"
+#include "pfs/common/config.hpp"
 #include "pfs/common/result.hpp"
 #include "pfs/common/types.hpp"
 
@@ -67,6 +68,10 @@ struct ClientOptions {
     // Read and write the objects of volumes whose data server runs on this host straight in
     // the volume (src/direct_volumes.hpp) instead of through the server. PFS_CLIENT_DIRECT_IO.
     bool direct_io = true;
+    // Object removals of unlinked files left unanswered when unlink returns (src/removals.cpp);
+    // 0: unlink waits for them, so the objects are gone when it returns.
+    // PFS_CLIENT_PENDING_REMOVALS.
+    std::size_t pending_removals = pfs::config::kClientPendingRemovals;
     // Defaults overridden by the environment variables named above.
     static ClientOptions from_env();
 };
@@ -230,6 +235,9 @@ class Client {
     Result<void> setattr_handle(const Handle& h, const SetAttr& changes);
 
     // ---- volumes ----------------------------------------------------------------------------
+    // unlink (and rename over a file) returns once the name is gone and the removals of the
+    // file's objects are sent; this waits for their answers (statfs and ~Client do too).
+    void finish_removals();
     Result<std::vector<VolumeInfo>> statfs();  // one entry per data volume
     Result<VolumeStat> statfs_total();         // sums over all data volumes
 

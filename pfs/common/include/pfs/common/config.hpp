@@ -105,6 +105,11 @@ inline constexpr std::size_t kObjectFdCacheSize = 256;
 // fd keeps an unlinked object's space allocated until it closes, so this stays small; a file's
 // entries are dropped when the client closes it.
 inline constexpr std::size_t kClientDirectFds = 64;
+// Object removals (RemoveReq) a client leaves outstanding after unlink has returned
+// (pfs/client/src/removals.cpp; default of PFS_CLIENT_PENDING_REMOVALS): their replies are
+// collected later, so an unlink costs one round trip, not two. Past this the client waits for
+// the oldest; it bounds the replies the transport holds for this client (a few KiB each).
+inline constexpr std::size_t kClientPendingRemovals = 64;
 // Permissions of object files: the server processes and, on their host, the job's clients
 // (same user) touch them.
 inline constexpr unsigned kObjectFileMode = 0600;
