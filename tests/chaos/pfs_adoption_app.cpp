@@ -12,6 +12,11 @@
 //   --case namespace the same, but a round is namespace work: create a file, write 4 KiB,
 //                    stat it, link/unlink, symlink/unlink, mkdir/rmdir a scratch name, rename
 //                    the file, and readdir checks every earlier name.
+//   --case remove    the same, but a round writes a file striped over every data server and
+//                    unlinks it: unlink does not wait for the object removals, so some are
+//                    outstanding at the victim when it dies. At the end the rank collects its
+//                    removals (finish_removals) and checks that no object of any unlinked file
+//                    is left in any volume directory, the adopted one included.
 //   --case verify    a later job on the same volumes: every file and byte of an earlier io
 //                    (and namespace) job is there.
 // Any error is fatal: "PFS-ADOPT FAIL ..." and the job ends with code 1. On success every rank
@@ -24,6 +29,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -241,6 +247,46 @@ void case_namespace(pfs::client::Client& c, int warmup, int after, int max_s) {
         g_rank, rounds, t.median_before(), t.max_after(), t.slowest_end_unix);
 }
 
+// Where a data volume keeps an object (pfs/data: objects/<ino & 0xff, hex>/<ino>.<gen>).
+std::filesystem::path object_path(std::uint32_t volume, const pfs::Attr& a) {
+    char sub[8];
+    std::snprintf(sub, sizeof sub, "%02x", static_cast<unsigned>(a.ino & 0xff));
+    return std::filesystem::path(g_job->root()) / ("data-" + std::to_string(volume)) / "objects" /
+           sub / (std::to_string(a.ino) + "." + std::to_string(a.gen));
+}
+
+void case_remove(pfs::client::Client& c, int warmup, int after, int max_s) {
+    pfs::LayoutHint h;
+    h.stripe_size = 64 << 10;  // kRound covers every data server
+    std::vector<std::byte> w(kRound);
+    std::vector<pfs::Attr> unlinked;
+    Timing t;
+    const int rounds = run_rounds(warmup, after, max_s, &t, [&](int i) {
+        const std::string p = "/adopt/rm." + std::to_string(g_rank) + "." + std::to_string(i);
+        fill(w, g_rank, static_cast<std::uint64_t>(i) * kRound);
+        int fd = *VAL(c.open(p, O_CREAT | O_RDWR | O_EXCL, 0644, h));
+        CHECK(*VAL(c.pwrite(fd, w.data(), w.size(), 0)) == kRound);
+        const pfs::Attr a = *VAL(c.fstat(fd));
+        OK(c.close(fd));
+        OK(c.unlink(p));
+        unlinked.push_back(a);
+    });
+    c.finish_removals();
+    std::size_t left = 0;
+    for (const auto& a : unlinked)
+        for (std::uint32_t v = 0; v < c.data_servers(); ++v)
+            if (std::filesystem::exists(object_path(v, a))) {
+                if (left++ == 0)
+                    std::fprintf(stderr, "object left behind: %s\n", object_path(v, a).c_str());
+            }
+    if (left != 0)
+        fail(__LINE__, std::to_string(left) + " objects of unlinked files are left behind");
+    std::printf(
+        "PFS-ADOPT remove rank %d PASS rounds %d, %zu files unlinked, no object left; round ms: "
+        "median before kill %.2f, max after %.1f ending at %.6f\n",
+        g_rank, rounds, unlinked.size(), t.median_before(), t.max_after(), t.slowest_end_unix);
+}
+
 void case_verify(pfs::client::Client& c) {
     int checked = 0;
     if (c.stat(count_path(g_rank, "io"))) {
@@ -292,6 +338,8 @@ int main(int argc, char** argv) {
         case_io(c, warmup, after, max_s);
     else if (g_case == "namespace")
         case_namespace(c, warmup, after, max_s);
+    else if (g_case == "remove")
+        case_remove(c, warmup, after, max_s);
     else if (g_case == "verify")
         case_verify(c);
     else
