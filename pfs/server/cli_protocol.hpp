@@ -4,7 +4,7 @@
 //
 // One request per connection (a UNIX stream socket):
 //   request  = one JSON object on one line ("\n"-terminated, at most kMaxLine bytes):
-//              {"op": "ls"|"stat"|"mkdir"|"rm"|"rmdir"|"df"|"put"|"get", "path": ..., ...}
+//              {"op": "ls"|"stat"|"mkdir"|"rm"|"rmdir"|"df"|"scrub"|"put"|"get", "path": ..., ...}
 //   reply    = one JSON object on one line: {"err": <errno, 0 = success>, "msg": "...", ...}
 //   put      : after a first reply with err 0 the CLI sends exactly "size" bytes of file data,
 //              then the server answers a second line (the result of write + fsync + close).

@@ -268,6 +268,15 @@ json CliServer::op_get(Client& c, const std::string& path, int fd) {
 json CliServer::execute(const json& q, Client& c, int fd, Reader& in) {
     const auto op = q.at("op").get<std::string>();
     if (op == "df") return op_df(c);
+    if (op == "scrub") {
+        auto s = c.scrub_orphans(q.value("dry_run", false));
+        if (!s) return error_reply(s.error());
+        json r = ok_reply();
+        r["objects"] = s->objects;
+        r["orphans"] = s->orphans;
+        r["removed"] = s->removed;
+        return r;
+    }
     const auto path = q.at("path").get<std::string>();
     if (op == "ls") return op_ls(c, path, q.value("long", false));
     if (op == "stat") {

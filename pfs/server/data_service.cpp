@@ -160,6 +160,23 @@ void serve_data(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& v)
         }
         return out;
     });
+    serve_typed<ListObjectsReq>(t, pool, [&v](const ListObjectsReq& q) {
+        ListObjectsResp out;
+        auto* s = v.find(q.volume);
+        if (s == nullptr) {
+            out.err = EAGAIN;
+            return out;
+        }
+        bool done = false;
+        auto r = s->list(q.shard, q.after, q.max_entries, &done);
+        if (!r) {
+            out.err = r.error();
+            return out;
+        }
+        out.objects = std::move(*r);
+        out.shard_done = done;
+        return out;
+    });
     serve_typed<FsyncReq>(t, pool, [&v](const FsyncReq& q) {
         return on_volume<StatusResp>(v, q.volume, [&](data::ObjectStore& s) {
             return status_resp(s.fsync(ObjectId{q.ino, q.gen}).error());

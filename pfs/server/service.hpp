@@ -76,6 +76,7 @@ PFS_SERVER_RESPONSE(RemoveReq, StatusResp)
 PFS_SERVER_RESPONSE(AllocMapReq, AllocMapResp)
 PFS_SERVER_RESPONSE(FsyncReq, StatusResp)
 PFS_SERVER_RESPONSE(StatfsReq, StatfsResp)
+PFS_SERVER_RESPONSE(ListObjectsReq, ListObjectsResp)
 #undef PFS_SERVER_RESPONSE
 
 template <class M>

@@ -1,4 +1,4 @@
-// pfs: ls, stat, cp, rm, rmdir, mkdir and df on the PFS of a running job, from a shell. It
+// pfs: ls, stat, cp, rm, rmdir, mkdir, df and scrub on the PFS of a running job, from a shell. It
 // is no MPI program: it connects to the UNIX socket that the job's first meta rank serves in
 // the job's run dir (<run dir>/pfs/pfs.sock, owner only; pfs/server/cli_protocol.hpp), and
 // that rank does the operations with its PFS client. docs/pfs.md "The pfs command".
@@ -236,6 +236,16 @@ int cmd_df() {
     return 0;
 }
 
+int cmd_scrub(bool dry_run) {
+    json r = request({{"op", "scrub"}, {"dry_run", dry_run}}, "scrub");
+    std::printf("%llu objects, %llu orphans, %llu removed%s\n",
+                static_cast<unsigned long long>(r.value("objects", std::uint64_t{0})),
+                static_cast<unsigned long long>(r.value("orphans", std::uint64_t{0})),
+                static_cast<unsigned long long>(r.value("removed", std::uint64_t{0})),
+                dry_run ? " (dry run)" : "");
+    return 0;
+}
+
 int cp_in(const std::string& local, const std::string& dst_arg) {
     const std::string dst = pfs_path(dst_arg);
     const int fd = ::open(local.c_str(), O_RDONLY | O_CLOEXEC);
@@ -351,6 +361,10 @@ int main(int argc, char** argv) {
     mkdir->add_flag("-p", parents, "make missing parents; an existing directory is no error");
     mkdir->add_option("path", path, "PFS path")->required();
     auto* df = app.add_subcommand("df", "capacity and use of every data volume");
+    bool dry_run = false;
+    auto* scrub = app.add_subcommand(
+        "scrub", "remove orphan objects (objects of files that no longer exist) from the volumes");
+    scrub->add_flag("-n,--dry-run", dry_run, "count the orphans, remove nothing");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -364,5 +378,6 @@ int main(int argc, char** argv) {
     if (rmdir->parsed()) return cmd_simple("rmdir", path);
     if (mkdir->parsed()) return cmd_simple("mkdir", path, parents);
     if (df->parsed()) return cmd_df();
+    if (scrub->parsed()) return cmd_scrub(dry_run);
     return kExitUsage;
 }

@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 
 #include "store_impl.hpp"
 
@@ -110,6 +112,41 @@ Result<VolumeStat> ObjectStore::statfs() const {
         s.free_bytes = std::min(s.free_bytes, q - std::min(q, s.used_bytes));
     }
     return s;
+}
+
+Result<std::vector<ObjectId>> ObjectStore::list(std::uint32_t shard, ObjectId after,
+                                                std::size_t max, bool* done) const {
+    if (shard >= config::kObjectShards || max == 0 || done == nullptr) return Errno{EINVAL};
+    char sub[8];
+    std::snprintf(sub, sizeof sub, "%02x", shard);
+    std::vector<ObjectId> all;
+    std::error_code ec;
+    std::filesystem::directory_iterator it(impl_->objects / sub, ec), end;
+    if (ec) {
+        *done = true;
+        if (ec == std::errc::no_such_file_or_directory) return all;  // no object made it yet
+        return Errno{ec.value()};
+    }
+    // A directory has no stable cursor across calls: each page lists it and sorts.
+    for (; it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        const char* b = name.data();
+        const char* e = b + name.size();
+        const char* dot = static_cast<const char*>(std::memchr(b, '.', name.size()));
+        ObjectId id;
+        if (dot == nullptr || std::from_chars(b, dot, id.ino).ptr != dot ||
+            std::from_chars(dot + 1, e, id.gen).ptr != e)
+            continue;
+        if (id.ino < after.ino || (id.ino == after.ino && id.gen <= after.gen)) continue;
+        all.push_back(id);
+    }
+    if (ec) return Errno{ec.value()};
+    std::sort(all.begin(), all.end(), [](const ObjectId& x, const ObjectId& y) {
+        return x.ino != y.ino ? x.ino < y.ino : x.gen < y.gen;
+    });
+    *done = all.size() <= max;
+    if (all.size() > max) all.resize(max);
+    return all;
 }
 
 }  // namespace pfs::data

@@ -53,10 +53,12 @@ const char* msg_type_name(MsgType t) noexcept {
         PFS_MSG_NAME(alloc_map_req)
         PFS_MSG_NAME(fsync_req)
         PFS_MSG_NAME(statfs_req)
+        PFS_MSG_NAME(list_objects_req)
         PFS_MSG_NAME(read_resp)
         PFS_MSG_NAME(write_resp)
         PFS_MSG_NAME(alloc_map_resp)
         PFS_MSG_NAME(statfs_resp)
+        PFS_MSG_NAME(list_objects_resp)
 #undef PFS_MSG_NAME
     }
     return nullptr;

@@ -57,6 +57,38 @@ TEST_F(ObjectStoreTest, ObjectPathLayout) {
     EXPECT_TRUE(std::filesystem::exists(s().object_path(kObj)));
 }
 
+// The scrub's listing: one fan-out directory in (ino, gen) order, paged by the last entry;
+// foreign names skipped; a directory no object made yet is empty.
+TEST_F(ObjectStoreTest, ListsAShardInOrderByPages) {
+    const auto data = pattern(10, 3);
+    // shard 0x34: inodes 0x34, 0x134, 0x234 (two generations of 0x134); shard 0x35: one
+    for (ObjectId id : {ObjectId{0x234, 1}, ObjectId{0x34, 9}, ObjectId{0x134, 2},
+                        ObjectId{0x134, 1}, ObjectId{0x35, 1}})
+        ASSERT_OK(s().pwrite(id, data, 0));
+    std::fclose(std::fopen((dir_.path() / "objects" / "34" / "not-an-object").c_str(), "w"));
+    std::fclose(std::fopen((dir_.path() / "objects" / "34" / "12.x").c_str(), "w"));
+    bool done = false;
+    auto all = s().list(0x34, ObjectId{}, 100, &done);
+    ASSERT_OK(all);
+    EXPECT_TRUE(done);
+    const std::vector<ObjectId> want{{0x34, 9}, {0x134, 1}, {0x134, 2}, {0x234, 1}};
+    EXPECT_EQ(*all, want);
+    auto first = s().list(0x34, ObjectId{}, 2, &done);
+    ASSERT_OK(first);
+    EXPECT_FALSE(done);
+    EXPECT_EQ(*first, std::vector<ObjectId>(want.begin(), want.begin() + 2));
+    auto rest = s().list(0x34, first->back(), 2, &done);
+    ASSERT_OK(rest);
+    EXPECT_TRUE(done);
+    EXPECT_EQ(*rest, std::vector<ObjectId>(want.begin() + 2, want.end()));
+    auto none = s().list(0x77, ObjectId{}, 10, &done);
+    ASSERT_OK(none);
+    EXPECT_TRUE(none->empty());
+    EXPECT_TRUE(done);
+    EXPECT_ERRNO(s().list(config::kObjectShards, ObjectId{}, 10, &done), EINVAL);
+    EXPECT_ERRNO(s().list(0, ObjectId{}, 0, &done), EINVAL);
+}
+
 TEST_F(ObjectStoreTest, WriteReadHolesAndShortCounts) {
     const auto a = pattern(5000, 1);
     auto w = s().pwrite(kObj, a, 10000);

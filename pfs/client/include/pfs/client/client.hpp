@@ -238,6 +238,16 @@ class Client {
     // unlink (and rename over a file) returns once the name is gone and the removals of the
     // file's objects are sent; this waits for their answers (statfs and ~Client do too).
     void finish_removals();
+    // Orphan objects: objects on the data volumes whose file is gone (its inode is free or of
+    // another generation), left by a client that died between an unlink and its removals, or
+    // by a removal that failed for good. scrub_orphans lists every volume (pfs scrub) and,
+    // unless dry_run, removes them.
+    struct ScrubReport {
+        std::uint64_t objects = 0;  // objects listed
+        std::uint64_t orphans = 0;  // of which orphans
+        std::uint64_t removed = 0;  // orphans removed (0 with dry_run)
+    };
+    Result<ScrubReport> scrub_orphans(bool dry_run);
     Result<std::vector<VolumeInfo>> statfs();  // one entry per data volume
     Result<VolumeStat> statfs_total();         // sums over all data volumes
 

@@ -122,6 +122,10 @@ inline constexpr std::uint64_t kDefaultVolumeQuota = 0;
 inline constexpr std::uint64_t kMaxIoSize = 64ull << 20;
 // Extents in one allocation-map reply before the client must ask again from the last offset.
 inline constexpr std::uint32_t kMaxAllocExtents = 65536;
+// Objects per ListObjectsReq page (pfs scrub): 16 bytes each, well inside one message.
+inline constexpr std::uint32_t kMaxListObjects = 4096;
+// Fan-out directories of a data volume (objects/00 .. objects/ff: the low byte of the inode).
+inline constexpr std::uint32_t kObjectShards = 256;
 // Any single encoded message larger than this is rejected before decoding (payload excluded).
 inline constexpr std::size_t kMaxMessageSize = 16ull << 20;
 

@@ -105,6 +105,11 @@ class ObjectStore {
     Result<std::vector<Extent>> alloc_map(ObjectId id, std::uint64_t off, std::uint64_t len);
     // Volume capacity (statvfs), bounded by the quota when there is one.
     Result<VolumeStat> statfs() const;
+    // The objects of fan-out directory `shard` (< config::kObjectShards) after `after`, in
+    // (ino, gen) order, at most `max`; *done when none follow. Names that are not <ino>.<gen>
+    // are skipped. For the orphan scrub; EINVAL for a bad shard or max 0.
+    Result<std::vector<ObjectId>> list(std::uint32_t shard, ObjectId after, std::size_t max,
+                                       bool* done) const;
 
     // Zero-copy access for servers: a writable map first allocates the range with fallocate
     // (extending the object if needed), so page faults cannot hit ENOSPC and turn into SIGBUS;

@@ -70,11 +70,13 @@ enum class MsgType : std::uint16_t {
     alloc_map_req = 1205,
     fsync_req = 1206,
     statfs_req = 1207,
+    list_objects_req = 1208,  // the objects of one fan-out directory of a volume (pfs scrub)
     // data responses
     read_resp = 1300,
     write_resp = 1301,
     alloc_map_resp = 1302,
     statfs_resp = 1303,
+    list_objects_resp = 1304,
 };
 
 bool valid_msg_type(std::uint16_t v) noexcept;
@@ -822,6 +824,24 @@ struct StatfsReq {
     friend bool operator==(const StatfsReq&, const StatfsReq&) = default;
 };
 
+// One page of the objects in fan-out directory `shard` of a volume, in (ino, gen) order, those
+// after `after` (the last of the previous page; {0, 0} for the first).
+struct ListObjectsReq {
+    static constexpr MsgType kType = MsgType::list_objects_req;
+    std::uint32_t volume = 0;  // data volume index (see "Data requests" above)
+    std::uint32_t shard = 0;
+    ObjectId after;
+    std::uint32_t max_entries = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.volume, config::kMaxVolumes - 1);
+        f(s.shard, config::kObjectShards - 1);
+        f(s.after);
+        f(s.max_entries, config::kMaxListObjects);
+    }
+    friend bool operator==(const ListObjectsReq&, const ListObjectsReq&) = default;
+};
+
 // ---- Data responses ---------------------------------------------------------------------------
 
 // Header only: `length` payload bytes follow; length < requested means object EOF.
@@ -876,6 +896,20 @@ struct StatfsResp {
     friend bool operator==(const StatfsResp&, const StatfsResp&) = default;
 };
 
+struct ListObjectsResp {
+    static constexpr MsgType kType = MsgType::list_objects_resp;
+    std::int32_t err = 0;
+    std::vector<ObjectId> objects;
+    bool shard_done = false;  // no objects after the last one returned
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.objects, config::kMaxListObjects);
+        f(s.shard_done);
+    }
+    friend bool operator==(const ListObjectsResp&, const ListObjectsResp&) = default;
+};
+
 // Every message type, for dispatch tables and exhaustive tests.
 using AllMessages =
     std::tuple<LookupReq, ResolveReq, CreateReq, MkdirReq, UnlinkReq, RmdirReq, RenameReq, LinkReq,
@@ -885,7 +919,7 @@ using AllMessages =
                UnlinkAtReq, MetaSyncReq, DmStateResp, DmRightResp, ScanInodesResp, StatusResp,
                AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq,
                WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq,
-               ReadResp, WriteResp, AllocMapResp, StatfsResp>;
+               ListObjectsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp, ListObjectsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 

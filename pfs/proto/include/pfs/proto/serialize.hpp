@@ -268,6 +268,15 @@ struct Fields<ReqId> {
 };
 
 template <>
+struct Fields<ObjectId> {
+    template <class S, class F>
+    static void apply(S& s, F& f) {
+        f(s.ino);
+        f(s.gen);
+    }
+};
+
+template <>
 struct Fields<Extent> {
     template <class S, class F>
     static void apply(S& s, F& f) {
