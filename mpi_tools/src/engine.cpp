@@ -158,44 +158,46 @@ bool Engine::progress_sends() {
     return any;
 }
 
+Engine::Match Engine::match_one(Channel ch, PendingRecv* pr) {
+    int flag = 0;
+    MPI_Message msg;
+    MPI_Status st;
+    if (MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comms_[static_cast<int>(ch)], &flag, &msg, &st) !=
+            MPI_SUCCESS ||
+        !flag)
+        return Match::none;
+    int count = 0;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    if (trace_.load(std::memory_order_relaxed) != nullptr) {
+        wire::Header probed;
+        probed.type = static_cast<std::uint16_t>(st.MPI_TAG);
+        trace('P', ch, st.MPI_SOURCE, probed, static_cast<std::size_t>(count));
+    }
+    // Uninitialised: a receive that completes without error has written all `count` bytes
+    // (the probed size); one that completes with an error is dropped, never delivered.
+    *pr = PendingRecv{MPI_REQUEST_NULL, st.MPI_SOURCE, ch, Buffer(static_cast<std::size_t>(count))};
+    int done = 0;
+    if (MPI_Imrecv(pr->buf.data(), count, MPI_BYTE, &msg, &pr->req) != MPI_SUCCESS ||
+        MPI_Test(&pr->req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        stats_.abandoned_recvs++;
+        graveyard_.push_back(std::move(pr->buf));
+        return Match::lost;
+    }
+    return done ? Match::received : Match::started;
+}
+
 bool Engine::poll_channel(Channel ch) {
     bool any = false;
     // Bounded per iteration so one chatty channel cannot starve the other or the pollers.
     for (int n = 0; n < 64; ++n) {
-        int flag = 0;
-        MPI_Message msg;
-        MPI_Status st;
-        if (MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comms_[static_cast<int>(ch)], &flag, &msg,
-                        &st) != MPI_SUCCESS ||
-            !flag)
-            break;
+        PendingRecv pr;
+        const Match m = match_one(ch, &pr);
+        if (m == Match::none) break;
         any = true;
-        int count = 0;
-        MPI_Get_count(&st, MPI_BYTE, &count);
-        if (trace_.load(std::memory_order_relaxed) != nullptr) {
-            wire::Header probed;
-            probed.type = static_cast<std::uint16_t>(st.MPI_TAG);
-            trace('P', ch, st.MPI_SOURCE, probed, static_cast<std::size_t>(count));
-        }
-        // Uninitialised: a receive that completes without error has written all `count` bytes
-        // (the probed size); one that completes with an error is dropped, never delivered.
-        PendingRecv pr{MPI_REQUEST_NULL, st.MPI_SOURCE, ch,
-                       Buffer(static_cast<std::size_t>(count))};
-        if (MPI_Imrecv(pr.buf.data(), count, MPI_BYTE, &msg, &pr.req) != MPI_SUCCESS) {
-            stats_.abandoned_recvs++;
-            graveyard_.push_back(std::move(pr.buf));
-            continue;
-        }
-        int done = 0;
-        const int rc = MPI_Test(&pr.req, &done, MPI_STATUS_IGNORE);
-        if (rc != MPI_SUCCESS) {
-            stats_.abandoned_recvs++;
-            graveyard_.push_back(std::move(pr.buf));
-        } else if (done) {
+        if (m == Match::received)
             deliver(ch, pr.src, std::move(pr.buf));
-        } else {
+        else if (m == Match::started)
             recvs_.push_back(std::move(pr));
-        }
     }
     return any;
 }
@@ -237,6 +239,12 @@ void Engine::deliver(Channel ch, int src, Buffer buf) {
                      src, wire::to_string(err));
         return;
     }
+    deliver_decoded(std::move(in));
+}
+
+void Engine::deliver_decoded(Incoming in) {
+    const Channel ch = in.channel;
+    const int src = in.header.src;
     stats_.received++;
     trace('R', ch, src, in.header, in.buffer.size());
     if (in.header.type < 1000) stats_.received_by_type[in.header.type]++;
@@ -303,9 +311,7 @@ bool Engine::pass() {
     return any;
 }
 
-bool Engine::assist_safe(int src, const Buffer& buf) {
-    wire::Header h;
-    if (wire::decode_header(buf, src, &h) != wire::DecodeError::ok) return true;  // dropped
+bool Engine::assist_safe(const wire::Header& h) {
     if (h.flags & wire::kResponse) return true;
     std::shared_lock lk(handlers_mu_);
     return assist_safe_.count(h.type) != 0;
@@ -321,42 +327,29 @@ Engine::Assist Engine::assist() {
     if (!lk.owns_lock() || !running_.load() || !deferred_.empty()) return Assist::busy;
     in_pass_ = true;
     Assist result = Assist::idle;
-    const MPI_Comm comm = comms_[static_cast<int>(Channel::rpc)];
     for (int n = 0; n < 16; ++n) {
-        int flag = 0;
-        MPI_Message msg;
-        MPI_Status st;
-        if (MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &msg, &st) != MPI_SUCCESS ||
-            !flag)
-            break;
+        PendingRecv pr;
+        const Match m = match_one(Channel::rpc, &pr);
+        if (m == Match::none) break;
         result = Assist::moved;
-        int count = 0;
-        MPI_Get_count(&st, MPI_BYTE, &count);
-        if (trace_.load(std::memory_order_relaxed) != nullptr) {
-            wire::Header probed;
-            probed.type = static_cast<std::uint16_t>(st.MPI_TAG);
-            trace('P', Channel::rpc, st.MPI_SOURCE, probed, static_cast<std::size_t>(count));
-        }
-        PendingRecv pr{MPI_REQUEST_NULL, st.MPI_SOURCE, Channel::rpc,
-                       Buffer(static_cast<std::size_t>(count))};
-        int done = 0;
-        if (MPI_Imrecv(pr.buf.data(), count, MPI_BYTE, &msg, &pr.req) != MPI_SUCCESS ||
-            MPI_Test(&pr.req, &done, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
-            stats_.abandoned_recvs++;
-            graveyard_.push_back(std::move(pr.buf));
-            continue;
-        }
-        if (!done) {  // a large message: the progress thread completes it, without delay
+        if (m == Match::lost) continue;
+        if (m == Match::started) {  // a large message: the progress thread completes it, at once
             recvs_.push_back(std::move(pr));
             wake_progress();
             break;
         }
-        if (!assist_safe(pr.src, pr.buf)) {
+        Incoming in{Channel::rpc, {}, std::move(pr.buf)};
+        if (wire::decode_header(in.buffer, pr.src, &in.header) != wire::DecodeError::ok) {
+            deliver(Channel::rpc, pr.src, std::move(in.buffer));  // counts and drops it
+            continue;
+        }
+        if (!assist_safe(in.header)) {
+            pr.buf = std::move(in.buffer);
             deferred_.push_back(std::move(pr));
             wake_progress();
             break;
         }
-        deliver(pr.ch, pr.src, std::move(pr.buf));
+        deliver_decoded(std::move(in));
     }
     in_pass_ = false;
     return result;

@@ -152,11 +152,19 @@ class Engine {
 
     void loop();
     bool pass();  // one pass of the loop; the caller holds pass_mu_ and has set in_pass_
-    bool assist_safe(int src, const Buffer& buf);
+    // Whether a waiter may handle this request itself (a response always; a request of a type
+    // registered assist-safe).
+    bool assist_safe(const wire::Header& h);
+    // One waiting message of `ch` matched and its receive started: none waiting, lost (the
+    // receive failed: counted, its buffer kept), started (a large message still arriving) or
+    // received (complete in *pr). Shared by the progress thread and an assisting waiter.
+    enum class Match { none, lost, started, received };
+    Match match_one(Channel ch, PendingRecv* pr);
     bool poll_channel(Channel ch);
     bool progress_recvs();
     bool progress_sends();
     void deliver(Channel ch, int src, Buffer buf);
+    void deliver_decoded(Incoming in);  // the header is decoded and valid
     void dispatch(Incoming& in);
     void release_held();
     bool peer_failed(int r) const;
