@@ -38,13 +38,14 @@ else
     BW=(-b 16m -t 4m -s 4) MD_N=1000 RSS_SMALL=64m RSS_LARGE=1g
 fi
 
-# sample_rss <run dir> <pid of pfs-run> <out file>: VmHWM of the data ranks every 50 ms until
+# sample_rss <run dir> <pid of pfs-run> <out file>: VmHWM of the 2 data ranks every 50 ms until
 # pfs-run exits; VmHWM only grows, so the last value read is the rank's peak. Bash builtins
 # only, besides the sleep (no awk or basename per sample): those forks took enough of the 2
 # cores to halve the metadata rates measured beside them.
 sample_rss() {
     local run=$1 runner=$2 out=$3
     declare -A hwm pidof samples
+    local seen=0  # data ranks read at least once
     while kill -0 "$runner" 2> /dev/null; do
         for f in "$run"/ranks/*.pid; do
             [[ -e $f ]] || continue
@@ -59,11 +60,14 @@ sample_rss() {
                 [[ $key == VmHWM: ]] && { v=$val; break; }
             done < "/proc/$pid/status"; } 2> /dev/null || true
             [[ -n $v ]] || continue
+            [[ -n ${hwm[$r]:-} ]] || seen=$((seen + 1))
             pidof[$r]=$pid
             hwm[$r]=$v
             samples[$r]=$((${samples[$r]:-0} + 1))
         done
-        sleep 0.05
+        # Every 10 ms until each data rank was read once: a short job on a loaded node ended
+        # before a 50 ms sampler had seen its second data rank (CI, 2026-11-25).
+        if [[ $seen -lt 2 ]]; then sleep 0.01; else sleep 0.05; fi
     done
     : > "$out"
     for r in "${!hwm[@]}"; do echo "$r ${pidof[$r]} ${hwm[$r]} ${samples[$r]}" >> "$out"; done
