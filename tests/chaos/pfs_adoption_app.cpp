@@ -38,6 +38,7 @@
 #include "dmapi/events/events.hpp"
 #include "mpi_tools/job.hpp"
 #include "pfs/client/client.hpp"
+#include "pfs/data/direct_access.hpp"
 
 namespace {
 
@@ -247,12 +248,10 @@ void case_namespace(pfs::client::Client& c, int warmup, int after, int max_s) {
         g_rank, rounds, t.median_before(), t.max_after(), t.slowest_end_unix);
 }
 
-// Where a data volume keeps an object (pfs/data: objects/<ino & 0xff, hex>/<ino>.<gen>).
+// Where a data volume keeps an object.
 std::filesystem::path object_path(std::uint32_t volume, const pfs::Attr& a) {
-    char sub[8];
-    std::snprintf(sub, sizeof sub, "%02x", static_cast<unsigned>(a.ino & 0xff));
-    return std::filesystem::path(g_job->root()) / ("data-" + std::to_string(volume)) / "objects" /
-           sub / (std::to_string(a.ino) + "." + std::to_string(a.gen));
+    return std::filesystem::path(g_job->root()) / ("data-" + std::to_string(volume)) /
+           pfs::data::object_relpath(pfs::ObjectId{a.ino, a.gen});
 }
 
 void case_remove(pfs::client::Client& c, int warmup, int after, int max_s) {

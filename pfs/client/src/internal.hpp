@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -184,6 +185,11 @@ struct Client::Impl {
     // adopter answered before it opened the volume (EAGAIN / EOPNOTSUPP from a rank that is
     // not the volume's home).
     bool retry_after(int transport_err, int home, int to, mpi_tools::ft::Deadline dl) const;
+    // Whether a reply's errno asks to try the same request again after a back-off: the server
+    // is busy (EAGAIN), or an adopter (to != home) does not serve the volume yet (EOPNOTSUPP).
+    static bool busy_reply(int err, int home, int to) {
+        return err == EAGAIN || (err == EOPNOTSUPP && to != home);
+    }
 
     // One request with the retry rules (ECANCELED and a dead server's adoption until the
     // deadline, EAGAIN with back-off until the deadline). `dest` is the volume's home rank.

@@ -40,8 +40,7 @@ void Client::Impl::settle_removals(std::size_t keep) {
         }
         if (rep.err != 0) continue;  // dead for good or timed out: an orphan object
         const int e = peek_err(rep.payload);
-        if ((e == EAGAIN || (e == EOPNOTSUPP && r.to != r.home)) &&
-            Clock::now() + r.backoff < r.dl) {
+        if (busy_reply(e, r.home, r.to) && Clock::now() + r.backoff < r.dl) {
             std::this_thread::sleep_for(r.backoff);
             post_removal(r.home, r.req, r.dl, std::min(r.backoff * 2, kMaxBackoff));
         }

@@ -94,7 +94,7 @@ mpi_tools::Reply Client::Impl::call(int dest, std::uint16_t type,
         }
         const int e = peek_err(r.payload);
         // EAGAIN: busy or not ready; an adopter refuses (EOPNOTSUPP) until it serves the volume.
-        if ((e == EAGAIN || (e == EOPNOTSUPP && to != dest)) && Clock::now() + backoff < dl) {
+        if (busy_reply(e, dest, to) && Clock::now() + backoff < dl) {
             std::this_thread::sleep_for(backoff);
             backoff = std::min(backoff * 2, kMaxBackoff);
             continue;
@@ -143,8 +143,7 @@ int Client::Impl::pipeline(
             continue;
         }
         const int e = peek_err(r.payload);
-        if ((e == EAGAIN || (e == EOPNOTSUPP && f.to != f.home)) && err == 0 &&
-            Clock::now() + f.backoff < f.dl) {
+        if (busy_reply(e, f.home, f.to) && err == 0 && Clock::now() + f.backoff < f.dl) {
             std::this_thread::sleep_for(f.backoff);
             launch(f.i, f.dl, std::min(f.backoff * 2, kMaxBackoff));
             continue;

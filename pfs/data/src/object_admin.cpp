@@ -117,11 +117,11 @@ Result<VolumeStat> ObjectStore::statfs() const {
 Result<std::vector<ObjectId>> ObjectStore::list(std::uint32_t shard, ObjectId after,
                                                 std::size_t max, bool* done) const {
     if (shard >= config::kObjectShards || max == 0 || done == nullptr) return Errno{EINVAL};
-    char sub[8];
-    std::snprintf(sub, sizeof sub, "%02x", shard);
     std::vector<ObjectId> all;
     std::error_code ec;
-    std::filesystem::directory_iterator it(impl_->objects / sub, ec), end;
+    // The directory of inode `shard`'s objects is the shard's (object_relpath names them).
+    std::filesystem::directory_iterator it(impl_->path_of(ObjectId{shard, 0}).parent_path(), ec),
+        end;
     if (ec) {
         *done = true;
         if (ec == std::errc::no_such_file_or_directory) return all;  // no object made it yet
