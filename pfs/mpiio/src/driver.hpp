@@ -135,6 +135,13 @@ bool called_from_runtime(void* ret);
 // application's MPI_COMM_WORLD stands for `app` (the compute ranks) in the wrapped calls.
 void set_app_world(MPI_Comm app);
 MPI_Comm app_world(MPI_Comm comm, void* caller);
+// runtime.cpp: the intercepted MPI_Init / MPI_Init_thread / MPI_Finalize; `caller` is the
+// call's return address (nullptr: the application's own call, e.g. through Fortran).
+int init(int* argc, char*** argv, int required, int* provided, void* caller, bool thread);
+int finalize(void* caller);
+// fortran.cpp: a Fortran MPI_COMM_WORLD stands for `app` (the compute ranks) until unmapped.
+void map_fortran_world(MPI_Comm app);
+void unmap_fortran_world();
 }  // namespace detail
 
 // ---- registry (registry.cpp) -------------------------------------------------------------------

@@ -164,6 +164,7 @@ int init(int* argc, char*** argv, int required, int* provided, void* caller, boo
     // An unmodified program's MPI_COMM_WORLD would include the server ranks: from here on it
     // stands for the application communicator (world_shim.cpp).
     set_app_world(job.app_comm());
+    map_fortran_world(job.app_comm());
     if (provided) *provided = MPI_THREAD_MULTIPLE;
     return MPI_SUCCESS;
 }
@@ -181,6 +182,7 @@ int finalize(void* caller) {
             return g_client;
         }())
         c->finish_removals();
+    unmap_fortran_world();
     std::fflush(stdout);
     std::fflush(stderr);
     mpi_tools::Job::get().finish(0);
