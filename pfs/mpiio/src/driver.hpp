@@ -135,6 +135,8 @@ bool called_from_runtime(void* ret);
 // application's MPI_COMM_WORLD stands for `app` (the compute ranks) in the wrapped calls.
 void set_app_world(MPI_Comm app);
 MPI_Comm app_world(MPI_Comm comm, void* caller);
+// The attribute keys Open MPI predefines on the real MPI_COMM_WORLD only (MPI_TAG_UB, ...).
+bool predefined_key(int keyval);
 // runtime.cpp: the intercepted MPI_Init / MPI_Init_thread / MPI_Finalize; `caller` is the
 // call's return address (nullptr: the application's own call, e.g. through Fortran).
 int init(int* argc, char*** argv, int required, int* provided, void* caller, bool thread);

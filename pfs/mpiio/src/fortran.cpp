@@ -125,6 +125,29 @@ using FStatus = pfs::mpiio::detail::Status;
 #define PFS_FORTRAN_ALIAS(op) \
     extern "C" decltype(ompi_##op##_f) mpi_##op##_ __attribute__((alias("ompi_" #op "_f")));
 
+// Value: MPI_Aint for MPI_Comm_get_attr, INTEGER for the MPI-1 MPI_Attr_get.
+// Fortran MPI_Comm_get_attr / MPI_Attr_get: the predefined keys of MPI_COMM_WORLD exist only on
+// the real world, which Fortran handle 0 no longer names, so they are read there; anything else
+// goes to Open MPI's own implementation.
+template <class Value>
+void get_attr(MPI_Fint* comm, MPI_Fint* keyval, Value* value, MPI_Fint* flag, MPI_Fint* ierr,
+              const char* open_mpi_symbol) {
+    if (*comm == 0 && pfs::mpiio::detail::predefined_key(*keyval)) {
+        int* v = nullptr;
+        int f = 0;
+        *ierr = PMPI_Comm_get_attr(MPI_COMM_WORLD, *keyval, &v, &f);
+        *flag = f_logical(f != 0);
+        if (f != 0 && v != nullptr) *value = *v;
+        return;
+    }
+    using Fn = void (*)(MPI_Fint*, MPI_Fint*, Value*, MPI_Fint*, MPI_Fint*);
+    auto real = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, open_mpi_symbol));
+    if (real == nullptr) {
+        *ierr = MPI_ERR_INTERN;
+        return;
+    }
+    real(comm, keyval, value, flag, ierr);
+}
 extern "C" {
 
 // ---- start and end ---------------------------------------------------------------------------
@@ -148,6 +171,17 @@ void ompi_init_thread_f(MPI_Fint* required, MPI_Fint* provided, MPI_Fint* ierr) 
 void ompi_finalize_f(MPI_Fint* ierr) {
     const int rc = pfs::mpiio::detail::finalize(nullptr);
     if (ierr) *ierr = rc;
+}
+
+// ---- attributes of MPI_COMM_WORLD (get_attr above) --------------------------------------------
+
+void ompi_comm_get_attr_f(MPI_Fint* comm, MPI_Fint* keyval, MPI_Aint* value, MPI_Fint* flag,
+                          MPI_Fint* ierr) {
+    get_attr(comm, keyval, value, flag, ierr, "ompi_comm_get_attr_f");
+}
+void ompi_attr_get_f(MPI_Fint* comm, MPI_Fint* keyval, MPI_Fint* value, MPI_Fint* flag,
+                     MPI_Fint* ierr) {
+    get_attr(comm, keyval, value, flag, ierr, "ompi_attr_get_f");
 }
 
 // ---- open, close, delete, and the file's properties -----------------------------------------
@@ -347,6 +381,8 @@ PFS_FORTRAN_END(write_ordered)
 PFS_FORTRAN_ALIAS(init)
 PFS_FORTRAN_ALIAS(init_thread)
 PFS_FORTRAN_ALIAS(finalize)
+PFS_FORTRAN_ALIAS(comm_get_attr)
+PFS_FORTRAN_ALIAS(attr_get)
 PFS_FORTRAN_ALIAS(file_open)
 PFS_FORTRAN_ALIAS(file_close)
 PFS_FORTRAN_ALIAS(file_delete)

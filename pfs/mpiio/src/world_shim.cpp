@@ -29,7 +29,15 @@ bool caller_keeps_world(void* ret) {
 
 }  // namespace
 
+bool predefined_key(int keyval) {
+    return keyval == MPI_TAG_UB || keyval == MPI_HOST || keyval == MPI_IO ||
+           keyval == MPI_WTIME_IS_GLOBAL || keyval == MPI_UNIVERSE_SIZE || keyval == MPI_APPNUM ||
+           keyval == MPI_LASTUSEDCODE;
+}
+
 void set_app_world(MPI_Comm app) {
+    // What MPI_Comm_get_name(MPI_COMM_WORLD) reports, as for the real one.
+    if (app != MPI_COMM_NULL) PMPI_Comm_set_name(app, "MPI_COMM_WORLD");
     g_app_world.store(app);
 }
 
@@ -43,6 +51,7 @@ MPI_Comm app_world(MPI_Comm comm, void* caller) {
 }  // namespace pfs::mpiio::detail
 
 #define PFS_WORLD(c) ::pfs::mpiio::detail::app_world((c), __builtin_return_address(0))
+using pfs::mpiio::detail::predefined_key;
 
 extern "C" {
 
@@ -239,6 +248,222 @@ int MPI_Send_init(const void* buf, int count, MPI_Datatype datatype, int dest, i
 int MPI_Recv_init(void* buf, int count, MPI_Datatype datatype, int source, int tag, MPI_Comm comm,
                   MPI_Request* request) {
     return PMPI_Recv_init(buf, count, datatype, source, tag, PFS_WORLD(comm), request);
+}
+
+// Point-to-point modes and persistent requests not covered above.
+int MPI_Ibsend(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+               MPI_Request* request) {
+    return PMPI_Ibsend(buf, count, datatype, dest, tag, PFS_WORLD(comm), request);
+}
+int MPI_Irsend(const void* buf, int count, MPI_Datatype datatype, int dest, int tag, MPI_Comm comm,
+               MPI_Request* request) {
+    return PMPI_Irsend(buf, count, datatype, dest, tag, PFS_WORLD(comm), request);
+}
+int MPI_Bsend_init(const void* buf, int count, MPI_Datatype datatype, int dest, int tag,
+                   MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Bsend_init(buf, count, datatype, dest, tag, PFS_WORLD(comm), request);
+}
+int MPI_Ssend_init(const void* buf, int count, MPI_Datatype datatype, int dest, int tag,
+                   MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Ssend_init(buf, count, datatype, dest, tag, PFS_WORLD(comm), request);
+}
+int MPI_Rsend_init(const void* buf, int count, MPI_Datatype datatype, int dest, int tag,
+                   MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Rsend_init(buf, count, datatype, dest, tag, PFS_WORLD(comm), request);
+}
+
+// The remaining collectives, blocking and nonblocking.
+int MPI_Alltoallw(const void* sendbuf, const int sendcounts[], const int sdispls[],
+                  const MPI_Datatype sendtypes[], void* recvbuf, const int recvcounts[],
+                  const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm) {
+    return PMPI_Alltoallw(sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls,
+                          recvtypes, PFS_WORLD(comm));
+}
+int MPI_Igather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                MPI_Request* request) {
+    return PMPI_Igather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root,
+                        PFS_WORLD(comm), request);
+}
+int MPI_Igatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                 const int recvcounts[], const int displs[], MPI_Datatype recvtype, int root,
+                 MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Igatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype, root,
+                         PFS_WORLD(comm), request);
+}
+int MPI_Iscatter(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                 int recvcount, MPI_Datatype recvtype, int root, MPI_Comm comm,
+                 MPI_Request* request) {
+    return PMPI_Iscatter(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype, root,
+                         PFS_WORLD(comm), request);
+}
+int MPI_Iscatterv(const void* sendbuf, const int sendcounts[], const int displs[],
+                  MPI_Datatype sendtype, void* recvbuf, int recvcount, MPI_Datatype recvtype,
+                  int root, MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Iscatterv(sendbuf, sendcounts, displs, sendtype, recvbuf, recvcount, recvtype, root,
+                          PFS_WORLD(comm), request);
+}
+int MPI_Iallgather(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                   int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Iallgather(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype,
+                           PFS_WORLD(comm), request);
+}
+int MPI_Iallgatherv(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                    const int recvcounts[], const int displs[], MPI_Datatype recvtype,
+                    MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Iallgatherv(sendbuf, sendcount, sendtype, recvbuf, recvcounts, displs, recvtype,
+                            PFS_WORLD(comm), request);
+}
+int MPI_Ialltoall(const void* sendbuf, int sendcount, MPI_Datatype sendtype, void* recvbuf,
+                  int recvcount, MPI_Datatype recvtype, MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Ialltoall(sendbuf, sendcount, sendtype, recvbuf, recvcount, recvtype,
+                          PFS_WORLD(comm), request);
+}
+int MPI_Ialltoallv(const void* sendbuf, const int sendcounts[], const int sdispls[],
+                   MPI_Datatype sendtype, void* recvbuf, const int recvcounts[],
+                   const int rdispls[], MPI_Datatype recvtype, MPI_Comm comm,
+                   MPI_Request* request) {
+    return PMPI_Ialltoallv(sendbuf, sendcounts, sdispls, sendtype, recvbuf, recvcounts, rdispls,
+                           recvtype, PFS_WORLD(comm), request);
+}
+int MPI_Ialltoallw(const void* sendbuf, const int sendcounts[], const int sdispls[],
+                   const MPI_Datatype sendtypes[], void* recvbuf, const int recvcounts[],
+                   const int rdispls[], const MPI_Datatype recvtypes[], MPI_Comm comm,
+                   MPI_Request* request) {
+    return PMPI_Ialltoallw(sendbuf, sendcounts, sdispls, sendtypes, recvbuf, recvcounts, rdispls,
+                           recvtypes, PFS_WORLD(comm), request);
+}
+int MPI_Ireduce_scatter(const void* sendbuf, void* recvbuf, const int recvcounts[],
+                        MPI_Datatype datatype, MPI_Op op, MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Ireduce_scatter(sendbuf, recvbuf, recvcounts, datatype, op, PFS_WORLD(comm),
+                                request);
+}
+int MPI_Ireduce_scatter_block(const void* sendbuf, void* recvbuf, int recvcount,
+                              MPI_Datatype datatype, MPI_Op op, MPI_Comm comm,
+                              MPI_Request* request) {
+    return PMPI_Ireduce_scatter_block(sendbuf, recvbuf, recvcount, datatype, op, PFS_WORLD(comm),
+                                      request);
+}
+int MPI_Iscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+              MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Iscan(sendbuf, recvbuf, count, datatype, op, PFS_WORLD(comm), request);
+}
+int MPI_Iexscan(const void* sendbuf, void* recvbuf, int count, MPI_Datatype datatype, MPI_Op op,
+                MPI_Comm comm, MPI_Request* request) {
+    return PMPI_Iexscan(sendbuf, recvbuf, count, datatype, op, PFS_WORLD(comm), request);
+}
+
+// One-sided windows: a window over MPI_COMM_WORLD spans the compute ranks.
+int MPI_Win_create(void* base, MPI_Aint size, int disp_unit, MPI_Info info, MPI_Comm comm,
+                   MPI_Win* win) {
+    return PMPI_Win_create(base, size, disp_unit, info, PFS_WORLD(comm), win);
+}
+int MPI_Win_allocate(MPI_Aint size, int disp_unit, MPI_Info info, MPI_Comm comm, void* baseptr,
+                     MPI_Win* win) {
+    return PMPI_Win_allocate(size, disp_unit, info, PFS_WORLD(comm), baseptr, win);
+}
+int MPI_Win_allocate_shared(MPI_Aint size, int disp_unit, MPI_Info info, MPI_Comm comm,
+                            void* baseptr, MPI_Win* win) {
+    return PMPI_Win_allocate_shared(size, disp_unit, info, PFS_WORLD(comm), baseptr, win);
+}
+int MPI_Win_create_dynamic(MPI_Info info, MPI_Comm comm, MPI_Win* win) {
+    return PMPI_Win_create_dynamic(info, PFS_WORLD(comm), win);
+}
+
+// Topologies and intercommunicators (the bridge communicator is often MPI_COMM_WORLD, with the
+// remote leader given as a rank in it: in the application's numbering).
+int MPI_Graph_create(MPI_Comm comm_old, int nnodes, const int index[], const int edges[],
+                     int reorder, MPI_Comm* comm_graph) {
+    return PMPI_Graph_create(PFS_WORLD(comm_old), nnodes, index, edges, reorder, comm_graph);
+}
+int MPI_Dist_graph_create(MPI_Comm comm_old, int n, const int nodes[], const int degrees[],
+                          const int targets[], const int weights[], MPI_Info info, int reorder,
+                          MPI_Comm* newcomm) {
+    return PMPI_Dist_graph_create(PFS_WORLD(comm_old), n, nodes, degrees, targets, weights, info,
+                                  reorder, newcomm);
+}
+int MPI_Dist_graph_create_adjacent(MPI_Comm comm_old, int indegree, const int sources[],
+                                   const int sourceweights[], int outdegree,
+                                   const int destinations[], const int destweights[], MPI_Info info,
+                                   int reorder, MPI_Comm* comm_dist_graph) {
+    return PMPI_Dist_graph_create_adjacent(PFS_WORLD(comm_old), indegree, sources, sourceweights,
+                                           outdegree, destinations, destweights, info, reorder,
+                                           comm_dist_graph);
+}
+int MPI_Cart_map(MPI_Comm comm, int ndims, const int dims[], const int periods[], int* newrank) {
+    return PMPI_Cart_map(PFS_WORLD(comm), ndims, dims, periods, newrank);
+}
+int MPI_Graph_map(MPI_Comm comm, int nnodes, const int index[], const int edges[], int* newrank) {
+    return PMPI_Graph_map(PFS_WORLD(comm), nnodes, index, edges, newrank);
+}
+int MPI_Topo_test(MPI_Comm comm, int* status) {
+    return PMPI_Topo_test(PFS_WORLD(comm), status);
+}
+int MPI_Intercomm_create(MPI_Comm local_comm, int local_leader, MPI_Comm bridge_comm,
+                         int remote_leader, int tag, MPI_Comm* newintercomm) {
+    return PMPI_Intercomm_create(PFS_WORLD(local_comm), local_leader, PFS_WORLD(bridge_comm),
+                                 remote_leader, tag, newintercomm);
+}
+
+// Communicator properties, and packing (whose communicator only names the ranks' representation).
+int MPI_Comm_compare(MPI_Comm comm1, MPI_Comm comm2, int* result) {
+    return PMPI_Comm_compare(PFS_WORLD(comm1), PFS_WORLD(comm2), result);
+}
+int MPI_Comm_test_inter(MPI_Comm comm, int* flag) {
+    return PMPI_Comm_test_inter(PFS_WORLD(comm), flag);
+}
+int MPI_Comm_set_name(MPI_Comm comm, const char* comm_name) {
+    return PMPI_Comm_set_name(PFS_WORLD(comm), comm_name);
+}
+int MPI_Comm_get_name(MPI_Comm comm, char* comm_name, int* resultlen) {
+    return PMPI_Comm_get_name(PFS_WORLD(comm), comm_name, resultlen);
+}
+int MPI_Comm_set_info(MPI_Comm comm, MPI_Info info) {
+    return PMPI_Comm_set_info(PFS_WORLD(comm), info);
+}
+int MPI_Comm_get_info(MPI_Comm comm, MPI_Info* info_used) {
+    return PMPI_Comm_get_info(PFS_WORLD(comm), info_used);
+}
+int MPI_Comm_call_errhandler(MPI_Comm comm, int errorcode) {
+    return PMPI_Comm_call_errhandler(PFS_WORLD(comm), errorcode);
+}
+int MPI_Pack(const void* inbuf, int incount, MPI_Datatype datatype, void* outbuf, int outsize,
+             int* position, MPI_Comm comm) {
+    return PMPI_Pack(inbuf, incount, datatype, outbuf, outsize, position, PFS_WORLD(comm));
+}
+int MPI_Unpack(const void* inbuf, int insize, int* position, void* outbuf, int outcount,
+               MPI_Datatype datatype, MPI_Comm comm) {
+    return PMPI_Unpack(inbuf, insize, position, outbuf, outcount, datatype, PFS_WORLD(comm));
+}
+int MPI_Pack_size(int incount, MPI_Datatype datatype, MPI_Comm comm, int* size) {
+    return PMPI_Pack_size(incount, datatype, PFS_WORLD(comm), size);
+}
+
+// Attributes. The predefined ones (MPI_TAG_UB, MPI_HOST, MPI_IO, MPI_WTIME_IS_GLOBAL,
+// MPI_UNIVERSE_SIZE, MPI_APPNUM, MPI_LASTUSEDCODE) exist only on the real MPI_COMM_WORLD, so
+// their keys are looked up there; an application's own keys go to the communicator that
+// MPI_COMM_WORLD stands for, so that set, get and delete agree.
+int MPI_Comm_get_attr(MPI_Comm comm, int comm_keyval, void* attribute_val, int* flag) {
+    return PMPI_Comm_get_attr(predefined_key(comm_keyval) ? comm : PFS_WORLD(comm), comm_keyval,
+                              attribute_val, flag);
+}
+int MPI_Comm_set_attr(MPI_Comm comm, int comm_keyval, void* attribute_val) {
+    return PMPI_Comm_set_attr(predefined_key(comm_keyval) ? comm : PFS_WORLD(comm), comm_keyval,
+                              attribute_val);
+}
+int MPI_Comm_delete_attr(MPI_Comm comm, int comm_keyval) {
+    return PMPI_Comm_delete_attr(predefined_key(comm_keyval) ? comm : PFS_WORLD(comm), comm_keyval);
+}
+int MPI_Attr_get(MPI_Comm comm, int keyval, void* attribute_val, int* flag) {
+    return PMPI_Comm_get_attr(predefined_key(keyval) ? comm : PFS_WORLD(comm), keyval,
+                              attribute_val, flag);
+}
+int MPI_Attr_put(MPI_Comm comm, int keyval, void* attribute_val) {
+    return PMPI_Comm_set_attr(predefined_key(keyval) ? comm : PFS_WORLD(comm), keyval,
+                              attribute_val);
+}
+int MPI_Attr_delete(MPI_Comm comm, int keyval) {
+    return PMPI_Comm_delete_attr(predefined_key(keyval) ? comm : PFS_WORLD(comm), keyval);
 }
 
 }  // extern "C"

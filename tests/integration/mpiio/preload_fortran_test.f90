@@ -11,6 +11,7 @@ program preload_fortran_test
     integer :: status(MPI_STATUS_SIZE)
     integer(kind=MPI_OFFSET_KIND) :: off, fsize, pos, disp
     integer :: etype_out, ftype_out
+    integer(kind=MPI_ADDRESS_KIND) :: attr
     integer :: wbuf(n), rbuf(n), all(3 * n)
     logical :: flag
     character(len=32) :: arg
@@ -25,6 +26,9 @@ program preload_fortran_test
     call get_command_argument(2, plain)
     if (nprocs /= expected) call fail('MPI_COMM_WORLD size is not the compute ranks')
     nbad = 0
+    ! Predefined attributes are the real world's.
+    call MPI_Comm_get_attr(MPI_COMM_WORLD, MPI_TAG_UB, attr, flag, ierr)
+    if (ierr /= MPI_SUCCESS .or. .not. flag .or. attr < 32767) call fail('MPI_TAG_UB attribute')
 
     ! A missing pfs: file without MPI_MODE_CREATE: MPI_ERR_NO_SUCH_FILE (files return errors).
     call MPI_File_open(MPI_COMM_WORLD, 'pfs:/no-such-file', MPI_MODE_RDONLY, MPI_INFO_NULL, fh, ierr)
