@@ -48,17 +48,19 @@ int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* b
              MPI_Datatype dt, std::int64_t* bytes) {
     *bytes = 0;
     Transfer t;
+    t.write = write;
+    t.buf = buf;
+    t.count = count;
     int rc = check(f, w, write, off, buf, count, dt, &t.mem);
+    if (rc == MPI_SUCCESS) rc = begin_conversion(f, dt, &t);
     // Plain collectives carry the argument verdict into io_collective's first exchange.
     if (coll && w != Where::ordered) {
         if (rc == MPI_SUCCESS) {
             std::lock_guard lk(f.mu);
             t.pos = w == Where::at ? off * f.view.esize : f.pos;
         }
-        t.write = write;
-        t.buf = buf;
-        t.count = count;
         rc = io_collective(f, t, bytes, rc);
+        if (rc == MPI_SUCCESS) rc = finish_conversion(t, bytes);
         if (rc == MPI_SUCCESS && w == Where::individual) {
             std::lock_guard lk(f.mu);
             f.pos = t.pos + *bytes / f.view.esize * f.view.esize;
@@ -67,9 +69,6 @@ int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* b
     }
     if (w == Where::ordered) rc = agree(f.comm, rc);
     if (rc != MPI_SUCCESS) return rc;
-    t.write = write;
-    t.buf = buf;
-    t.count = count;
     {
         std::lock_guard lk(f.mu);
         if (w == Where::at)
@@ -95,6 +94,7 @@ int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* b
     }
     rc =
         w == Where::ordered ? io_collective(f, t, bytes, MPI_SUCCESS) : io_independent(f, t, bytes);
+    if (rc == MPI_SUCCESS) rc = finish_conversion(t, bytes);
     if (w == Where::individual) {
         std::lock_guard lk(f.mu);
         f.pos = t.pos + *bytes / f.view.esize * f.view.esize;
@@ -168,11 +168,12 @@ int async_independent(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, 
     PfsFile& f = *fp;
     Transfer t;
     // Argument errors are reported by the call itself, I/O errors through the request.
-    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
-    if (rc != MPI_SUCCESS) return raise_error(fh, rc);
     t.write = write;
     t.buf = buf;
     t.count = count;
+    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
+    if (rc == MPI_SUCCESS) rc = begin_conversion(f, dt, &t);
+    if (rc != MPI_SUCCESS) return raise_error(fh, rc);
     if (w == Where::shared) {
         rc = shared_fp_op(f, FpOp::fetch_add, t.bytes(), &t.pos);
         if (rc != MPI_SUCCESS) return raise_error(fh, rc);
@@ -187,7 +188,8 @@ int async_independent(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, 
     }
     std::thread([fp, t, s, r = *req]() mutable {
         std::int64_t done = 0;
-        const int jrc = io_independent(*fp, t, &done);
+        int jrc = io_independent(*fp, t, &done);
+        if (jrc == MPI_SUCCESS) jrc = finish_conversion(t, &done);
         s->finish(jrc, done);
         PMPI_Grequest_complete(r);
     }).detach();
@@ -207,6 +209,7 @@ int async_collective(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, b
     t.buf = buf;
     t.count = count;
     int rc = check(f, w, write, off, buf, count, dt, &t.mem);
+    if (rc == MPI_SUCCESS) rc = begin_conversion(f, dt, &t);
     auto* s = new ReqState;
     if (rc == MPI_SUCCESS) rc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
     if (rc != MPI_SUCCESS) {
@@ -225,6 +228,7 @@ int async_collective(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, b
         int jrc = MPI_ERR_INTERN;
         try {
             jrc = io_collective(*fp, t, &done, MPI_SUCCESS);
+            if (jrc == MPI_SUCCESS) jrc = finish_conversion(t, &done);
         } catch (const std::bad_alloc&) {
             jrc = MPI_ERR_NO_MEM;
         } catch (...) {

@@ -204,14 +204,36 @@ void range_unlock_all(PfsFile& f);
 
 // ---- data path (io.cpp, collective.cpp)
 // ----------------------------------------------------------
+// A transfer through an external32 view (datarep.cpp): the data as a contiguous external32
+// stream, and for a read where to unpack it.
+struct Conversion {
+    Conversion() = default;
+    Conversion(const Conversion&) = delete;
+    Conversion& operator=(const Conversion&) = delete;
+    ~Conversion();
+    std::vector<char> stream;
+    void* user_buf = nullptr;
+    int user_count = 0;
+    MPI_Datatype user_type = MPI_DATATYPE_NULL;  // a duplicate (reads), freed with this
+};
 struct Transfer {
     bool write = false;
     std::int64_t pos = 0;  // view data bytes where the access starts
     void* buf = nullptr;
     std::int64_t count = 0;
-    std::shared_ptr<const Flat> mem;  // flattened memory datatype
+    std::shared_ptr<const Flat> mem;   // flattened memory datatype
+    std::shared_ptr<Conversion> conv;  // external32 view: buf/count/mem describe the stream
     std::int64_t bytes() const { return count * mem->size; }
 };
+// datarep.cpp. Whether set_view accepts `datarep` with these types: native, internal (the
+// same), and external32 when etype and filetype have their native sizes in external32.
+bool datarep_supported(const char* datarep, MPI_Datatype etype, MPI_Datatype filetype);
+// In an external32 view, turns *t (the user's buffer, count and type dt) into a transfer of its
+// external32 stream (a write is packed here). Returns an MPI error code.
+int begin_conversion(PfsFile& f, MPI_Datatype dt, Transfer* t);
+// After a read: unpacks the stream's whole items into the user's buffer; *bytes becomes their
+// size. No-op for writes and native views.
+int finish_conversion(const Transfer& t, std::int64_t* bytes);
 // Independent access: returns an MPI error code; *done = data bytes moved.
 int io_independent(PfsFile& f, const Transfer& t, std::int64_t* done);
 // Collective access over f.comm (two-phase when it pays off); errors agreed. arg_rc is this

@@ -11,6 +11,7 @@
 //   --case atomic       atomic mode: concurrent overlapping writes/reads never mix (4 ranks)
 //   --case atomic_timeout  a lock never released: waiters fail at the deadline (3 ranks)
 //   --case nonblocking_collective  i*_all calls do not block (nonblocking_collective.cpp)
+//   --case datarep      the external32 data representation (datarep.cpp)
 #include <fcntl.h>
 #include <mpi.h>
 #include <sys/stat.h>
@@ -40,13 +41,8 @@
 
 using mpiio_test::Checker;
 
-namespace {
-
-MPI_Comm g_app;
-int g_rank = 0, g_size = 1;
-
 // Whole file through the native client (the path the driver writes through, not the driver).
-std::vector<char> native_read(const std::string& path) {
+std::vector<char> mpiio_test::native_read(const std::string& path) {
     auto* c = pfs::mpiio::native_client();
     std::vector<char> out;
     if (c == nullptr) return out;
@@ -61,6 +57,13 @@ std::vector<char> native_read(const std::string& path) {
     (void)c->close(*fd);
     return out;
 }
+
+namespace {
+
+using mpiio_test::native_read;
+
+MPI_Comm g_app;
+int g_rank = 0, g_size = 1;
 
 // Reference blocks of `t` from MPI's pack engine: unpack byte markers into an image and read
 // back which image byte received which packed byte.
@@ -820,7 +823,8 @@ void case_errors(Checker& ck) {
     EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_INT, three, "native", MPI_INFO_NULL),
                  MPI_ERR_ARG);
     MPI_Type_free(&three);
-    EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "external32", MPI_INFO_NULL),
+    // A representation nobody registered.
+    EXPECT_CLASS(ck, MPI_File_set_view(fh, 0, MPI_BYTE, MPI_BYTE, "no-such-rep", MPI_INFO_NULL),
                  MPI_ERR_UNSUPPORTED_DATAREP);
     EXPECT_CLASS(ck, MPI_File_set_view(fh, -5, MPI_BYTE, MPI_BYTE, "native", MPI_INFO_NULL),
                  MPI_ERR_ARG);
@@ -1266,6 +1270,8 @@ int main(int argc, char** argv) {
         case_atomic_timeout(ck);
     else if (which == "nonblocking_collective")
         mpiio_test::case_nonblocking_collective(ck, g_app);
+    else if (which == "datarep")
+        mpiio_test::case_datarep(ck, g_app);
     else {
         if (g_rank == 0) std::fprintf(stderr, "unknown case %s\n", which.c_str());
         job.finish(2);

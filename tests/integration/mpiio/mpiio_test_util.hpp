@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 namespace mpiio_test {
 
@@ -32,6 +33,10 @@ struct Checker {
 
 // nonblocking_collective.cpp: i*_all calls that really are nonblocking.
 void case_nonblocking_collective(Checker& ck, MPI_Comm app);
+// datarep.cpp: the external32 data representation.
+void case_datarep(Checker& ck, MPI_Comm app);
+// mpiio_test.cpp: a whole pfs file read through the native client (not through the driver).
+std::vector<char> native_read(const std::string& path);
 
 }  // namespace mpiio_test
 
