@@ -125,10 +125,10 @@ using FStatus = pfs::mpiio::detail::Status;
 #define PFS_FORTRAN_ALIAS(op) \
     extern "C" decltype(ompi_##op##_f) mpi_##op##_ __attribute__((alias("ompi_" #op "_f")));
 
-// Value: MPI_Aint for MPI_Comm_get_attr, INTEGER for the MPI-1 MPI_Attr_get.
 // Fortran MPI_Comm_get_attr / MPI_Attr_get: the predefined keys of MPI_COMM_WORLD exist only on
 // the real world, which Fortran handle 0 no longer names, so they are read there; anything else
-// goes to Open MPI's own implementation.
+// goes to Open MPI's own implementation. Value: MPI_Aint for MPI_Comm_get_attr, INTEGER for the
+// MPI-1 MPI_Attr_get.
 template <class Value>
 void get_attr(MPI_Fint* comm, MPI_Fint* keyval, Value* value, MPI_Fint* flag, MPI_Fint* ierr,
               const char* open_mpi_symbol) {
