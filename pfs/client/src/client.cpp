@@ -105,6 +105,8 @@ ClientOptions ClientOptions::from_env() {
         std::min<std::uint64_t>(env_u64("PFS_CLIENT_MAX_INFLIGHT", o.max_inflight), 1024));
     if (const char* d = std::getenv("PFS_CLIENT_DIRECT_IO"); d != nullptr && *d != '\0')
         o.direct_io = std::strcmp(d, "0") != 0;
+    if (const char* d = std::getenv("PFS_CLIENT_READ_SIZE_HINT"); d != nullptr && *d != '\0')
+        o.read_size_hint = std::strcmp(d, "0") != 0;
     if (const char* d = std::getenv("PFS_CLIENT_PENDING_REMOVALS"); d != nullptr && *d != '\0')
         o.pending_removals =
             std::strcmp(d, "0") == 0
@@ -575,7 +577,7 @@ Result<int> Client::open_created(const Result<Attr>& found, int flags) {
         if (used != fd) break;
         ++fd;
     }
-    fds_[fd] = OpenFile{a, flags, 0};
+    fds_[fd] = OpenFile{a, flags, 0, std::make_shared<std::atomic<std::uint64_t>>(a.size)};
     return fd;
 }
 

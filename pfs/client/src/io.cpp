@@ -114,7 +114,9 @@ Result<void> Client::ftruncate(int fd, std::int64_t size) {
     if (!f) return Errno{f.error()};
     if (size < 0) return Errno{EINVAL};
     if ((f->flags & O_ACCMODE) == O_RDONLY) return Errno{EINVAL};  // Linux: not open for writing
-    return truncate_file(f->attr, static_cast<std::uint64_t>(size));
+    auto r = truncate_file(f->attr, static_cast<std::uint64_t>(size));
+    if (r && f->seen_size) f->seen_size->store(static_cast<std::uint64_t>(size));
+    return r;
 }
 
 Result<void> Client::truncate(std::string_view path, std::int64_t size) {
@@ -172,9 +174,23 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
             return Errno{e};
     // The size comes from the metadata server; ask for it while the data servers already read
     // (one round trip of latency instead of two). Bytes at or past the size are discarded.
-    const auto stat_frame = encode(StatReq{a.ino});
-    auto stat_pc = impl_->t.post(impl_->server_of(meta_rank_),
-                                 static_cast<std::uint16_t>(MsgType::stat_req), stat_frame);
+    //
+    // Except below the size this descriptor last saw, when every byte is found in the objects:
+    // then the file is at least that large now, so the read is exact without asking. The size
+    // only shrinks by truncate, which shrinks the objects first (truncate_file), so a read of a
+    // range a truncate cut off finds bytes missing in the objects and asks after all; so does a
+    // read over a hole. Bytes in the objects past the current size can only come from a write
+    // still in progress (a racing read may return them: the write completes and the size covers
+    // them) or from a failed write after a truncate that this descriptor has not seen.
+    const std::uint64_t seen =
+        f.seen_size && opt_.read_size_hint ? f.seen_size->load(std::memory_order_relaxed) : 0;
+    const bool below_seen = count <= seen && off <= seen - count;
+    std::shared_ptr<mpi_tools::PendingCall> stat_pc;
+    if (!below_seen)
+        stat_pc =
+            impl_->t.post(impl_->server_of(meta_rank_),
+                          static_cast<std::uint16_t>(MsgType::stat_req), encode(StatReq{a.ino}));
+    std::atomic<bool> missing{false};  // a chunk found fewer bytes in its object than it spans
     auto ranges = map_range_by_server(a.layout, num_servers_, off, count);
     if (!ranges) return Errno{ranges.error()};
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
@@ -200,6 +216,7 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
             auto n = impl_->direct->read(c.server, ObjectId{a.ino, a.gen}, out, c.segments,
                                          c.object_offset);
             if (!n) return n.error();
+            if (*n < c.length) missing.store(true, std::memory_order_relaxed);
             fill(c, nullptr, *n);
             return 0;
         },
@@ -220,20 +237,30 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
                 if (r->header.err != 0) return static_cast<int>(r->header.err);
                 const auto& c = chunks[remote[j]];
                 if (r->payload.size() > c.length) return EIO;
+                if (r->payload.size() < c.length) missing.store(true, std::memory_order_relaxed);
                 fill(c, r->payload.data(), r->payload.size());
                 return 0;
             });
-    const auto stat_dl = impl_->deadline();
-    auto sr = impl_->t.await(stat_pc, stat_dl, impl_->hard(stat_dl));
+    if (below_seen && !missing.load(std::memory_order_relaxed)) {
+        if (err != 0) return Errno{err};
+        return count;
+    }
     AttrResp cur;
-    if (sr.err == 0 && peek_err(sr.payload) != EAGAIN)
-        cur = decode_reply<AttrResp>(sr.payload);
-    else if (sr.err == 0 || sr.err == ECANCELED || sr.err == EHOSTDOWN)  // EHOSTDOWN: adoption
+    if (!stat_pc) {
         cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
-    else
-        cur.err = user_errno(sr.err);
+    } else {
+        const auto stat_dl = impl_->deadline();
+        auto sr = impl_->t.await(stat_pc, stat_dl, impl_->hard(stat_dl));
+        if (sr.err == 0 && peek_err(sr.payload) != EAGAIN)
+            cur = decode_reply<AttrResp>(sr.payload);
+        else if (sr.err == 0 || sr.err == ECANCELED || sr.err == EHOSTDOWN)  // EHOSTDOWN: adoption
+            cur = impl_->rpc<AttrResp>(meta_rank_, StatReq{a.ino});
+        else
+            cur.err = user_errno(sr.err);
+    }
     if (cur.err != 0) return Errno{cur.err == ENOENT ? ESTALE : cur.err};
     if (cur.attr.gen != a.gen) return Errno{ESTALE};
+    if (f.seen_size) f.seen_size->store(cur.attr.size, std::memory_order_relaxed);
     if (err != 0) return Errno{err};
     if (off >= cur.attr.size) return std::size_t{0};
     return static_cast<std::size_t>(std::min<std::uint64_t>(count, cur.attr.size - off));
@@ -326,6 +353,7 @@ Result<std::size_t> Client::do_pwrite(const OpenFile& f, const void* buf, std::s
     // Every byte is on its server: now the size may cover it (max with concurrent writers).
     auto e = impl_->rpc<AttrResp>(meta_rank_, ExtendSizeReq{a.ino, off + count});
     if (e.err != 0) return Errno{e.err == ENOENT ? ESTALE : e.err};
+    if (f.seen_size) f.seen_size->store(e.attr.size, std::memory_order_relaxed);
     if (f.flags & (O_SYNC | O_DSYNC)) {
         auto s = fsync_objects(a);
         if (!s) return Errno{s.error()};

@@ -632,6 +632,65 @@ void case_direct(Client& c) {
     barrier();
 }
 
+// ---- reads below the size a descriptor last saw (Client::do_pread)
+// ----------------------------------------------------------------------
+
+// Every rank holds descriptors, direct (c) and through the servers (s), opened while the file
+// was large; rank 0 then cuts it, extends it over a hole and grows it through other
+// descriptors. Reads on the old descriptors must see each change as a fresh size request
+// would: a short read past the cut (not zeros), zeros in the hole, the new bytes past it.
+void case_read_size(Client& c) {
+    pfs::client::ClientOptions so = pfs::client::ClientOptions::from_env();
+    so.direct_io = false;
+    so.dm_events = false;  // a second client in this process
+    Client s(*g_job, so);
+    CHECK(s.connect_error() == 0);
+    const std::uint64_t S = c.fs_info().default_stripe_size;
+    const std::string path = "/read-size.dat";
+    const std::uint64_t big = 4 * S + 100;
+    if (g_rank == 0) put(c, path, 0, pattern(0, big, 3));
+    barrier();
+    const int fds[2] = {*V(c.open(path, O_RDONLY)), *V(s.open(path, O_RDONLY))};
+    Client* clients[2] = {&c, &s};
+    auto read_at = [&](int i, std::uint64_t off, std::size_t n) {
+        std::vector<std::byte> v(n);
+        auto got = V(clients[i]->pread(fds[i], v.data(), n, static_cast<std::int64_t>(off)));
+        v.resize(*got);
+        return v;
+    };
+    for (int i = 0; i < 2; ++i) CHECK(read_at(i, 0, big) == pattern(0, big, 3));
+    barrier();
+    // The cut: everything past S + 7 is gone.
+    if (g_rank == 0) OK(c.truncate(path, static_cast<std::int64_t>(S + 7)));
+    barrier();
+    for (int i = 0; i < 2; ++i) {
+        CHECK(read_at(i, 2 * S, 1000).empty());
+        CHECK(read_at(i, S, 100) == pattern(S, 7, 3));
+        CHECK(read_at(i, 0, S) == pattern(0, S, 3));
+    }
+    barrier();
+    // Extended over a hole: [S + 7, 3S) reads as zeros, then 10 new bytes.
+    if (g_rank == 0) put(c, path, 3 * S, pattern(3 * S, 10, 9));
+    barrier();
+    for (int i = 0; i < 2; ++i) {
+        CHECK(read_at(i, 2 * S, 100) == std::vector<std::byte>(100));
+        CHECK(read_at(i, 3 * S, 100) == pattern(3 * S, 10, 9));
+    }
+    barrier();
+    // Cut again below what the descriptors saw last (3S + 10), then rewritten shorter.
+    if (g_rank == 0) {
+        OK(c.truncate(path, 0));
+        put(c, path, 0, pattern(0, S / 2, 5));
+    }
+    barrier();
+    for (int i = 0; i < 2; ++i) {
+        CHECK(read_at(i, 0, S) == pattern(0, S / 2, 5));
+        CHECK(read_at(i, 3 * S, 10).empty());
+    }
+    for (int i = 0; i < 2; ++i) OK(clients[i]->close(fds[i]));
+    barrier();
+}
+
 // ---- persistence across jobs
 // ----------------------------------------------------------------------
 
@@ -906,6 +965,7 @@ int main(int argc, char** argv) {
         {"io", case_io},
         {"concurrent", case_concurrent},
         {"direct", case_direct},
+        {"read_size", case_read_size},
         {"persist-write", case_persist_write},
         {"persist-verify", case_persist_verify},
         {"enospc", case_enospc},

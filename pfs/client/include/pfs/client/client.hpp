@@ -19,6 +19,7 @@
 // (EAGAIN) is retried with back-off until the deadline.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -68,6 +69,10 @@ struct ClientOptions {
     // Read and write the objects of volumes whose data server runs on this host straight in
     // the volume (src/direct_volumes.hpp) instead of through the server. PFS_CLIENT_DIRECT_IO.
     bool direct_io = true;
+    // A read that lies below the size its descriptor last saw, and finds every byte in the
+    // objects, returns without asking the metadata server for the size (Client::do_pread has
+    // why that is exact). PFS_CLIENT_READ_SIZE_HINT=0: every read asks.
+    bool read_size_hint = true;
     // Object removals of unlinked files left unanswered when unlink returns (src/removals.cpp);
     // 0: unlink waits for them, so the objects are gone when it returns.
     // PFS_CLIENT_PENDING_REMOVALS.
@@ -268,6 +273,9 @@ class Client {
         Attr attr;  // ino, gen, type, layout at open time
         int flags = 0;
         std::int64_t pos = 0;
+        // The file size this descriptor last saw (open, a read's size request, its own write's
+        // extension), shared by its copies; null: none (every read asks). See do_pread.
+        std::shared_ptr<std::atomic<std::uint64_t>> seen_size;
     };
     Result<OpenFile> get_fd(int fd) const;
     // `events`: false for invisible I/O (no events, no size probe race with the user path).
