@@ -38,6 +38,9 @@ extern "C" void on_signal(int sig) {
 }
 
 constexpr auto kPoll = std::chrono::milliseconds(50);
+// After --shutdown-grace, how much longer mpirun may take to exit when every rank has already
+// exited (it is forwarding their last output, not waiting on anything that can hang).
+constexpr auto kOutputDrain = std::chrono::seconds(5);
 
 std::string quoted_line(const std::vector<std::string>& argv) {
     std::string s;
@@ -243,7 +246,8 @@ int run(pfs_run::Options& o) {
 
     if (o.mkfs && !o.layout.plain && !fs::exists(fs::path(o.root) / "superblock.json")) {
         // pfs-mkfs sits next to pfs-run; it refuses an existing file system, which we checked.
-        std::string mkfs = (fs::path(pfs_run::current_environment().self_dir) / "pfs-mkfs").string();
+        std::string mkfs =
+            (fs::path(pfs_run::current_environment().self_dir) / "pfs-mkfs").string();
         std::vector<std::string> cmd{mkfs,
                                      "--root",
                                      o.root,
@@ -328,6 +332,16 @@ int run(pfs_run::Options& o) {
             while (!mp.exited && Clock::now() < grace_end && !g_signal) {
                 std::this_thread::sleep_for(kPoll);
                 reap(&mp);
+            }
+            // Every rank has exited and mpirun is only tearing down (slow on a loaded node): it
+            // may still hold the ranks' last output lines, which a kill now would lose. Nothing
+            // can hang in a rank any more, so it gets a bounded extra drain.
+            if (!mp.exited && !g_signal && all_ranks_gone(o)) {
+                const auto drain_end = Clock::now() + kOutputDrain;
+                while (!mp.exited && Clock::now() < drain_end && !g_signal) {
+                    std::this_thread::sleep_for(kPoll);
+                    reap(&mp);
+                }
             }
             if (!mp.exited)
                 std::cerr << "pfs-run: mpirun still running " << o.shutdown_grace
