@@ -32,12 +32,20 @@ namespace {
 // A data message (header + chunk) must fit the wire's kMaxPayload.
 constexpr std::uint64_t kMaxChunk = mpi_tools::wire::kMaxPayload - 4096;
 
-std::uint64_t env_u64(const char* name, std::uint64_t fallback) {
+// An unsigned tunable: unset, malformed or below `min` keeps `fallback`.
+std::uint64_t env_u64(const char* name, std::uint64_t fallback, std::uint64_t min = 1) {
     const char* v = std::getenv(name);
     if (v == nullptr || *v == '\0') return fallback;
     char* end = nullptr;
     const unsigned long long x = std::strtoull(v, &end, 10);
-    return (end != nullptr && *end == '\0' && x > 0) ? x : fallback;
+    return (end != nullptr && *end == '\0' && x >= min) ? x : fallback;
+}
+
+// A switch: "0" turns it off, any other value on, unset keeps `fallback`.
+bool env_flag(const char* name, bool fallback) {
+    const char* v = std::getenv(name);
+    if (v == nullptr || *v == '\0') return fallback;
+    return std::strcmp(v, "0") != 0;
 }
 
 // The result of splitting a path for a create/remove-style call.
@@ -103,16 +111,10 @@ ClientOptions ClientOptions::from_env() {
         env_u64("PFS_CLIENT_CHUNK_KIB", o.chunk_bytes >> 10) << 10, config::kMaxIoSize);
     o.max_inflight = static_cast<unsigned>(
         std::min<std::uint64_t>(env_u64("PFS_CLIENT_MAX_INFLIGHT", o.max_inflight), 1024));
-    if (const char* d = std::getenv("PFS_CLIENT_DIRECT_IO"); d != nullptr && *d != '\0')
-        o.direct_io = std::strcmp(d, "0") != 0;
-    if (const char* d = std::getenv("PFS_CLIENT_READ_SIZE_HINT"); d != nullptr && *d != '\0')
-        o.read_size_hint = std::strcmp(d, "0") != 0;
-    if (const char* d = std::getenv("PFS_CLIENT_PENDING_REMOVALS"); d != nullptr && *d != '\0')
-        o.pending_removals =
-            std::strcmp(d, "0") == 0
-                ? 0
-                : std::min<std::uint64_t>(
-                      env_u64("PFS_CLIENT_PENDING_REMOVALS", config::kClientPendingRemovals), 4096);
+    o.direct_io = env_flag("PFS_CLIENT_DIRECT_IO", o.direct_io);
+    o.read_size_hint = env_flag("PFS_CLIENT_READ_SIZE_HINT", o.read_size_hint);
+    o.pending_removals = std::min<std::uint64_t>(
+        env_u64("PFS_CLIENT_PENDING_REMOVALS", o.pending_removals, 0), 4096);
     o.timeout = std::chrono::milliseconds(
         env_u64("PFS_CLIENT_TIMEOUT_MS", static_cast<std::uint64_t>(o.timeout.count())));
     o.hard_timeout = std::chrono::milliseconds(

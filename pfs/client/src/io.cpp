@@ -190,7 +190,7 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
         stat_pc =
             impl_->t.post(impl_->server_of(meta_rank_),
                           static_cast<std::uint16_t>(MsgType::stat_req), encode(StatReq{a.ino}));
-    std::atomic<bool> missing{false};  // a chunk found fewer bytes in its object than it spans
+    bool missing = false;  // a chunk found fewer bytes in its object than it spans
     auto ranges = map_range_by_server(a.layout, num_servers_, off, count);
     if (!ranges) return Errno{ranges.error()};
     const auto chunks = make_chunks(*ranges, opt_.chunk_bytes);
@@ -216,7 +216,7 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
             auto n = impl_->direct->read(c.server, ObjectId{a.ino, a.gen}, out, c.segments,
                                          c.object_offset);
             if (!n) return n.error();
-            if (*n < c.length) missing.store(true, std::memory_order_relaxed);
+            if (*n < c.length) missing = true;
             fill(c, nullptr, *n);
             return 0;
         },
@@ -237,11 +237,11 @@ Result<std::size_t> Client::do_pread(const OpenFile& f, void* buf, std::size_t c
                 if (r->header.err != 0) return static_cast<int>(r->header.err);
                 const auto& c = chunks[remote[j]];
                 if (r->payload.size() > c.length) return EIO;
-                if (r->payload.size() < c.length) missing.store(true, std::memory_order_relaxed);
+                if (r->payload.size() < c.length) missing = true;
                 fill(c, r->payload.data(), r->payload.size());
                 return 0;
             });
-    if (below_seen && !missing.load(std::memory_order_relaxed)) {
+    if (below_seen && !missing) {
         if (err != 0) return Errno{err};
         return count;
     }

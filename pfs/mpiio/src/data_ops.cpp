@@ -26,8 +26,8 @@ void fill_status(MPI_Status* st, std::int64_t bytes) {
 }
 
 // Argument checks shared by every transfer. Returns an MPI error code.
-int check(PfsFile& f, Where w, bool write, MPI_Offset off, const void* buf, int count,
-          MPI_Datatype dt, std::shared_ptr<const Flat>* mem) {
+int check_args(PfsFile& f, Where w, bool write, MPI_Offset off, const void* buf, int count,
+               MPI_Datatype dt, std::shared_ptr<const Flat>* mem) {
     if (count < 0) return MPI_ERR_COUNT;
     int err = MPI_SUCCESS;
     *mem = flatten(dt, &err);
@@ -42,17 +42,25 @@ int check(PfsFile& f, Where w, bool write, MPI_Offset off, const void* buf, int 
     return MPI_SUCCESS;
 }
 
+// Fills *t with the user's buffer, count and flattened type, checks the arguments every
+// transfer shares, and in an external32 view turns *t into a transfer of the converted stream
+// (begin_conversion). Returns an MPI error code.
+int prepare_transfer(PfsFile& f, Where w, bool write, MPI_Offset off, void* buf, int count,
+                     MPI_Datatype dt, Transfer* t) {
+    t->write = write;
+    t->buf = buf;
+    t->count = count;
+    int rc = check_args(f, w, write, off, buf, count, dt, &t->mem);
+    return rc == MPI_SUCCESS ? begin_conversion(f, dt, t) : rc;
+}
+
 // One transfer. Collective calls agree on argument errors before moving data, so a rank with
 // bad arguments does not leave the others waiting in the exchange.
 int transfer(PfsFile& f, Where w, bool write, bool coll, MPI_Offset off, void* buf, int count,
              MPI_Datatype dt, std::int64_t* bytes) {
     *bytes = 0;
     Transfer t;
-    t.write = write;
-    t.buf = buf;
-    t.count = count;
-    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
-    if (rc == MPI_SUCCESS) rc = begin_conversion(f, dt, &t);
+    int rc = prepare_transfer(f, w, write, off, buf, count, dt, &t);
     // Plain collectives carry the argument verdict into io_collective's first exchange.
     if (coll && w != Where::ordered) {
         if (rc == MPI_SUCCESS) {
@@ -168,11 +176,7 @@ int async_independent(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, 
     PfsFile& f = *fp;
     Transfer t;
     // Argument errors are reported by the call itself, I/O errors through the request.
-    t.write = write;
-    t.buf = buf;
-    t.count = count;
-    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
-    if (rc == MPI_SUCCESS) rc = begin_conversion(f, dt, &t);
+    int rc = prepare_transfer(f, w, write, off, buf, count, dt, &t);
     if (rc != MPI_SUCCESS) return raise_error(fh, rc);
     if (w == Where::shared) {
         rc = shared_fp_op(f, FpOp::fetch_add, t.bytes(), &t.pos);
@@ -205,11 +209,7 @@ int async_collective(MPI_File fh, const std::shared_ptr<PfsFile>& fp, Where w, b
                      MPI_Offset off, void* buf, int count, MPI_Datatype dt, MPI_Request* req) {
     PfsFile& f = *fp;
     Transfer t;
-    t.write = write;
-    t.buf = buf;
-    t.count = count;
-    int rc = check(f, w, write, off, buf, count, dt, &t.mem);
-    if (rc == MPI_SUCCESS) rc = begin_conversion(f, dt, &t);
+    int rc = prepare_transfer(f, w, write, off, buf, count, dt, &t);
     auto* s = new ReqState;
     if (rc == MPI_SUCCESS) rc = PMPI_Grequest_start(query_fn, free_fn, cancel_fn, s, req);
     if (rc != MPI_SUCCESS) {

@@ -225,9 +225,9 @@ struct Transfer {
     std::shared_ptr<Conversion> conv;  // external32 view: buf/count/mem describe the stream
     std::int64_t bytes() const { return count * mem->size; }
 };
-// datarep.cpp. Whether set_view accepts `datarep` with these types: native, internal (the
-// same), and external32 when etype and filetype have their native sizes in external32.
-bool datarep_supported(const char* datarep, MPI_Datatype etype, MPI_Datatype filetype);
+// datarep.cpp. Whether set_view accepts `datarep` with these (flattened) types: native,
+// internal (the same), and external32 when etype and filetype keep their sizes in it.
+bool datarep_supported(const char* datarep, const Flat& etype, const Flat& filetype);
 // In an external32 view, turns *t (the user's buffer, count and type dt) into a transfer of its
 // external32 stream (a write is packed here). Returns an MPI error code.
 int begin_conversion(PfsFile& f, MPI_Datatype dt, Transfer* t);

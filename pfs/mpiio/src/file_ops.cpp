@@ -317,7 +317,7 @@ int MPI_File_set_view(MPI_File fh, MPI_Offset disp, MPI_Datatype etype, MPI_Data
     // Tiles whose data reaches into the next tile (an extent shorter than the data, e.g.
     // HDF5's chunked-dataset filetypes with a sticky lower bound) are accepted: MPI only makes
     // overlapping *accesses* erroneous, and such views are used for a single tile.
-    if (rc == MPI_SUCCESS && !datarep_supported(datarep, etype, filetype))
+    if (rc == MPI_SUCCESS && !datarep_supported(datarep, *ef, *ft))
         rc = MPI_ERR_UNSUPPORTED_DATAREP;
     rc = agree(f->comm, rc);
     if (rc != MPI_SUCCESS) return raise_error(fh, rc);

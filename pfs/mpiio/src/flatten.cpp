@@ -5,10 +5,35 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <mutex>
 
 namespace pfs::mpiio {
 namespace {
+
+// A predefined type: does one element pack to external32 in its native size? Measured by
+// packing, not asked of MPI_Pack_external_size: Open MPI 4.1.4 counts 8 bytes for MPI_LONG but
+// packs 4 (the standard's external32 size, truncating the value).
+bool external32_same_size(MPI_Datatype t) {
+    static std::mutex mu;
+    static auto* known = new std::map<MPI_Datatype, bool>;
+    std::lock_guard lk(mu);
+    if (auto it = known->find(t); it != known->end()) return it->second;
+    int native = 0;
+    MPI_Aint lb = 0, extent = 0, pos = 0;
+    bool ok = PMPI_Type_size(t, &native) == MPI_SUCCESS &&
+              PMPI_Type_get_true_extent(t, &lb, &extent) == MPI_SUCCESS && lb == 0 && extent >= 0 &&
+              extent <= 256;
+    if (ok) {
+        const std::vector<char> in(static_cast<std::size_t>(extent) + 1, 0);
+        std::vector<char> out(512);
+        ok = PMPI_Pack_external("external32", in.data(), 1, t, out.data(),
+                                static_cast<MPI_Aint>(out.size()), &pos) == MPI_SUCCESS &&
+             pos == native;
+    }
+    known->emplace(t, ok);
+    return ok;
+}
 
 // Appends a block, merging it into the previous one when it continues it.
 void push(Flat& f, std::int64_t off, std::int64_t len) {
@@ -111,7 +136,12 @@ int flatten_into(MPI_Datatype type, Flat& f) {
     int rc = decode(type, c);
     if (rc != MPI_SUCCESS) return rc;
     int err = MPI_SUCCESS;
-    auto child = [&](std::size_t i) { return child_flat(c.types[i], &err); };
+    // Every child goes through here: the type keeps external32 sizes when all its children do.
+    auto child = [&](std::size_t i) {
+        auto ch = child_flat(c.types[i], &err);
+        if (ch) f.external32_same_size = f.external32_same_size && ch->external32_same_size;
+        return ch;
+    };
     switch (c.combiner) {
         case MPI_COMBINER_NAMED:
         case MPI_COMBINER_F90_REAL:
@@ -125,6 +155,7 @@ int flatten_into(MPI_Datatype type, Flat& f) {
             } else {
                 push(f, f.lb, f.size);
             }
+            f.external32_same_size = external32_same_size(type);
             return MPI_SUCCESS;
         case MPI_COMBINER_DUP:
         case MPI_COMBINER_RESIZED: {  // RESIZED only changes lb/extent (MPI reports them)

@@ -34,6 +34,9 @@ struct Flat {
     std::int64_t extent = 0;
     bool nonneg = true;     // no block starts below 0
     bool monotonic = true;  // every block starts at or after the end of the previous one
+    // Every basic element packs to external32 (MPI_Pack_external) in its native size, so the
+    // type's offsets, extent and size are the same in both representations (datarep.cpp).
+    bool external32_same_size = true;
     // One block of `size` bytes at offset lb whose extent equals its size: `count` elements
     // of the type are one contiguous run.
     bool contiguous() const {
