@@ -18,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "attr_leases.hpp"
 #include "dm_cache_tracker.hpp"
 #include "pfs/meta/meta_store.hpp"
 #include "rights_service.hpp"
@@ -75,7 +76,7 @@ int apply(meta::MetaStore& m, const DmUpdateReq& q, bool* invalidates) {
 }  // namespace
 
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m,
-              mpi_tools::ft::FaultTolerance& ft) {
+              mpi_tools::ft::FaultTolerance& ft, AttrLeases& leases) {
     auto tracker = std::make_shared<CacheTracker>();
     // Lives as long as the process: parked replies and publishing threads may outlast any scope.
     auto* rights = new RightsService(t, ft, tracker, m);
@@ -112,22 +113,26 @@ void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m,
         [](int err) { return error_reply<DmStateResp>(err); });
     serve_raw(
         t, pool, static_cast<std::uint16_t>(MsgType::dm_update_req),
-        [&t, &m, tracker](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+        [&t, &m, &leases, tracker](std::span<const std::byte> frame,
+                                   const mpi_tools::Responder& r) {
             auto q = decode<DmUpdateReq>(frame);
             if (!q || q->op == 0) {
                 r.reply(encode(StatusResp{q ? EINVAL : q.error()}));
                 return;
             }
+            // The change's ctime and change counter are in leased attributes too.
+            AttrLeases::Scope scope(leases, r.peer());
             bool invalidates = false;
             const int err = apply(m, *q, &invalidates);
             if (err != 0 || !invalidates) {
-                r.reply(encode(StatusResp{err}));
+                scope.finish(r, encode(StatusResp{err}));
                 return;
             }
             // The wait for the caching ranks runs off the worker pool: a rank answers only when
             // its operations under the old state are done, and those may need a worker here.
-            std::thread([&t, tracker, ino = q->ino, r] {
-                r.reply(encode(StatusResp{invalidate_cached(t, *tracker, ino)}));
+            std::thread([&t, &leases, tracker, ino = q->ino, r, recalls = scope.take()] {
+                const int e = invalidate_cached(t, *tracker, ino);
+                leases.recall_then_reply(recalls, r, encode(StatusResp{e}));
             }).detach();
         },
         [](int err) { return error_reply<StatusResp>(err); });

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "attr_leases.hpp"
 #include "pfs/meta/meta_store.hpp"
 #include "service.hpp"
 
@@ -79,20 +80,49 @@ UnlinkResp unlink_resp(const Result<meta::Unlinked>& r) {
     return out;
 }
 
+// fn(const Req&) -> Response inside an AttrLeases::Scope: what the call commits is recalled
+// from the other leaseholders before the response leaves.
+template <class Req, class Fn>
+void serve_leased(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, AttrLeases& leases,
+                  Fn fn) {
+    using Resp = typename ResponseOf<Req>::type;
+    RawWork work = [&leases, fn](std::span<const std::byte> frame, const mpi_tools::Responder& r) {
+        auto req = proto::decode<Req>(frame);
+        if (!req) {
+            r.reply(error_reply<Resp>(req.error()));
+            return;
+        }
+        AttrLeases::Scope scope(leases, r.peer());
+        const Resp resp = fn(*req);
+        scope.finish(r, proto::encode(resp));
+    };
+    auto err = [](int e) { return error_reply<Resp>(e); };
+    const auto type = static_cast<std::uint16_t>(Req::kType);
+    if (on_progress)
+        serve_raw_inline(t, type, std::move(work), err);
+    else
+        serve_raw(t, pool, type, std::move(work), err);
+}
+
 // A change on the progress thread when commits never wait for the disk, else on the pool.
 template <class Req, class Fn>
-void serve_write(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, Fn fn) {
-    if (on_progress)
-        serve_typed_inline<Req>(t, std::move(fn));
-    else
-        serve_typed<Req>(t, pool, std::move(fn));
+void serve_write(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, AttrLeases& leases,
+                 Fn fn) {
+    serve_leased<Req>(t, pool, on_progress, leases, std::move(fn));
+}
+
+// Other requests on the pool (reads; a DM slot change, also leased).
+template <class Req, class Fn>
+void serve_pooled(mpi_tools::Transport& t, WorkerPool& pool, AttrLeases& leases, Fn fn) {
+    serve_leased<Req>(t, pool, false, leases, std::move(fn));
 }
 
 }  // namespace
 
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me,
-                bool inline_writes) {
+                bool inline_writes, AttrLeases& leases) {
     const bool iw = inline_writes;
+    auto& L = leases;
     auto fl = std::make_shared<DieAfterCommit>(me);
     // A committed call passes through here before its reply is built.
     auto done = [fl](const char* op, const auto& r) -> const auto& {
@@ -102,33 +132,51 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
     // The lookups every namespace call starts with are answered on the progress thread: one
     // LMDB read transaction (never blocked by writers), bounded by kPathMax and the symlink
     // limit. Everything else, and every write, runs on the worker pool.
-    serve_typed_inline<LookupReq>(
-        t, [&m](const LookupReq& q) { return attr_resp(m.lookup(q.parent, q.name)); });
-    serve_typed_inline<ResolveReq>(
-        t, [&m](const ResolveReq& q) { return attr_resp(m.resolve(q.path, q.follow_final)); });
-    serve_write<CreateReq>(t, pool, iw, [&m, done](const CreateReq& q) {
+    // A leased resolve registers the asker on what it read (attr_leases.hpp).
+    serve_leased<LookupReq>(t, pool, true, L, [&m](const LookupReq& q) {
+        return attr_resp(m.lookup(q.parent, q.name));
+    });
+    serve_leased<ResolveReq>(t, pool, true, L, [&m, &L](const ResolveReq& q) {
+        if (!q.lease) return attr_resp(m.resolve(q.path, q.follow_final));
+        const auto seq = L.begin_read();
+        std::vector<Ino> traversed;
+        auto r = m.resolve(q.path, q.follow_final, &traversed);
+        AttrResp out = attr_resp(r);
+        if (r) out.leased = L.grant(AttrLeases::requester(), traversed, r->ino, seq);
+        if (out.leased) out.via = std::move(traversed);
+        return out;
+    });
+    serve_write<CreateReq>(t, pool, iw, L, [&m, done](const CreateReq& q) {
         return attr_resp(done(
             "create",
             m.create(q.parent, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
     });
-    serve_write<MkdirReq>(t, pool, iw, [&m, done](const MkdirReq& q) {
+    serve_write<MkdirReq>(t, pool, iw, L, [&m, done](const MkdirReq& q) {
         return attr_resp(done("mkdir", m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid, q.rid)));
     });
-    serve_write<CreateAtReq>(t, pool, iw, [&m, done](const CreateAtReq& q) {
-        return attr_resp(
-            done("create", m.create_at(q.parent_path, q.name,
-                                       meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
+    serve_write<CreateAtReq>(t, pool, iw, L, [&m, &L, done](const CreateAtReq& q) {
+        const auto seq = L.begin_read();
+        std::vector<Ino> traversed;
+        auto r =
+            m.create_at(q.parent_path, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout},
+                        q.rid, q.lease ? &traversed : nullptr);
+        AttrResp out = attr_resp(done("create", r));
+        // Not after a replayed outcome (nothing traversed): the file may have changed since.
+        if (r && q.lease && !traversed.empty())
+            out.leased = L.grant(AttrLeases::requester(), traversed, r->ino, seq);
+        if (out.leased) out.via = std::move(traversed);
+        return out;
     });
-    serve_write<UnlinkReq>(t, pool, iw, [&m, done](const UnlinkReq& q) {
+    serve_write<UnlinkReq>(t, pool, iw, L, [&m, done](const UnlinkReq& q) {
         return unlink_resp(done("unlink", m.unlink(q.parent, q.name, q.rid)));
     });
-    serve_write<UnlinkAtReq>(t, pool, iw, [&m, done](const UnlinkAtReq& q) {
+    serve_write<UnlinkAtReq>(t, pool, iw, L, [&m, done](const UnlinkAtReq& q) {
         return unlink_resp(done("unlink", m.unlink_at(q.parent_path, q.name, q.rid)));
     });
-    serve_write<RmdirReq>(t, pool, iw, [&m, done](const RmdirReq& q) {
+    serve_write<RmdirReq>(t, pool, iw, L, [&m, done](const RmdirReq& q) {
         return status_resp(done("rmdir", m.rmdir(q.parent, q.name, q.rid)));
     });
-    serve_write<RenameReq>(t, pool, iw, [&m, done](const RenameReq& q) {
+    serve_write<RenameReq>(t, pool, iw, L, [&m, done](const RenameReq& q) {
         RenameResp out;
         auto r = m.rename(q.src_parent, q.src_name, q.dst_parent, q.dst_name, q.rid);
         done("rename", r);
@@ -143,14 +191,14 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         }
         return out;
     });
-    serve_write<LinkReq>(t, pool, iw, [&m, done](const LinkReq& q) {
+    serve_write<LinkReq>(t, pool, iw, L, [&m, done](const LinkReq& q) {
         return attr_resp(done("link", m.link(q.ino, q.new_parent, q.name, q.rid)));
     });
-    serve_write<SymlinkReq>(t, pool, iw, [&m, done](const SymlinkReq& q) {
+    serve_write<SymlinkReq>(t, pool, iw, L, [&m, done](const SymlinkReq& q) {
         return attr_resp(
             done("symlink", m.symlink(q.parent, q.name, q.target, q.uid, q.gid, q.rid)));
     });
-    serve_typed<ReadlinkReq>(t, pool, [&m](const ReadlinkReq& q) {
+    serve_pooled<ReadlinkReq>(t, pool, L, [&m](const ReadlinkReq& q) {
         ReadlinkResp out;
         auto r = m.readlink(q.ino);
         if (r)
@@ -159,7 +207,7 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
             out.err = r.error();
         return out;
     });
-    serve_typed<ScanInodesReq>(t, pool, [&m](const ScanInodesReq& q) {
+    serve_pooled<ScanInodesReq>(t, pool, L, [&m](const ScanInodesReq& q) {
         ScanInodesResp out;
         auto r = m.scan_inodes(q.from, q.max_entries);
         if (!r) {
@@ -171,7 +219,7 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.eof = r->eof;
         return out;
     });
-    serve_typed<ReaddirReq>(t, pool, [&m](const ReaddirReq& q) {
+    serve_pooled<ReaddirReq>(t, pool, L, [&m](const ReaddirReq& q) {
         ReaddirResp out;
         auto r = m.readdir(q.dir, q.cookie, q.max_entries);
         if (!r) {
@@ -183,14 +231,17 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.eof = r->eof;
         return out;
     });
-    serve_typed<MetaSyncReq>(t, pool, [&m](const MetaSyncReq&) { return status_resp(m.sync()); });
-    serve_typed_inline<StatReq>(t, [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
-    serve_write<SetattrReq>(
-        t, pool, iw, [&m](const SetattrReq& q) { return attr_resp(m.setattr(q.ino, q.changes)); });
-    serve_write<ExtendSizeReq>(t, pool, iw, [&m](const ExtendSizeReq& q) {
+    serve_pooled<MetaSyncReq>(t, pool, L,
+                              [&m](const MetaSyncReq&) { return status_resp(m.sync()); });
+    serve_leased<StatReq>(t, pool, true, L,
+                          [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
+    serve_write<SetattrReq>(t, pool, iw, L, [&m](const SetattrReq& q) {
+        return attr_resp(m.setattr(q.ino, q.changes));
+    });
+    serve_write<ExtendSizeReq>(t, pool, iw, L, [&m](const ExtendSizeReq& q) {
         return attr_resp(m.extend_size(q.ino, q.end));
     });
-    serve_typed<GetDmReq>(t, pool, [&m](const GetDmReq& q) {
+    serve_pooled<GetDmReq>(t, pool, L, [&m](const GetDmReq& q) {
         GetDmResp out;
         auto r = m.get_inode(q.ino);
         if (!r) {
@@ -201,19 +252,19 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.change = r->attr.change;
         return out;
     });
-    serve_typed<SetDmAttrReq>(t, pool, [&m](const SetDmAttrReq& q) {
+    serve_pooled<SetDmAttrReq>(t, pool, L, [&m](const SetDmAttrReq& q) {
         return status_resp(m.set_dm_attr(q.ino, q.name, q.value, q.set_dtime));
     });
-    serve_typed<RemoveDmAttrReq>(t, pool, [&m](const RemoveDmAttrReq& q) {
+    serve_pooled<RemoveDmAttrReq>(t, pool, L, [&m](const RemoveDmAttrReq& q) {
         return status_resp(m.remove_dm_attr(q.ino, q.name, q.set_dtime));
     });
-    serve_typed<SetEventSetReq>(t, pool, [&m](const SetEventSetReq& q) {
+    serve_pooled<SetEventSetReq>(t, pool, L, [&m](const SetEventSetReq& q) {
         return status_resp(m.set_event_set(q.ino, q.event_set));
     });
-    serve_typed<SetRegionsReq>(t, pool, [&m](const SetRegionsReq& q) {
+    serve_pooled<SetRegionsReq>(t, pool, L, [&m](const SetRegionsReq& q) {
         return status_resp(m.set_regions(q.ino, q.regions));
     });
-    serve_typed<SetDtimeReq>(t, pool, [&m](const SetDtimeReq& q) {
+    serve_pooled<SetDtimeReq>(t, pool, L, [&m](const SetDtimeReq& q) {
         return status_resp(m.set_dtime(q.ino, q.dtime_ns));
     });
 }

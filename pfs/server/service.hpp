@@ -30,6 +30,7 @@ class ObjectStore;
 namespace pfs::server {
 
 class DataVolumes;
+class AttrLeases;
 
 using Bytes = std::vector<std::byte>;
 
@@ -167,12 +168,13 @@ void refuse(mpi_tools::Transport& t, Requests which, int err);
 
 // The namespace service of meta rank 0 over `store`, served by world rank `me`. `inline_writes`:
 // the store's commits do not wait for the disk, so changes run on the progress thread.
+// Every request runs in an AttrLeases::Scope of `leases` (the store's change observer).
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store, int me,
-                bool inline_writes);
+                bool inline_writes, AttrLeases& leases);
 // The DMAPI state service (DmStateReq, DmUpdateReq) and the DM access rights service
 // (DmRightReq; rights of ranks `ft` declares failed are dropped) of meta rank 0 over `store`.
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store,
-              mpi_tools::ft::FaultTolerance& ft);
+              mpi_tools::ft::FaultTolerance& ft, AttrLeases& leases);
 // The object service of one data rank over the volumes it serves (data_volumes.hpp).
 void serve_data(mpi_tools::Transport& t, WorkerPool& pool, const DataVolumes& volumes);
 

@@ -43,7 +43,7 @@ void VolumeServer::start() {
         for (int r = 0; r < L.total(); ++r) all.push_back(r);
         const mpi_tools::VolumeMap map(L, all);
         if (map.serves_meta(job_.rank())) {
-            serve_meta_volume();
+            serve_meta_volume(false);
             refuse(t, Requests::data, EOPNOTSUPP);
         } else if (job_.role() == Role::data) {
             for (auto v : map.data_volumes_of(job_.rank())) open_data_volume(v);
@@ -65,7 +65,7 @@ void VolumeServer::adopt(const mpi_tools::VolumeMap& map) {
     const int me = job_.rank();
     if (map.serves_meta(me) && !meta_) {
         const auto t0 = Clock::now();
-        serve_meta_volume();
+        serve_meta_volume(true);
         std::fprintf(stderr, "pfs-server[%d]: adopted the metadata volume %s in %.1f ms\n", me,
                      sb_.meta_volumes[0].c_str(), ms_since(t0));
     }
@@ -78,7 +78,7 @@ void VolumeServer::adopt(const mpi_tools::VolumeMap& map) {
     }
 }
 
-void VolumeServer::serve_meta_volume() {
+void VolumeServer::serve_meta_volume(bool adopted) {
     namespace cfg = config;
     const auto dir = std::filesystem::path(job_.root()) / sb_.meta_volumes[0];
     meta::OpenOptions opt;
@@ -109,12 +109,20 @@ void VolumeServer::serve_meta_volume() {
     meta_ = std::move(*m);
     meta_pool_ = std::make_unique<WorkerPool>(cfg::kMetaWorkers, cfg::kQueueMaxRequests,
                                               cfg::kQueueMaxBytes);
+    // The leases of the store's paths; an adopter does not know the dead server's, and answers
+    // changes only once those ran out.
+    leases_ =
+        std::make_unique<AttrLeases>(job_.transport(), pfs::config::kAttrLease,
+                                     adopted ? std::chrono::milliseconds(pfs::config::kAttrLease)
+                                             : std::chrono::milliseconds(0));
+    meta_->set_change_observer(
+        [l = leases_.get()](const std::vector<meta::InodeChange>& c) { l->changed(c); });
     // Registering replaces this rank's refusals of the metadata types.
     // Changes run on the progress thread only when their commits can never wait: no fsync
     // (process) and a volume in memory.
     serve_meta(job_.transport(), *meta_pool_, *meta_, job_.rank(),
-               opt.sync == pfs::config::MetaSync::process && pfs::in_memory_volume(dir));
-    serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft());
+               opt.sync == pfs::config::MetaSync::process && pfs::in_memory_volume(dir), *leases_);
+    serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft(), *leases_);
 }
 
 void VolumeServer::open_data_volume(std::uint32_t v) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 
+#include "attr_leases.hpp"
 #include "data_volumes.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/volume_map.hpp"
@@ -28,7 +29,7 @@ class VolumeServer {
 
   private:
     void adopt(const mpi_tools::VolumeMap& map);
-    void serve_meta_volume();
+    void serve_meta_volume(bool adopted);
     void open_data_volume(std::uint32_t v);
 
     mpi_tools::Job& job_;
@@ -37,6 +38,7 @@ class VolumeServer {
     DataVolumes data_;
     bool data_served_ = false;
     std::unique_ptr<meta::MetaStore> meta_;
+    std::unique_ptr<AttrLeases> leases_;  // of meta_; made before its services
     std::unique_ptr<WorkerPool> data_pool_, meta_pool_;
 };
 

@@ -113,6 +113,7 @@ ClientOptions ClientOptions::from_env() {
         std::min<std::uint64_t>(env_u64("PFS_CLIENT_MAX_INFLIGHT", o.max_inflight), 1024));
     o.direct_io = env_flag("PFS_CLIENT_DIRECT_IO", o.direct_io);
     o.read_size_hint = env_flag("PFS_CLIENT_READ_SIZE_HINT", o.read_size_hint);
+    o.attr_cache = env_flag("PFS_CLIENT_ATTR_CACHE", o.attr_cache);
     o.pending_removals = std::min<std::uint64_t>(
         env_u64("PFS_CLIENT_PENDING_REMOVALS", o.pending_removals, 0), 4096);
     o.timeout = std::chrono::milliseconds(
@@ -153,6 +154,11 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
                                   cache->invalidate(q->ino,
                                                     [r] { r.reply(encode(StatusResp{0})); });
                               });
+    // A new epoch may have moved the metadata volume to another rank, which knows nothing of
+    // the leases the dead one granted (its adopter holds changes back until they ran out).
+    job.on_recovered([weak = std::weak_ptr<AttrCache>(impl_->attr_cache)](const std::vector<int>&) {
+        if (auto cache = weak.lock()) cache->clear();
+    });
     // A new epoch may have moved the metadata volume to another rank, whose DM state service
     // knows nothing of who caches what (nor of the rights, lost with the old rank): forget
     // everything cached, so that every later operation fetches (and registers) again. Weak: the
@@ -262,14 +268,33 @@ Result<Attr> parent_dir(Client::Impl& c, int meta, const Split& s) {
     return a;
 }
 
+// stat / lstat: from the attribute cache while a lease holds, else asked with a lease.
+Result<Attr> leased_resolve(Client::Impl& c, int meta, std::string_view path, bool follow) {
+    if (!c.opt.attr_cache) return resolve(c, meta, path, follow);
+    if (auto a = c.attr_cache->find(path, follow)) return *a;
+    auto sp = meta::split_path(path);  // fail fast, identically to the server
+    if (!sp) return Errno{sp.error()};
+    const auto gen = c.attr_cache->generation();
+    const auto sent = Clock::now();  // the lease runs from here: before the server's count
+    auto r = c.rpc<AttrResp>(meta, ResolveReq{std::string(path), follow, true});
+    if (r.err == 0 && r.leased)
+        c.attr_cache->insert(path, follow, r.attr, std::move(r.via), sent + config::kAttrLease,
+                             gen);
+    return attr_of(r);
+}
+
 }  // namespace
 
+std::size_t Client::attr_cache_entries() const {
+    return impl_->attr_cache->size();
+}
+
 Result<Attr> Client::stat(std::string_view path) {
-    return resolve(*impl_, meta_rank_, path, true);
+    return leased_resolve(*impl_, meta_rank_, path, true);
 }
 
 Result<Attr> Client::lstat(std::string_view path) {
-    return resolve(*impl_, meta_rank_, path, false);
+    return leased_resolve(*impl_, meta_rank_, path, false);
 }
 
 Result<Attr> Client::fstat(int fd) {
@@ -516,12 +541,19 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         if (s->trailing_slash) return Errno{EISDIR};  // O_CREAT never makes a directory
         // Without create events nothing needs the parent's attributes first: the server
         // resolves the parent path and creates in one round trip.
-        if ((flags & O_EXCL) && !wants(ev::kCreate) && !wants(ev::kPostcreate))
-            return open_created(
-                attr_of(impl_->rpc<AttrResp>(
-                    meta_rank_, CreateAtReq{s->parent, s->name, mode & 07777, ::getuid(),
-                                            ::getgid(), layout, impl_->next_rid()})),
-                flags);
+        if ((flags & O_EXCL) && !wants(ev::kCreate) && !wants(ev::kPostcreate)) {
+            // With a lease on the new path, a stat of it right after needs no round trip.
+            const CreateAtReq q{s->parent,  s->name, mode & 07777,      ::getuid(),
+                                ::getgid(), layout,  impl_->next_rid(), impl_->opt.attr_cache};
+            const auto gen = impl_->attr_cache->generation();
+            const auto sent = Clock::now();
+            auto r = impl_->rpc_then<AttrResp>(meta_rank_, q, [&](AttrResp& rep) {
+                if (rep.err == 0 && rep.leased)
+                    impl_->attr_cache->insert(path, true, rep.attr, rep.via,
+                                              sent + config::kAttrLease, gen);
+            });
+            return open_created(attr_of(r), flags);
+        }
         auto p = parent_dir(*impl_, meta_rank_, *s);
         if (!p) return Errno{p.error()};
         const CreateReq create{p->ino,     s->name, mode & 07777,     ::getuid(),

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "attr_cache.hpp"
 #include "direct_volumes.hpp"
 #include "mpi_tools/ft.hpp"
 #include "mpi_tools/transport.hpp"
@@ -151,7 +152,8 @@ class DmCache {
 };
 
 struct Client::Impl {
-    Impl(mpi_tools::Transport& tr, const ClientOptions& o) : t(tr), opt(o) {}
+    Impl(mpi_tools::Transport& tr, const ClientOptions& o)
+        : t(tr), opt(o), attr_cache(AttrCache::of(tr)) {}
     mpi_tools::Transport& t;
     ClientOptions opt;
     // Volume adoption (docs/pfs.md): callers address a volume by its home rank (meta rank 0,
@@ -198,15 +200,27 @@ struct Client::Impl {
 
     template <class Resp, class Req>
     Resp rpc(int dest, const Req& req) {
+        return rpc_then<Resp>(dest, req, [](const Resp&) {});
+    }
+    // The same, with `seen(reply)` called before the change's own invalidation of the attribute
+    // cache (own_change: whatever the outcome, a retried change may have committed). A leased
+    // create caches its new file there: own_change then drops only what the create changed.
+    template <class Resp, class Req, class Fn>
+    Resp rpc_then(int dest, const Req& req, Fn&& seen) {
         const auto frame = proto::encode(req);
         auto r = call(dest, static_cast<std::uint16_t>(Req::kType), frame);
-        if (r.err != 0) {
-            Resp out{};
+        Resp out{};
+        if (r.err != 0)
             out.err = r.err;
-            return out;
-        }
-        return decode_reply<Resp>(r.payload);
+        else
+            out = decode_reply<Resp>(r.payload);
+        seen(out);
+        own_change(*attr_cache, req);
+        return out;
     }
+    // This process's attribute cache (one per transport): always kept up to date with this
+    // rank's own changes, consulted only with opt.attr_cache.
+    std::shared_ptr<AttrCache> attr_cache;
 
     // Runs n requests with at most opt.max_inflight outstanding, each with the retry rules.
     // dest(i) is the home rank of request i's volume; make_frame(i) builds request i (again for

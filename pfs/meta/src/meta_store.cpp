@@ -236,6 +236,10 @@ Result<std::string> canonical_dm_name(std::string_view name) {
     return std::string(name);
 }
 
+void MetaStore::set_change_observer(ChangeObserver observer) {
+    impl_->observer = std::move(observer);
+}
+
 Result<void> MetaStore::sync() {
     return impl_->env.sync();
 }

@@ -92,11 +92,14 @@ Result<Attr> MetaStore::create(Ino parent, std::string_view name, const CreateAr
 }
 
 Result<Attr> MetaStore::create_at(std::string_view parent_path, std::string_view name,
-                                  const CreateArgs& args, const ReqId& rid) {
+                                  const CreateArgs& args, const ReqId& rid,
+                                  std::vector<Ino>* traversed) {
     if ((args.mode & ~07777u) != 0) return Errno{EINVAL};
+    if (traversed != nullptr) traversed->clear();
     return write_once<Attr>(*impl_, rid, [&](Ops& ops) -> Result<Attr> {
-        auto dir = resolve_dir(ops, parent_path);
+        auto dir = resolve_dir(ops, parent_path, traversed);
         if (!dir) return Errno{dir.error()};
+        if (traversed != nullptr) traversed->push_back(dir->attr.ino);  // where `name` goes
         return create_in(ops, dir->attr.ino, name, args);
     });
 }

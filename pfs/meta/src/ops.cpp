@@ -80,12 +80,14 @@ Result<Inode> Ops::get_dir(Ino ino) const {
 }
 
 Result<void> Ops::put(const Inode& in) const {
+    changes_.push_back({in.attr.ino, false});
     const auto k = be64(in.attr.ino);
     const auto rec = encode_inode(in);
     return lmdb::put(t_, s_.inodes, k, rec);
 }
 
 Result<void> Ops::erase(Ino ino) const {
+    changes_.push_back({ino, true});
     const auto k = be64(ino);
     return lmdb::del(t_, s_.inodes, k);
 }
@@ -115,6 +117,7 @@ Result<void> Ops::add_entry(Inode& dir, std::string_view name, Ino child, FileTy
 }
 
 Result<void> Ops::remove_entry(Ino dir, std::string_view name, const Dirent& d) const {
+    changes_.push_back({dir, true});
     PFS_TRY(lmdb::del(t_, s_.dirents, lmdb::bytes(dirent_key(dir, name))));
     return lmdb::del(t_, s_.dirslots, slot_key(dir, d.slot));
 }
@@ -194,6 +197,10 @@ Result<Layout> Ops::choose_layout(const LayoutHint& hint) const {
 
 Layout MetaStore::Impl::default_layout() const noexcept {
     return Layout{stripe_size, stripe_count == 0 ? data_servers : stripe_count, 0};
+}
+
+void Ops::committed() const {
+    if (s_.observer && !changes_.empty()) s_.observer(changes_);
 }
 
 }  // namespace pfs::meta

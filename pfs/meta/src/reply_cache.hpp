@@ -67,6 +67,7 @@ Result<T> write_once(MetaStore::Impl& s, const ReqId& rid, Fn&& fn) {
     else
         PFS_TRY(store_reply(ops, rid, to_outcome(*r)));
     if (auto c = t->commit(); !c) return Errno{c.error()};
+    ops.committed();
     return r;
 }
 

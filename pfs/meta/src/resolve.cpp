@@ -17,7 +17,9 @@ struct Walk {
 
 // Walks `path`. With `stop_before_last`, returns the directory holding the final component
 // (following intermediate symlinks) and the component itself, without looking it up.
-Result<Walk> walk(Ops& ops, std::string_view path, bool follow_final, bool stop_before_last) {
+// `traversed`: every directory a name was looked up in ("." and ".." included), in order.
+Result<Walk> walk(Ops& ops, std::string_view path, bool follow_final, bool stop_before_last,
+                  std::vector<Ino>* traversed = nullptr) {
     auto sp = split_path(path);
     if (!sp) return Errno{sp.error()};
     auto root = ops.get_dir(config::kRootIno);
@@ -38,6 +40,7 @@ Result<Walk> walk(Ops& ops, std::string_view path, bool follow_final, bool stop_
             w.last = std::move(name);
             return w;
         }
+        if (traversed != nullptr) traversed->push_back(w.cur.attr.ino);
         if (name == ".") continue;
         if (name == "..") {
             auto p = ops.get(w.cur.parent);
@@ -53,6 +56,7 @@ Result<Walk> walk(Ops& ops, std::string_view path, bool follow_final, bool stop_
 
         if (child->attr.type == FileType::symlink && (!last || follow_final || trailing_slash)) {
             if (++links > config::kSymlinkLoopLimit) return Errno{ELOOP};
+            if (traversed != nullptr) traversed->push_back(child->attr.ino);  // went through it
             auto tp = split_components(child->symlink_target);
             if (!tp) return Errno{tp.error()};
             todo.insert(todo.begin(), tp->components.begin(), tp->components.end());
@@ -72,16 +76,18 @@ Result<Walk> walk(Ops& ops, std::string_view path, bool follow_final, bool stop_
 
 }  // namespace
 
-Result<Inode> resolve_dir(Ops& ops, std::string_view path) {
-    auto w = walk(ops, path, true, false);
+Result<Inode> resolve_dir(Ops& ops, std::string_view path, std::vector<Ino>* traversed) {
+    auto w = walk(ops, path, true, false, traversed);
     if (!w) return Errno{w.error()};
     if (w->cur.attr.type != FileType::dir) return Errno{ENOTDIR};
     return std::move(w->cur);
 }
 
-Result<Attr> MetaStore::resolve(std::string_view path, bool follow_final) const {
+Result<Attr> MetaStore::resolve(std::string_view path, bool follow_final,
+                                std::vector<Ino>* traversed) const {
     return read_txn(*impl_, [&](Ops& ops) -> Result<Attr> {
-        auto w = walk(ops, path, follow_final, false);
+        if (traversed != nullptr) traversed->clear();
+        auto w = walk(ops, path, follow_final, false, traversed);
         if (!w) return Errno{w.error()};
         return w->cur.attr;
     });

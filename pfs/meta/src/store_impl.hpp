@@ -17,6 +17,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lmdb.hpp"
 #include "pfs/meta/meta_store.hpp"
@@ -46,6 +47,7 @@ struct MetaStore::Impl {
     std::uint32_t data_servers = 0;
     std::uint64_t stripe_size = 0;
     std::uint32_t stripe_count = 0;  // 0 = all
+    ChangeObserver observer;         // set before requests are served, then only read
 
     Result<void> open_env(const std::filesystem::path& dir, std::size_t map_size, bool sync = true,
                           bool write_map = false);
@@ -79,15 +81,18 @@ class Ops {
 
     const lmdb::Txn& txn() const noexcept { return t_; }
     MetaStore::Impl& store() const noexcept { return s_; }
+    // After a successful commit: hands the inodes this transaction touched to the observer.
+    void committed() const;
 
   private:
     MetaStore::Impl& s_;
     const lmdb::Txn& t_;
+    mutable std::vector<InodeChange> changes_;  // put / erase / remove_entry, in order
 };
 
 // The directory at absolute `path` (symlinks followed) inside this transaction; ENOTDIR if the
 // path names something else (resolve.cpp).
-Result<Inode> resolve_dir(Ops& ops, std::string_view path);
+Result<Inode> resolve_dir(Ops& ops, std::string_view path, std::vector<Ino>* traversed = nullptr);
 
 // Marks `in` changed now: ctime (and mtime if `data`) and the change counter.
 void touch(Inode& in, bool mtime, std::int64_t now) noexcept;
@@ -101,6 +106,7 @@ auto write_txn(MetaStore::Impl& s, Fn&& fn) -> decltype(fn(std::declval<Ops&>())
     auto r = fn(ops);
     if (!r) return r;
     if (auto c = t->commit(); !c) return Errno{c.error()};
+    ops.committed();
     return r;
 }
 

@@ -36,6 +36,7 @@ const char* msg_type_name(MsgType t) noexcept {
         PFS_MSG_NAME(create_at_req)
         PFS_MSG_NAME(unlink_at_req)
         PFS_MSG_NAME(meta_sync_req)
+        PFS_MSG_NAME(attr_recall_req)
         PFS_MSG_NAME(scan_inodes_resp)
         PFS_MSG_NAME(dm_state_resp)
         PFS_MSG_NAME(status_resp)

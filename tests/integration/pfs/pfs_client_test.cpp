@@ -691,6 +691,146 @@ void case_read_size(Client& c) {
     barrier();
 }
 
+// ---- attribute leases --------------------------------------------------------------------------
+
+// Ranks 1 and 2 hold paths in their attribute caches (leased stats, and rank 1's leased
+// creates); rank 0 changes them: once its call returned (the barrier), their stats must show
+// the change, because the metadata server recalled the leases first (attr_leases.hpp). Without
+// the recall every check after a barrier reads the cached state (the lease lasts 1 s).
+void case_attr_leases(Client& c) {
+    CHECK(g_size >= 3);
+    const bool holder = g_rank != 0;
+    auto st = [&](const std::string& p) { return c.stat(p); };
+    if (g_rank == 0) {
+        OK(c.mkdir("/d1", 0755));
+        OK(c.mkdir("/d1/sub", 0755));
+        OK(c.mkdir("/d3", 0755));
+        put(c, "/d1/sub/f", 0, pattern(0, 100, 1));
+        put(c, "/d3/f", 0, pattern(0, 7, 2));
+        put(c, "/a", 0, pattern(0, 10, 3));
+        OK(c.symlink("/d1/sub", "/ln"));
+    }
+    barrier();
+    // Leases taken, and a second stat answered from the cache (no change in between).
+    Attr a0{}, f0{}, d0{}, l0{};
+    if (holder) {
+        a0 = *V(st("/a"));
+        f0 = *V(st("/d1/sub/f"));
+        d0 = *V(st("/d1"));
+        l0 = *V(st("/ln/f"));
+        CHECK(l0.ino == f0.ino);
+        CHECK(c.attr_cache_entries() >= 4);
+        CHECK(V(st("/a"))->mode == a0.mode);
+    }
+    barrier();
+    // 1. chmod
+    if (g_rank == 0) OK(c.chmod("/a", 0600));
+    barrier();
+    if (holder) CHECK(V(st("/a"))->mode == 0600);
+    barrier();
+    // 2. truncate up, and 3. an extending write through another rank's descriptor
+    if (g_rank == 0) OK(c.truncate("/a", 5000));
+    barrier();
+    if (holder) CHECK(V(st("/a"))->size == 5000);
+    barrier();
+    if (g_rank == 0) put(c, "/a", 9000, pattern(9000, 10, 3));
+    barrier();
+    if (holder) CHECK(V(st("/a"))->size == 9010);
+    barrier();
+    // 4. a name added to a cached directory: its link count (mkdir) and times change
+    if (g_rank == 0) OK(c.mkdir("/d1/new", 0755));
+    barrier();
+    if (holder) {
+        auto d = V(st("/d1"));
+        CHECK(d->nlink == d0.nlink + 1);
+        CHECK(d->mtime_ns >= d0.mtime_ns);
+        CHECK(V(st("/d1/sub/f"))->ino == f0.ino);  // a path through it is still right
+    }
+    barrier();
+    // 5. a hard link: the file's link count
+    if (g_rank == 0) OK(c.link("/d1/sub/f", "/d3/g"));
+    barrier();
+    if (holder) CHECK(V(st("/d1/sub/f"))->nlink == 2);
+    barrier();
+    // 6. a directory of the path renamed: the old path is gone, the new one found
+    if (g_rank == 0) OK(c.rename("/d1", "/d2"));
+    barrier();
+    if (holder) {
+        ERR(st("/d1/sub/f"), ENOENT);
+        ERR(st("/d1"), ENOENT);
+        CHECK(V(st("/d2/sub/f"))->ino == f0.ino);
+    }
+    barrier();
+    // 7. a symlink of the path replaced: the same path names another file now
+    if (holder) ERR(st("/ln/f"), ENOENT);  // /ln -> /d1/sub, gone with the rename
+    barrier();
+    if (g_rank == 0) {
+        OK(c.unlink("/ln"));
+        OK(c.symlink("/d3", "/ln"));
+    }
+    barrier();
+    if (holder) CHECK(V(st("/ln/f"))->ino == V(st("/d3/f"))->ino);
+    barrier();
+    if (g_rank == 0) {
+        OK(c.unlink("/ln"));
+        OK(c.symlink("/d2/sub", "/ln"));
+    }
+    barrier();
+    if (holder) CHECK(V(st("/ln/f"))->ino == f0.ino);
+    barrier();
+    // 8. unlink and rename of cached files
+    if (g_rank == 0) {
+        OK(c.unlink("/d3/g"));
+        OK(c.rename("/a", "/b"));
+    }
+    barrier();
+    if (holder) {
+        CHECK(V(st("/d2/sub/f"))->nlink == 1);
+        ERR(st("/a"), ENOENT);
+        CHECK(V(st("/b"))->ino == a0.ino);
+    }
+    barrier();
+    // 9. rank 1's own creates (leased) and own changes: no recall is sent to the rank that
+    // changed something, its client drops what the change affects.
+    if (g_rank == 1) {
+        OK(c.mkdir("/own", 0755));
+        auto d = *V(st("/own"));
+        for (int i = 0; i < 20; ++i) {
+            const std::string p = "/own/f" + std::to_string(i);
+            int fd = *V(c.open(p, O_CREAT | O_EXCL | O_WRONLY, 0644));
+            OK(c.close(fd));
+        }
+        CHECK(V(st("/own/f3"))->size == 0);
+        OK(c.chmod("/own/f3", 0640));
+        CHECK(V(st("/own/f3"))->mode == 0640);
+        int fd = *V(c.open("/own/f4", O_WRONLY));
+        const auto data = pattern(0, 33, 4);
+        CHECK(*V(c.pwrite(fd, data.data(), data.size(), 100)) == data.size());
+        OK(c.close(fd));
+        CHECK(V(st("/own/f4"))->size == 133);
+        OK(c.mkdir("/own/sub", 0755));
+        CHECK(V(st("/own"))->nlink == d.nlink + 1);
+        OK(c.unlink("/own/f5"));
+        ERR(st("/own/f5"), ENOENT);
+        OK(c.rename("/own/f6", "/own/f7"));
+        ERR(st("/own/f6"), ENOENT);
+    }
+    barrier();
+    // 10. ... and rank 0 changes rank 1's created files, never stat'ed by rank 1 before
+    if (g_rank == 0) {
+        OK(c.chmod("/own/f8", 0604));
+        OK(c.unlink("/own/f9"));
+        OK(c.truncate("/own/f10", 77));
+    }
+    barrier();
+    if (g_rank == 1) {
+        CHECK(V(st("/own/f8"))->mode == 0604);
+        ERR(st("/own/f9"), ENOENT);
+        CHECK(V(st("/own/f10"))->size == 77);
+    }
+    barrier();
+}
+
 // ---- persistence across jobs
 // ----------------------------------------------------------------------
 
@@ -966,6 +1106,7 @@ int main(int argc, char** argv) {
         {"concurrent", case_concurrent},
         {"direct", case_direct},
         {"read_size", case_read_size},
+        {"attr_leases", case_attr_leases},
         {"persist-write", case_persist_write},
         {"persist-verify", case_persist_verify},
         {"enospc", case_enospc},

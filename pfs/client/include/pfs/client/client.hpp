@@ -73,6 +73,11 @@ struct ClientOptions {
     // objects, returns without asking the metadata server for the size (Client::do_pread has
     // why that is exact). PFS_CLIENT_READ_SIZE_HINT=0: every read asks.
     bool read_size_hint = true;
+    // stat and lstat answer from this rank's attribute cache while the metadata server's lease
+    // on the path holds (src/attr_cache.hpp; docs/pfs.md "Attribute leases"): a change by any
+    // other rank recalls it before that change returns. PFS_CLIENT_ATTR_CACHE=0: every stat
+    // asks the server.
+    bool attr_cache = true;
     // Object removals of unlinked files left unanswered when unlink returns (src/removals.cpp);
     // 0: unlink waits for them, so the objects are gone when it returns.
     // PFS_CLIENT_PENDING_REMOVALS.
@@ -170,6 +175,8 @@ class Client {
     Result<Attr> fstat(int fd);
 
     // ---- namespace --------------------------------------------------------------------------
+    // Paths this process's attribute cache holds now (tests, statistics).
+    std::size_t attr_cache_entries() const;
     Result<Attr> stat(std::string_view path);   // follows a final symlink
     Result<Attr> lstat(std::string_view path);  // does not
     // All entries, "." and ".." first, then in creation order.

@@ -3,6 +3,7 @@
 // system, quotas) start from these defaults and are recorded in the superblock.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -79,6 +80,25 @@ inline constexpr std::uint32_t kMaxClientRank = (1u << 24) - 1;
 //     changes then run on the worker pool (the progress thread must never wait for a disk).
 enum class MetaSync : std::uint8_t { process, full };
 inline constexpr MetaSync kDefaultMetaSync = MetaSync::process;
+// ---- Attribute leases (pfs/server/attr_leases.hpp, pfs/client/src/attr_cache.hpp) -------------
+// How long a client may answer stat/lstat of a path from its cache after the metadata server
+// granted a lease on it, counted from when the client SENT the request (so it ends before the
+// server's own count). A change that affects a cached path recalls it first, and returns only
+// when every holder dropped it, died, or its lease ran out: so this bounds how long a change
+// can wait for a hung holder, and how long the adopter of a dead metadata server holds its
+// first changes back (it does not know the dead server's leases). GPFS keeps its tokens until
+// revoked; a bound keeps a silent holder from stalling a change for longer than this.
+inline constexpr std::chrono::milliseconds kAttrLease{1000};
+// Paths one client caches at most (oldest dropped first): ~200 bytes each.
+inline constexpr std::size_t kAttrCacheEntries = 65536;
+// (inode, rank) leases the metadata server tracks at most; when full, a new lease is refused
+// (the client then asks every time) until expired ones are swept.
+inline constexpr std::size_t kAttrLeaseTable = 1u << 20;
+// Directories a leased path may go through (symlinks included); a longer walk gets no lease.
+inline constexpr std::uint32_t kMaxLeaseVia = 256;
+// Inodes in one recall message: a change touches a handful (rename: 4 at most).
+inline constexpr std::uint32_t kMaxRecallInodes = 64;
+
 // Default entries per readdir page: one page fits comfortably in a 64 KiB message.
 inline constexpr std::uint32_t kReaddirPageEntries = 256;
 // Hard cap on a requested page so a client cannot make the server build a huge reply.

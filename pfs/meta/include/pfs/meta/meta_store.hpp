@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,6 +99,18 @@ struct InodePage {
     bool eof = false;
 };
 
+// An inode that a committed change touched, for the metadata server's attribute leases
+// (pfs/server/attr_leases.hpp). `entries`: names were removed from it (a directory) or it was
+// freed, so paths through it may now resolve differently; otherwise only its attributes changed
+// (a name added to a directory changes the directory's times, not its other names).
+struct InodeChange {
+    Ino ino = 0;
+    bool entries = false;
+    friend bool operator==(const InodeChange&, const InodeChange&) = default;
+};
+// Called on the committing thread right after each write transaction that touched inodes.
+using ChangeObserver = std::function<void(const std::vector<InodeChange>&)>;
+
 struct ParentAndName {
     Attr parent;
     std::string name;  // empty when the path is "/"
@@ -115,6 +128,9 @@ class MetaStore {
     MetaStore(const MetaStore&) = delete;
     MetaStore& operator=(const MetaStore&) = delete;
 
+    // Every later commit that touches inodes reports them here (one observer; empty = none).
+    void set_change_observer(ChangeObserver observer);
+
     // Flushes every committed change to the disk (a no-op's cost when commits already sync).
     Result<void> sync();
 
@@ -131,7 +147,10 @@ class MetaStore {
     Result<Attr> lookup(Ino parent, std::string_view name) const;
     // Absolute path; symlinks in intermediate components are followed (ELOOP after
     // kSymlinkLoopLimit); the final one only if `follow_final` or the path ends in '/'.
-    Result<Attr> resolve(std::string_view path, bool follow_final = false) const;
+    // `traversed`, if given, receives every directory the walk looked a name up in (not the
+    // final inode): what a cached result of this resolution depends on besides the final inode.
+    Result<Attr> resolve(std::string_view path, bool follow_final = false,
+                         std::vector<Ino>* traversed = nullptr) const;
     // The directory holding the final component (resolved as above) and that component.
     Result<ParentAndName> resolve_parent(std::string_view path) const;
     Result<std::string> readlink(Ino ino) const;  // EINVAL if not a symlink
@@ -159,9 +178,11 @@ class MetaStore {
     Result<Unlinked> unlink(Ino parent, std::string_view name, const ReqId& rid = {});
     Result<void> rmdir(Ino parent, std::string_view name, const ReqId& rid = {});
     // create / unlink with the parent named by absolute path, resolved (symlinks followed) in
-    // the same transaction: ENOTDIR if it is not a directory.
+    // the same transaction: ENOTDIR if it is not a directory. create_at's `traversed` is
+    // resolve()'s for parent_path/name (left empty when a stored outcome is replayed).
     Result<Attr> create_at(std::string_view parent_path, std::string_view name,
-                           const CreateArgs& args, const ReqId& rid = {});
+                           const CreateArgs& args, const ReqId& rid = {},
+                           std::vector<Ino>* traversed = nullptr);
     Result<Unlinked> unlink_at(std::string_view parent_path, std::string_view name,
                                const ReqId& rid = {});
     Result<Renamed> rename(Ino src_parent, std::string_view src_name, Ino dst_parent,

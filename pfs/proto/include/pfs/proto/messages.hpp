@@ -50,6 +50,7 @@ enum class MsgType : std::uint16_t {
     create_at_req = 1025,      // create_req with the parent named by path: one round trip
     unlink_at_req = 1026,      // unlink_req with the parent named by path: one round trip
     meta_sync_req = 1027,      // flush committed metadata to the disk (a client's fsync)
+    attr_recall_req = 1028,    // meta -> a leaseholder: drop cached paths and attributes
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -100,10 +101,12 @@ struct ResolveReq {
     static constexpr MsgType kType = MsgType::resolve_req;
     std::string path;
     bool follow_final = false;
+    bool lease = false;  // the asker caches the answer: AttrResp.leased (attr_leases.hpp)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.path, config::kPathMax);
         f(s.follow_final);
+        f(s.lease);
     }
     friend bool operator==(const ResolveReq&, const ResolveReq&) = default;
 };
@@ -245,6 +248,7 @@ struct CreateAtReq {
     std::uint32_t gid = 0;
     LayoutHint layout;
     ReqId rid;
+    bool lease = false;  // as ResolveReq's, for parent_path/name
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.parent_path, config::kPathMax);
@@ -254,6 +258,7 @@ struct CreateAtReq {
         f(s.gid);
         f(s.layout);
         f(s.rid);
+        f(s.lease);
     }
     friend bool operator==(const CreateAtReq&, const CreateAtReq&) = default;
 };
@@ -484,6 +489,21 @@ struct DmInvalidateReq {
     friend bool operator==(const DmInvalidateReq&, const DmInvalidateReq&) = default;
 };
 
+// The metadata server to a rank holding attribute leases, before a change that affects them
+// returns (attr_leases.hpp): drop every cached path that passed through one of `entries` or
+// ended at one of `entries` or `attrs`. Answered with a StatusResp once dropped.
+struct AttrRecallReq {
+    static constexpr MsgType kType = MsgType::attr_recall_req;
+    std::vector<Ino> entries;
+    std::vector<Ino> attrs;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.entries, config::kMaxRecallInodes);
+        f(s.attrs, config::kMaxRecallInodes);
+    }
+    friend bool operator==(const AttrRecallReq&, const AttrRecallReq&) = default;
+};
+
 // DM access rights (XDSM dm_request_right & co., DESIGN.md section 5): per-file locks held by a
 // DM token, kept by the metadata server, enforced against conflicting user data operations.
 enum class RightOp : std::uint8_t {
@@ -552,10 +572,17 @@ struct AttrResp {
     static constexpr MsgType kType = MsgType::attr_resp;
     std::int32_t err = 0;
     Attr attr;
+    // A lease was asked for and granted: until the recall (AttrRecallReq) or the lease time
+    // (config::kAttrLease, counted from when the asker sent the request) the asker may answer
+    // this path from its cache.
+    bool leased = false;
+    std::vector<Ino> via;  // leased: the directories the path went through (the recall's key)
     template <class S, class F>
     static void fields(S& s, F& f) {
         f(s.err, kErrno);
         f(s.attr);
+        f(s.leased);
+        f(s.via, config::kMaxLeaseVia);
     }
     friend bool operator==(const AttrResp&, const AttrResp&) = default;
 };
@@ -916,10 +943,11 @@ using AllMessages =
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
                DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, CreateAtReq,
-               UnlinkAtReq, MetaSyncReq, DmStateResp, DmRightResp, ScanInodesResp, StatusResp,
-               AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq,
-               WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq,
-               ListObjectsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp, ListObjectsResp>;
+               UnlinkAtReq, MetaSyncReq, AttrRecallReq, DmStateResp, DmRightResp, ScanInodesResp,
+               StatusResp, AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp,
+               ReadReq, WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq,
+               StatfsReq, ListObjectsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp,
+               ListObjectsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 

@@ -1,0 +1,152 @@
+#include "attr_cache.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include "mpi_tools/transport.hpp"
+#include "pfs/common/config.hpp"
+
+namespace pfs::client {
+
+namespace {
+
+std::string key_of(std::string_view path, bool follow) {
+    std::string k(path);
+    k.push_back('\0');
+    k.push_back(follow ? '1' : '0');
+    return k;
+}
+
+bool contains(std::span<const Ino> s, Ino i) {
+    return std::find(s.begin(), s.end(), i) != s.end();
+}
+
+}  // namespace
+
+std::shared_ptr<AttrCache> AttrCache::of(mpi_tools::Transport& t) {
+    static std::mutex mu;
+    static std::map<mpi_tools::Transport*, std::shared_ptr<AttrCache>> caches;
+    std::lock_guard lk(mu);
+    auto& c = caches[&t];
+    if (c) return c;
+    c = std::make_shared<AttrCache>();
+    // Answered on the progress thread: dropping entries never blocks for long.
+    t.serve(static_cast<std::uint16_t>(proto::MsgType::attr_recall_req),
+            [cache = c](mpi_tools::Incoming& in, mpi_tools::Responder r) {
+                auto q = proto::decode<proto::AttrRecallReq>(in.payload());
+                if (!q) {
+                    cache->clear();  // undecodable: drop everything rather than keep stale
+                    r.reply(proto::encode(proto::StatusResp{q.error()}));
+                    return;
+                }
+                cache->recall(q->entries, q->attrs);
+                r.reply(proto::encode(proto::StatusResp{0}));
+            });
+    return c;
+}
+
+std::uint64_t AttrCache::generation() const {
+    std::lock_guard lk(mu_);
+    return generation_;
+}
+
+std::optional<Attr> AttrCache::find(std::string_view path, bool follow) {
+    const auto k = key_of(path, follow);
+    std::lock_guard lk(mu_);
+    auto it = entries_.find(k);
+    if (it == entries_.end()) return std::nullopt;
+    if (Clock::now() >= it->second.until) {
+        erase(it);
+        return std::nullopt;
+    }
+    return it->second.attr;
+}
+
+void AttrCache::insert(std::string_view path, bool follow, const Attr& a, std::vector<Ino> via,
+                       Clock::time_point until, std::uint64_t generation) {
+    auto k = key_of(path, follow);
+    std::lock_guard lk(mu_);
+    const auto now = Clock::now();
+    if (generation != generation_ || now >= until) return;
+    if (auto it = entries_.find(k); it != entries_.end()) erase(it);
+    if (entries_.size() >= config::kAttrCacheEntries) {  // full: the run-out ones, else all
+        for (auto it = entries_.begin(); it != entries_.end();) {
+            auto next = std::next(it);
+            if (now >= it->second.until) erase(it);
+            it = next;
+        }
+        if (entries_.size() >= config::kAttrCacheEntries) erase_all();
+    }
+    by_final_.emplace(a.ino, k);
+    if (a.type == FileType::dir) dirs_.insert(k);
+    entries_.emplace(std::move(k), Entry{a, std::move(via), until});
+}
+
+void AttrCache::erase(Map::iterator it) {
+    auto [b, e] = by_final_.equal_range(it->second.attr.ino);
+    for (auto i = b; i != e; ++i)
+        if (i->second == it->first) {
+            by_final_.erase(i);
+            break;
+        }
+    dirs_.erase(it->first);
+    entries_.erase(it);
+}
+
+void AttrCache::erase_final(Ino ino) {
+    auto [b, e] = by_final_.equal_range(ino);
+    std::vector<std::string> keys;
+    for (auto i = b; i != e; ++i) keys.push_back(i->second);
+    for (const auto& k : keys)
+        if (auto it = entries_.find(k); it != entries_.end()) erase(it);
+}
+
+void AttrCache::erase_all() {
+    entries_.clear();
+    by_final_.clear();
+    dirs_.clear();
+}
+
+void AttrCache::recall(std::span<const Ino> entries, std::span<const Ino> attrs) {
+    std::lock_guard lk(mu_);
+    ++generation_;
+    // Ino 0 (never an inode): the server could not list everything; drop all.
+    if (contains(entries, 0) || contains(attrs, 0)) return erase_all();
+    for (Ino i : attrs) erase_final(i);
+    for (Ino i : entries) erase_final(i);
+    if (entries.empty()) return;
+    for (auto it = entries_.begin(); it != entries_.end();) {
+        auto next = std::next(it);
+        const auto& via = it->second.via;
+        if (std::any_of(via.begin(), via.end(), [&](Ino v) { return contains(entries, v); }))
+            erase(it);
+        it = next;
+    }
+}
+
+void AttrCache::drop_final(Ino ino) {
+    std::lock_guard lk(mu_);
+    ++generation_;
+    erase_final(ino);
+}
+
+void AttrCache::drop_dirs() {
+    std::lock_guard lk(mu_);
+    ++generation_;
+    const std::vector<std::string> keys(dirs_.begin(), dirs_.end());
+    for (const auto& k : keys)
+        if (auto it = entries_.find(k); it != entries_.end()) erase(it);
+}
+
+void AttrCache::clear() {
+    std::lock_guard lk(mu_);
+    ++generation_;
+    erase_all();
+}
+
+std::size_t AttrCache::size() const {
+    std::lock_guard lk(mu_);
+    return entries_.size();
+}
+
+}  // namespace pfs::client
