@@ -213,6 +213,9 @@ AttrLeases::Scope::Scope(AttrLeases& leases, int requester) : leases_(leases) {
 }
 
 AttrLeases::Scope::~Scope() {
+    // A handler that committed and then threw (its error reply already sent): the holders were
+    // taken off the table, so recall them anyway; nobody waits.
+    if (!t_ctx.recalls.empty()) leases_.recall_then_reply(t_ctx.recalls, std::nullopt, {});
     t_ctx.leases = nullptr;
     t_ctx.recalls.clear();
 }
@@ -226,7 +229,8 @@ AttrLeases::Recalls AttrLeases::Scope::take() {
 }
 
 void AttrLeases::Scope::finish(const mpi_tools::Responder& r, Bytes reply) {
-    if (t_ctx.recalls.empty() && Clock::now() >= leases_.hold_until_) {
+    // Held back after an adoption: only what changed something (own: this request's commits).
+    if (t_ctx.recalls.empty() && (t_ctx.own.empty() || Clock::now() >= leases_.hold_until_)) {
         r.reply(reply);
         return;
     }

@@ -1,6 +1,8 @@
 #include "attr_cache.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
 #include "mpi_tools/transport.hpp"
@@ -23,13 +25,23 @@ bool contains(std::span<const Ino> s, Ino i) {
 
 }  // namespace
 
-std::shared_ptr<AttrCache> AttrCache::of(mpi_tools::Transport& t) {
+std::shared_ptr<AttrCache> AttrCache::of(mpi_tools::Transport& t, int rank) {
     static std::mutex mu;
     static std::map<mpi_tools::Transport*, std::shared_ptr<AttrCache>> caches;
     std::lock_guard lk(mu);
     auto& c = caches[&t];
     if (c) return c;
     c = std::make_shared<AttrCache>();
+    // Test hook (tests/integration/pfs/attr_lease_silent_holder.sh): PFS_TEST_IGNORE_RECALLS=<world
+    // rank> makes that rank's cache neither drop nor answer recalls, like a holder that hangs:
+    // the server must then wait for the lease to run out, and the cache must stop trusting it.
+    const char* ignore = std::getenv("PFS_TEST_IGNORE_RECALLS");
+    if (ignore != nullptr && *ignore != '\0' && std::atoi(ignore) == rank) {
+        std::fprintf(stderr, "pfs-client[%d]: PFS_TEST_IGNORE_RECALLS: recalls ignored\n", rank);
+        t.serve(static_cast<std::uint16_t>(proto::MsgType::attr_recall_req),
+                [](mpi_tools::Incoming&, mpi_tools::Responder) {});
+        return c;
+    }
     // Answered on the progress thread: dropping entries never blocks for long.
     t.serve(static_cast<std::uint16_t>(proto::MsgType::attr_recall_req),
             [cache = c](mpi_tools::Incoming& in, mpi_tools::Responder r) {

@@ -37,8 +37,8 @@ class AttrCache {
   public:
     using Clock = std::chrono::steady_clock;
 
-    // The process's cache for ranks talking through `t`; registers the recall handler once.
-    static std::shared_ptr<AttrCache> of(mpi_tools::Transport& t);
+    // The process's cache for rank `rank` talking through `t`; registers the recall handler once.
+    static std::shared_ptr<AttrCache> of(mpi_tools::Transport& t, int rank);
 
     // Before sending a leased request: what insert() needs.
     std::uint64_t generation() const;

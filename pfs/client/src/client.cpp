@@ -129,7 +129,7 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
     meta_rank_ = L.first_rank(mpi_tools::Role::meta);
     first_data_rank_ = L.first_rank(mpi_tools::Role::data);
     num_servers_ = static_cast<std::uint32_t>(L.count_of(mpi_tools::Role::data));
-    impl_ = std::make_unique<Impl>(job.transport(), opt_);
+    impl_ = std::make_unique<Impl>(job.transport(), opt_, job.rank());
     impl_->client_rank = static_cast<std::uint32_t>(job.rank());
     impl_->incarnation = new_incarnation();
     // Volume adoption: requests go to whichever rank serves the volume in the FT layer's

@@ -152,8 +152,8 @@ class DmCache {
 };
 
 struct Client::Impl {
-    Impl(mpi_tools::Transport& tr, const ClientOptions& o)
-        : t(tr), opt(o), attr_cache(AttrCache::of(tr)) {}
+    Impl(mpi_tools::Transport& tr, const ClientOptions& o, int rank)
+        : t(tr), opt(o), attr_cache(AttrCache::of(tr, rank)) {}
     mpi_tools::Transport& t;
     ClientOptions opt;
     // Volume adoption (docs/pfs.md): callers address a volume by its home rank (meta rank 0,

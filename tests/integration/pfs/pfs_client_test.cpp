@@ -831,6 +831,30 @@ void case_attr_leases(Client& c) {
     barrier();
 }
 
+// A leaseholder that never answers recalls (world rank given by PFS_TEST_IGNORE_RECALLS, here
+// app rank 1): rank 0's chmod must still return (the server waits for the lease to run out,
+// at most config::kAttrLease), and rank 1 must then see the new mode: its cache stops trusting
+// the lease no later than the server does. Without the server's wait, rank 1 reads the old
+// mode from its cache.
+void case_attr_lease_silent_holder(Client& c) {
+    CHECK(g_size >= 2);
+    if (g_rank == 0) put(c, "/s", 0, pattern(0, 10, 1));
+    barrier();
+    if (g_rank == 1) CHECK(V(c.stat("/s"))->mode == 0644);
+    barrier();
+    if (g_rank == 0) {
+        const auto t0 = std::chrono::steady_clock::now();
+        OK(c.chmod("/s", 0600));
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
+        std::printf("PFS-TEST attr_lease_silent_holder: chmod returned after %.3f s\n",
+                    took.count());
+        std::fflush(stdout);
+    }
+    barrier();
+    if (g_rank == 1) CHECK(V(c.stat("/s"))->mode == 0600);
+    barrier();
+}
+
 // ---- persistence across jobs
 // ----------------------------------------------------------------------
 
@@ -1107,6 +1131,7 @@ int main(int argc, char** argv) {
         {"direct", case_direct},
         {"read_size", case_read_size},
         {"attr_leases", case_attr_leases},
+        {"attr_lease_silent_holder", case_attr_lease_silent_holder},
         {"persist-write", case_persist_write},
         {"persist-verify", case_persist_verify},
         {"enospc", case_enospc},
