@@ -70,13 +70,13 @@ bool AttrLeases::grant(int rank, std::span<const Ino> traversed, Ino final_ino, 
     std::lock_guard lk(mu_);
     // A change after the read began, other than the asking request's own (a create is
     // leased on the state it committed).
-    const auto& own =
-        t_ctx.leases == this ? t_ctx.own : std::vector<std::pair<Ino, std::uint64_t>>{};
+    const auto* own = t_ctx.leases == this ? &t_ctx.own : nullptr;
     auto changed_after = [&](Ino ino) {
         auto it = last_change_.find(ino);
         const std::uint64_t last = it == last_change_.end() ? floor_ : it->second;
         if (last <= seq) return false;
-        return std::find(own.begin(), own.end(), std::pair{ino, last}) == own.end();
+        return own == nullptr ||
+               std::find(own->begin(), own->end(), std::pair{ino, last}) == own->end();
     };
     if (traversed.size() > config::kMaxLeaseVia || changed_after(final_ino) ||
         std::any_of(traversed.begin(), traversed.end(), changed_after))
@@ -122,7 +122,7 @@ void AttrLeases::changed(const std::vector<meta::InodeChange>& changes) {
     Recalls& out = ctx != nullptr ? ctx->recalls : loose;
     {
         std::lock_guard lk(mu_);
-        if (last_change_.size() >= config::kAttrLeaseTable) {  // forget, conservatively
+        if (last_change_.size() >= config::kAttrChangeMemory) {  // forget, conservatively
             last_change_.clear();
             floor_ = seq_;
         }

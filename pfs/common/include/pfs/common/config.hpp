@@ -91,9 +91,13 @@ inline constexpr MetaSync kDefaultMetaSync = MetaSync::process;
 inline constexpr std::chrono::milliseconds kAttrLease{1000};
 // Paths one client caches at most (oldest dropped first): ~200 bytes each.
 inline constexpr std::size_t kAttrCacheEntries = 65536;
-// (inode, rank) leases the metadata server tracks at most; when full, a new lease is refused
-// (the client then asks every time) until expired ones are swept.
-inline constexpr std::size_t kAttrLeaseTable = 1u << 20;
+// (inode, rank) leases the metadata server tracks at most (~100 bytes each: ~25 MiB); when
+// full, a new lease is refused (the client then asks every time) until run-out ones are swept,
+// which happens once per lease time: it only fills at ~250k grants per second.
+inline constexpr std::size_t kAttrLeaseTable = 1u << 18;
+// Inodes whose last change the server remembers to refuse a lease on a read that raced it;
+// past this it forgets them all and refuses only the reads in flight at that moment.
+inline constexpr std::size_t kAttrChangeMemory = 1u << 16;
 // Directories a leased path may go through (symlinks included); a longer walk gets no lease.
 inline constexpr std::uint32_t kMaxLeaseVia = 256;
 // Inodes in one recall message: a change touches a handful (rename: 4 at most).
