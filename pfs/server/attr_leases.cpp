@@ -27,11 +27,13 @@ void add_recall(Recalls& out, int rank, Ino ino, bool entries,
                 AttrLeases::Clock::time_point until) {
     auto& [req, dl] = out[rank];
     auto& list = entries ? req.entries : req.attrs;
-    if (std::find(list.begin(), list.end(), ino) == list.end() &&
-        list.size() < config::kMaxRecallInodes)
+    if (std::find(list.begin(), list.end(), ino) != list.end()) {
+        // already listed
+    } else if (list.size() < config::kMaxRecallInodes) {
         list.push_back(ino);
-    else if (list.size() >= config::kMaxRecallInodes)
+    } else {
         req.entries.assign(1, 0);  // ino 0 never exists: the client drops everything
+    }
     dl = std::max(dl, until);
 }
 
@@ -97,6 +99,11 @@ bool AttrLeases::grant(int rank, std::span<const Ino> traversed, Ino final_ino, 
     for (Ino d : traversed) hold(d).entries = until;
     hold(final_ino).attrs = until;
     return true;
+}
+
+void AttrLeases::lease(proto::AttrResp& out, std::vector<Ino> traversed, std::uint64_t seq) {
+    out.leased = out.err == 0 && grant(requester(), traversed, out.attr.ino, seq);
+    if (out.leased) out.via = std::move(traversed);
 }
 
 void AttrLeases::sweep(Clock::time_point now) {
@@ -198,11 +205,6 @@ void AttrLeases::recall_thread() {
         if (Clock::now() < p->not_before) std::this_thread::sleep_until(p->not_before);
         if (p->responder) p->responder->reply(p->reply);
     }
-}
-
-std::size_t AttrLeases::size() const {
-    std::lock_guard lk(mu_);
-    return leases_;
 }
 
 AttrLeases::Scope::Scope(AttrLeases& leases, int requester) : leases_(leases) {

@@ -60,6 +60,9 @@ class AttrLeases {
     // After the read: registers `rank` on `traversed` (entries) and `final_ino` (attrs). False,
     // and nothing registered, if one of them changed since `seq` or the table is full.
     bool grant(int rank, std::span<const Ino> traversed, Ino final_ino, std::uint64_t seq);
+    // grant() for the requester of this thread's Scope on a successful answer: sets its
+    // `leased` and, if granted, `via`.
+    void lease(proto::AttrResp& out, std::vector<Ino> traversed, std::uint64_t seq);
 
     // The MetaStore change observer.
     void changed(const std::vector<meta::InodeChange>& changes);
@@ -85,9 +88,6 @@ class AttrLeases {
     // Sends the recalls and answers `reply` on r (if any) once they are done (or ran out).
     void recall_then_reply(const Recalls& recalls, std::optional<mpi_tools::Responder> r,
                            Bytes reply);
-
-    // Leases currently recorded (tests, pfs-server statistics).
-    std::size_t size() const;
 
   private:
     struct Holder {

@@ -104,23 +104,11 @@ void serve_leased(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, A
         serve_raw(t, pool, type, std::move(work), err);
 }
 
-// A change on the progress thread when commits never wait for the disk, else on the pool.
-template <class Req, class Fn>
-void serve_write(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, AttrLeases& leases,
-                 Fn fn) {
-    serve_leased<Req>(t, pool, on_progress, leases, std::move(fn));
-}
-
-// Other requests on the pool (reads; a DM slot change, also leased).
-template <class Req, class Fn>
-void serve_pooled(mpi_tools::Transport& t, WorkerPool& pool, AttrLeases& leases, Fn fn) {
-    serve_leased<Req>(t, pool, false, leases, std::move(fn));
-}
-
 }  // namespace
 
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me,
                 bool inline_writes, AttrLeases& leases) {
+    // Changes run on the progress thread when commits never wait for the disk, else on the pool.
     const bool iw = inline_writes;
     auto& L = leases;
     auto fl = std::make_shared<DieAfterCommit>(me);
@@ -140,21 +128,19 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         if (!q.lease) return attr_resp(m.resolve(q.path, q.follow_final));
         const auto seq = L.begin_read();
         std::vector<Ino> traversed;
-        auto r = m.resolve(q.path, q.follow_final, &traversed);
-        AttrResp out = attr_resp(r);
-        if (r) out.leased = L.grant(AttrLeases::requester(), traversed, r->ino, seq);
-        if (out.leased) out.via = std::move(traversed);
+        AttrResp out = attr_resp(m.resolve(q.path, q.follow_final, &traversed));
+        L.lease(out, std::move(traversed), seq);
         return out;
     });
-    serve_write<CreateReq>(t, pool, iw, L, [&m, done](const CreateReq& q) {
+    serve_leased<CreateReq>(t, pool, iw, L, [&m, done](const CreateReq& q) {
         return attr_resp(done(
             "create",
             m.create(q.parent, q.name, meta::CreateArgs{q.mode, q.uid, q.gid, q.layout}, q.rid)));
     });
-    serve_write<MkdirReq>(t, pool, iw, L, [&m, done](const MkdirReq& q) {
+    serve_leased<MkdirReq>(t, pool, iw, L, [&m, done](const MkdirReq& q) {
         return attr_resp(done("mkdir", m.mkdir(q.parent, q.name, q.mode, q.uid, q.gid, q.rid)));
     });
-    serve_write<CreateAtReq>(t, pool, iw, L, [&m, &L, done](const CreateAtReq& q) {
+    serve_leased<CreateAtReq>(t, pool, iw, L, [&m, &L, done](const CreateAtReq& q) {
         const auto seq = L.begin_read();
         std::vector<Ino> traversed;
         auto r =
@@ -162,21 +148,19 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
                         q.rid, q.lease ? &traversed : nullptr);
         AttrResp out = attr_resp(done("create", r));
         // Not after a replayed outcome (nothing traversed): the file may have changed since.
-        if (r && q.lease && !traversed.empty())
-            out.leased = L.grant(AttrLeases::requester(), traversed, r->ino, seq);
-        if (out.leased) out.via = std::move(traversed);
+        if (q.lease && !traversed.empty()) L.lease(out, std::move(traversed), seq);
         return out;
     });
-    serve_write<UnlinkReq>(t, pool, iw, L, [&m, done](const UnlinkReq& q) {
+    serve_leased<UnlinkReq>(t, pool, iw, L, [&m, done](const UnlinkReq& q) {
         return unlink_resp(done("unlink", m.unlink(q.parent, q.name, q.rid)));
     });
-    serve_write<UnlinkAtReq>(t, pool, iw, L, [&m, done](const UnlinkAtReq& q) {
+    serve_leased<UnlinkAtReq>(t, pool, iw, L, [&m, done](const UnlinkAtReq& q) {
         return unlink_resp(done("unlink", m.unlink_at(q.parent_path, q.name, q.rid)));
     });
-    serve_write<RmdirReq>(t, pool, iw, L, [&m, done](const RmdirReq& q) {
+    serve_leased<RmdirReq>(t, pool, iw, L, [&m, done](const RmdirReq& q) {
         return status_resp(done("rmdir", m.rmdir(q.parent, q.name, q.rid)));
     });
-    serve_write<RenameReq>(t, pool, iw, L, [&m, done](const RenameReq& q) {
+    serve_leased<RenameReq>(t, pool, iw, L, [&m, done](const RenameReq& q) {
         RenameResp out;
         auto r = m.rename(q.src_parent, q.src_name, q.dst_parent, q.dst_name, q.rid);
         done("rename", r);
@@ -191,14 +175,14 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         }
         return out;
     });
-    serve_write<LinkReq>(t, pool, iw, L, [&m, done](const LinkReq& q) {
+    serve_leased<LinkReq>(t, pool, iw, L, [&m, done](const LinkReq& q) {
         return attr_resp(done("link", m.link(q.ino, q.new_parent, q.name, q.rid)));
     });
-    serve_write<SymlinkReq>(t, pool, iw, L, [&m, done](const SymlinkReq& q) {
+    serve_leased<SymlinkReq>(t, pool, iw, L, [&m, done](const SymlinkReq& q) {
         return attr_resp(
             done("symlink", m.symlink(q.parent, q.name, q.target, q.uid, q.gid, q.rid)));
     });
-    serve_pooled<ReadlinkReq>(t, pool, L, [&m](const ReadlinkReq& q) {
+    serve_leased<ReadlinkReq>(t, pool, false, L, [&m](const ReadlinkReq& q) {
         ReadlinkResp out;
         auto r = m.readlink(q.ino);
         if (r)
@@ -207,7 +191,7 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
             out.err = r.error();
         return out;
     });
-    serve_pooled<ScanInodesReq>(t, pool, L, [&m](const ScanInodesReq& q) {
+    serve_leased<ScanInodesReq>(t, pool, false, L, [&m](const ScanInodesReq& q) {
         ScanInodesResp out;
         auto r = m.scan_inodes(q.from, q.max_entries);
         if (!r) {
@@ -219,7 +203,7 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.eof = r->eof;
         return out;
     });
-    serve_pooled<ReaddirReq>(t, pool, L, [&m](const ReaddirReq& q) {
+    serve_leased<ReaddirReq>(t, pool, false, L, [&m](const ReaddirReq& q) {
         ReaddirResp out;
         auto r = m.readdir(q.dir, q.cookie, q.max_entries);
         if (!r) {
@@ -231,17 +215,17 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.eof = r->eof;
         return out;
     });
-    serve_pooled<MetaSyncReq>(t, pool, L,
+    serve_leased<MetaSyncReq>(t, pool, false, L,
                               [&m](const MetaSyncReq&) { return status_resp(m.sync()); });
     serve_leased<StatReq>(t, pool, true, L,
                           [&m](const StatReq& q) { return attr_resp(m.stat(q.ino)); });
-    serve_write<SetattrReq>(t, pool, iw, L, [&m](const SetattrReq& q) {
+    serve_leased<SetattrReq>(t, pool, iw, L, [&m](const SetattrReq& q) {
         return attr_resp(m.setattr(q.ino, q.changes));
     });
-    serve_write<ExtendSizeReq>(t, pool, iw, L, [&m](const ExtendSizeReq& q) {
+    serve_leased<ExtendSizeReq>(t, pool, iw, L, [&m](const ExtendSizeReq& q) {
         return attr_resp(m.extend_size(q.ino, q.end));
     });
-    serve_pooled<GetDmReq>(t, pool, L, [&m](const GetDmReq& q) {
+    serve_leased<GetDmReq>(t, pool, false, L, [&m](const GetDmReq& q) {
         GetDmResp out;
         auto r = m.get_inode(q.ino);
         if (!r) {
@@ -252,19 +236,19 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
         out.change = r->attr.change;
         return out;
     });
-    serve_pooled<SetDmAttrReq>(t, pool, L, [&m](const SetDmAttrReq& q) {
+    serve_leased<SetDmAttrReq>(t, pool, false, L, [&m](const SetDmAttrReq& q) {
         return status_resp(m.set_dm_attr(q.ino, q.name, q.value, q.set_dtime));
     });
-    serve_pooled<RemoveDmAttrReq>(t, pool, L, [&m](const RemoveDmAttrReq& q) {
+    serve_leased<RemoveDmAttrReq>(t, pool, false, L, [&m](const RemoveDmAttrReq& q) {
         return status_resp(m.remove_dm_attr(q.ino, q.name, q.set_dtime));
     });
-    serve_pooled<SetEventSetReq>(t, pool, L, [&m](const SetEventSetReq& q) {
+    serve_leased<SetEventSetReq>(t, pool, false, L, [&m](const SetEventSetReq& q) {
         return status_resp(m.set_event_set(q.ino, q.event_set));
     });
-    serve_pooled<SetRegionsReq>(t, pool, L, [&m](const SetRegionsReq& q) {
+    serve_leased<SetRegionsReq>(t, pool, false, L, [&m](const SetRegionsReq& q) {
         return status_resp(m.set_regions(q.ino, q.regions));
     });
-    serve_pooled<SetDtimeReq>(t, pool, L, [&m](const SetDtimeReq& q) {
+    serve_leased<SetDtimeReq>(t, pool, false, L, [&m](const SetDtimeReq& q) {
         return status_resp(m.set_dtime(q.ino, q.dtime_ns));
     });
 }

@@ -149,14 +149,6 @@ void serve_typed(mpi_tools::Transport& t, WorkerPool& pool, Fn fn) {
               [](int err) { return error_reply<Resp>(err); });
 }
 
-// The same on the progress thread (serve_raw_inline's rule: bounded, non-blocking work only).
-template <class Req, class Fn>
-void serve_typed_inline(mpi_tools::Transport& t, Fn fn) {
-    using Resp = typename ResponseOf<Req>::type;
-    serve_raw_inline(t, static_cast<std::uint16_t>(Req::kType), typed_work<Req>(std::move(fn)),
-                     [](int err) { return error_reply<Resp>(err); });
-}
-
 // Which request types refuse() covers.
 enum class Requests { all, meta, data };
 

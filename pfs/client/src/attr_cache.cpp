@@ -57,9 +57,9 @@ std::shared_ptr<AttrCache> AttrCache::of(mpi_tools::Transport& t, int rank) {
     return c;
 }
 
-std::uint64_t AttrCache::generation() const {
+AttrCache::Ask AttrCache::ask() const {
     std::lock_guard lk(mu_);
-    return generation_;
+    return Ask{generation_, Clock::now()};
 }
 
 std::optional<Attr> AttrCache::find(std::string_view path, bool follow) {
@@ -74,12 +74,14 @@ std::optional<Attr> AttrCache::find(std::string_view path, bool follow) {
     return it->second.attr;
 }
 
-void AttrCache::insert(std::string_view path, bool follow, const Attr& a, std::vector<Ino> via,
-                       Clock::time_point until, std::uint64_t generation) {
+void AttrCache::insert(std::string_view path, bool follow, proto::AttrResp& r, const Ask& ask) {
+    if (r.err != 0 || !r.leased) return;
+    const Attr& a = r.attr;
+    const auto until = ask.sent + config::kAttrLease;
     auto k = key_of(path, follow);
     std::lock_guard lk(mu_);
     const auto now = Clock::now();
-    if (generation != generation_ || now >= until) return;
+    if (ask.generation != generation_ || now >= until) return;
     if (auto it = entries_.find(k); it != entries_.end()) erase(it);
     if (entries_.size() >= config::kAttrCacheEntries) {  // full: the run-out ones, else all
         for (auto it = entries_.begin(); it != entries_.end();) {
@@ -91,7 +93,7 @@ void AttrCache::insert(std::string_view path, bool follow, const Attr& a, std::v
     }
     by_final_.emplace(a.ino, k);
     if (a.type == FileType::dir) dirs_.insert(k);
-    entries_.emplace(std::move(k), Entry{a, std::move(via), until});
+    entries_.emplace(std::move(k), Entry{a, std::move(r.via), until});
 }
 
 void AttrCache::erase(Map::iterator it) {

@@ -40,12 +40,16 @@ class AttrCache {
     // The process's cache for rank `rank` talking through `t`; registers the recall handler once.
     static std::shared_ptr<AttrCache> of(mpi_tools::Transport& t, int rank);
 
-    // Before sending a leased request: what insert() needs.
-    std::uint64_t generation() const;
+    // Taken just before a leased request is sent: the lease runs from `sent` (before the
+    // server's count starts), and the answer is cached only if nothing was dropped since.
+    struct Ask {
+        std::uint64_t generation = 0;
+        Clock::time_point sent{};
+    };
+    Ask ask() const;
     std::optional<Attr> find(std::string_view path, bool follow);
-    // `via`: the directories the server's walk traversed (AttrResp.via).
-    void insert(std::string_view path, bool follow, const Attr& a, std::vector<Ino> via,
-                Clock::time_point until, std::uint64_t generation);
+    // Caches a leased answer (r.leased; r.via: the directories the server's walk went through).
+    void insert(std::string_view path, bool follow, proto::AttrResp& r, const Ask& ask);
 
     // The server's recall (proto::AttrRecallReq's rule).
     void recall(std::span<const Ino> entries, std::span<const Ino> attrs);

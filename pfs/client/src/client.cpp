@@ -254,10 +254,18 @@ Result<Client::OpenFile> Client::get_fd(int fd) const {
 
 namespace {
 
-Result<Attr> resolve(Client::Impl& c, int meta, std::string_view path, bool follow) {
+AttrResp resolve_req(Client::Impl& c, int meta, std::string_view path, bool follow, bool lease) {
     auto sp = meta::split_path(path);  // fail fast, identically to the server
-    if (!sp) return Errno{sp.error()};
-    return attr_of(c.rpc<AttrResp>(meta, ResolveReq{std::string(path), follow}));
+    if (!sp) {
+        AttrResp r;
+        r.err = sp.error();
+        return r;
+    }
+    return c.rpc<AttrResp>(meta, ResolveReq{std::string(path), follow, lease});
+}
+
+Result<Attr> resolve(Client::Impl& c, int meta, std::string_view path, bool follow) {
+    return attr_of(resolve_req(c, meta, path, follow, false));
 }
 
 // The directory holding the final component, which must be a directory.
@@ -272,14 +280,9 @@ Result<Attr> parent_dir(Client::Impl& c, int meta, const Split& s) {
 Result<Attr> leased_resolve(Client::Impl& c, int meta, std::string_view path, bool follow) {
     if (!c.opt.attr_cache) return resolve(c, meta, path, follow);
     if (auto a = c.attr_cache->find(path, follow)) return *a;
-    auto sp = meta::split_path(path);  // fail fast, identically to the server
-    if (!sp) return Errno{sp.error()};
-    const auto gen = c.attr_cache->generation();
-    const auto sent = Clock::now();  // the lease runs from here: before the server's count
-    auto r = c.rpc<AttrResp>(meta, ResolveReq{std::string(path), follow, true});
-    if (r.err == 0 && r.leased)
-        c.attr_cache->insert(path, follow, r.attr, std::move(r.via), sent + config::kAttrLease,
-                             gen);
+    const auto ask = c.attr_cache->ask();
+    auto r = resolve_req(c, meta, path, follow, true);
+    c.attr_cache->insert(path, follow, r, ask);
     return attr_of(r);
 }
 
@@ -545,12 +548,9 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
             // With a lease on the new path, a stat of it right after needs no round trip.
             const CreateAtReq q{s->parent,  s->name, mode & 07777,      ::getuid(),
                                 ::getgid(), layout,  impl_->next_rid(), impl_->opt.attr_cache};
-            const auto gen = impl_->attr_cache->generation();
-            const auto sent = Clock::now();
+            const auto ask = impl_->attr_cache->ask();
             auto r = impl_->rpc_then<AttrResp>(meta_rank_, q, [&](AttrResp& rep) {
-                if (rep.err == 0 && rep.leased)
-                    impl_->attr_cache->insert(path, true, rep.attr, rep.via,
-                                              sent + config::kAttrLease, gen);
+                impl_->attr_cache->insert(path, true, rep, ask);
             });
             return open_created(attr_of(r), flags);
         }

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <thread>
@@ -122,6 +123,16 @@ std::set<std::string> names(Client& c, const std::string& dir) {
     std::set<std::string> s;
     auto entries = V(c.readdir(dir));
     for (const auto& e : *entries) s.insert(e.name);
+    return s;
+}
+
+// A second client in this process that sends every byte through the data servers.
+std::unique_ptr<Client> server_path_client() {
+    pfs::client::ClientOptions so = pfs::client::ClientOptions::from_env();
+    so.direct_io = false;
+    so.dm_events = false;  // a second client in this process
+    auto s = std::make_unique<Client>(*g_job, so);
+    CHECK(s->connect_error() == 0);
     return s;
 }
 
@@ -553,11 +564,8 @@ void case_concurrent(Client& c) {
 // truncated ranges; statfs counts what the direct writes allocated; and other ranks' direct
 // writes to one shared file are seen by everyone.
 void case_direct(Client& c) {
-    pfs::client::ClientOptions so = pfs::client::ClientOptions::from_env();
-    so.direct_io = false;
-    so.dm_events = false;  // a second client in this process
-    Client s(*g_job, so);
-    CHECK(s.connect_error() == 0);
+    auto sp = server_path_client();
+    Client& s = *sp;
     CHECK(c.direct_volumes() == c.data_servers());
     CHECK(s.direct_volumes() == 0);
     const std::uint64_t S = c.fs_info().default_stripe_size;
@@ -640,11 +648,8 @@ void case_direct(Client& c) {
 // descriptors. Reads on the old descriptors must see each change as a fresh size request
 // would: a short read past the cut (not zeros), zeros in the hole, the new bytes past it.
 void case_read_size(Client& c) {
-    pfs::client::ClientOptions so = pfs::client::ClientOptions::from_env();
-    so.direct_io = false;
-    so.dm_events = false;  // a second client in this process
-    Client s(*g_job, so);
-    CHECK(s.connect_error() == 0);
+    auto sp = server_path_client();
+    Client& s = *sp;
     const std::uint64_t S = c.fs_info().default_stripe_size;
     const std::string path = "/read-size.dat";
     const std::uint64_t big = 4 * S + 100;
