@@ -83,6 +83,9 @@ class Backend {
     virtual Status stat(const std::string& path, std::int64_t* size) = 0;
     // Creates an empty file and closes it (mdtest's create phase).
     virtual Status mknod(const std::string& path) = 0;
+    // The end of a metadata phase, inside its timing: namespace changes a backend still holds
+    // in memory reach their server (NATIVE: a delegated directory's batches). Default: none.
+    virtual Status md_sync() { return Status::ok(); }
 };
 
 // Backends by IOR name. make_backend returns nullptr with *why set when the API is unknown or

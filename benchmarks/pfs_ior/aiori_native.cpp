@@ -81,6 +81,11 @@ class NativeBackend : public Backend {
         return r ? Status::ok() : errno_status(r.error(), "close", path);
     }
 
+    Status md_sync() override {
+        auto r = fs_.sync_namespace();
+        return r ? Status::ok() : errno_status(r.error(), "sync_namespace", "/");
+    }
+
   private:
     Status open_flags(const std::string& path, int flags, std::unique_ptr<File>* out) {
         auto fd = fs_.open(path, flags, 0644);

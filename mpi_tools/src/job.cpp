@@ -332,7 +332,18 @@ void Job::serve_until_shutdown() {
     await_shutdown_and_exit(0);
 }
 
+void Job::on_finish(std::function<void()> cb) {
+    std::lock_guard lk(finish_mu_);
+    finish_listeners_.push_back(std::move(cb));
+}
+
 void Job::finish(int exit_code) {
+    std::vector<std::function<void()>> cbs;
+    {
+        std::lock_guard lk(finish_mu_);
+        cbs.swap(finish_listeners_);
+    }
+    for (auto it = cbs.rbegin(); it != cbs.rend(); ++it) (*it)();
     await_shutdown_and_exit(exit_code);
 }
 

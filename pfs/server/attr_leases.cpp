@@ -42,6 +42,7 @@ void add_recall(Recalls& out, int rank, Ino ino, bool entries,
 struct AttrLeases::Pending {
     std::vector<std::pair<std::shared_ptr<mpi_tools::PendingCall>, Clock::time_point>> calls;
     std::vector<Bytes> frames;  // per call, for the one retry after an epoch change
+    std::vector<std::uint16_t> types;
     std::optional<mpi_tools::Responder> responder;
     Bytes reply;
     Clock::time_point not_before{};
@@ -171,10 +172,23 @@ void AttrLeases::recall_then_reply(const Recalls& recalls, std::optional<mpi_too
             t_.post(rank, static_cast<std::uint16_t>(proto::MsgType::attr_recall_req), frame),
             what.second);
         p->frames.push_back(std::move(frame));
+        p->types.push_back(static_cast<std::uint16_t>(proto::MsgType::attr_recall_req));
     }
     p->responder = std::move(r);
     p->reply = std::move(reply);
     p->not_before = hold_until_;
+    {
+        std::lock_guard lk(q_mu_);
+        queue_.push_back(std::move(p));
+    }
+    q_cv_.notify_one();
+}
+
+void AttrLeases::send(int rank, proto::MsgType type, Bytes frame, Clock::time_point until) {
+    auto p = std::make_unique<Pending>();
+    p->calls.emplace_back(t_.post(rank, static_cast<std::uint16_t>(type), frame), until);
+    p->frames.push_back(std::move(frame));
+    p->types.push_back(static_cast<std::uint16_t>(type));
     {
         std::lock_guard lk(q_mu_);
         queue_.push_back(std::move(p));
@@ -198,9 +212,7 @@ void AttrLeases::recall_thread() {
             // stops trusting its cache at the same moment (earlier, by its own clock).
             auto rep = t_.await(pc, until);
             if (rep.err == ECANCELED)  // an epoch change under the recall: ask once more
-                (void)t_.call(pc->dest(),
-                              static_cast<std::uint16_t>(proto::MsgType::attr_recall_req),
-                              p->frames[i], until);
+                (void)t_.call(pc->dest(), p->types[i], p->frames[i], until);
         }
         if (Clock::now() < p->not_before) std::this_thread::sleep_until(p->not_before);
         if (p->responder) p->responder->reply(p->reply);

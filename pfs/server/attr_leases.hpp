@@ -88,6 +88,9 @@ class AttrLeases {
     // Sends the recalls and answers `reply` on r (if any) once they are done (or ran out).
     void recall_then_reply(const Recalls& recalls, std::optional<mpi_tools::Responder> r,
                            Bytes reply);
+    // Sends one request whose answer nobody waits for (a delegation recall); this table's
+    // thread collects the answer, or gives up at `until`.
+    void send(int rank, proto::MsgType type, Bytes frame, Clock::time_point until);
 
   private:
     struct Holder {

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "attr_leases.hpp"
+#include "dir_delegations.hpp"
 #include "pfs/meta/meta_store.hpp"
 #include "service.hpp"
 
@@ -107,7 +108,7 @@ void serve_leased(mpi_tools::Transport& t, WorkerPool& pool, bool on_progress, A
 }  // namespace
 
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, int me,
-                bool inline_writes, AttrLeases& leases) {
+                bool inline_writes, AttrLeases& leases, DirDelegations& delegations) {
     // Changes run on the progress thread when commits never wait for the disk, else on the pool.
     const bool iw = inline_writes;
     auto& L = leases;
@@ -181,6 +182,50 @@ void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& m, i
     serve_leased<SymlinkReq>(t, pool, iw, L, [&m, done](const SymlinkReq& q) {
         return attr_resp(
             done("symlink", m.symlink(q.parent, q.name, q.target, q.uid, q.gid, q.rid)));
+    });
+    // Directory delegations (dir_delegations.hpp): the grant takes a lease on the path as a
+    // leased resolve does; a batch's new files are leased to the holder.
+    auto& D = delegations;
+    serve_leased<DelegateReq>(t, pool, iw, L, [&m, &L, &D](const DelegateReq& q) {
+        DelegateResp out;
+        const int holder = AttrLeases::requester();
+        if (D.full()) {
+            out.err = EBUSY;
+            return out;
+        }
+        const auto seq = L.begin_read();
+        auto r = m.delegate(q.path, holder, config::kDelegationPool);
+        if (!r) {
+            out.err = r.error();
+            return out;
+        }
+        D.granted(r->dir.ino, holder);
+        out.attr = r->dir;
+        out.pool = r->delegation.pool;
+        out.layout = m.default_layout();
+        out.leased = L.grant(holder, r->traversed, r->dir.ino, seq);
+        if (out.leased) out.via = std::move(r->traversed);
+        return out;
+    });
+    serve_leased<WritebackReq>(t, pool, iw, L, [&m, &L, &D, done](const WritebackReq& q) {
+        WritebackResp out;
+        const int holder = AttrLeases::requester();
+        const auto seq = L.begin_read();
+        auto r = m.writeback(q.dir, holder, q.seq, q.ops, q.give_back,
+                             q.refill ? config::kDelegationPool : 0);
+        done("writeback", r);
+        if (!r) {
+            out.err = r.error();
+            return out;
+        }
+        if (q.give_back) D.ended(q.dir);
+        out.op_errs.assign(r->op_errs.begin(), r->op_errs.end());
+        out.freed = std::move(r->freed);
+        if (r->pool) out.pool = *r->pool;
+        const Ino via[] = {q.dir};
+        out.leased = !r->duplicate;
+        for (Ino i : r->created) out.leased = L.grant(holder, via, i, seq) && out.leased;
+        return out;
     });
     serve_leased<ReadlinkReq>(t, pool, false, L, [&m](const ReadlinkReq& q) {
         ReadlinkResp out;

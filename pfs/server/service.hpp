@@ -31,6 +31,7 @@ namespace pfs::server {
 
 class DataVolumes;
 class AttrLeases;
+class DirDelegations;
 
 using Bytes = std::vector<std::byte>;
 
@@ -69,6 +70,8 @@ PFS_SERVER_RESPONSE(ScanInodesReq, ScanInodesResp)
 PFS_SERVER_RESPONSE(CreateAtReq, AttrResp)
 PFS_SERVER_RESPONSE(UnlinkAtReq, UnlinkResp)
 PFS_SERVER_RESPONSE(MetaSyncReq, StatusResp)
+PFS_SERVER_RESPONSE(DelegateReq, DelegateResp)
+PFS_SERVER_RESPONSE(WritebackReq, WritebackResp)
 PFS_SERVER_RESPONSE(ReadReq, ReadResp)
 PFS_SERVER_RESPONSE(WriteReq, WriteResp)
 PFS_SERVER_RESPONSE(PunchReq, StatusResp)
@@ -162,7 +165,7 @@ void refuse(mpi_tools::Transport& t, Requests which, int err);
 // the store's commits do not wait for the disk, so changes run on the progress thread.
 // Every request runs in an AttrLeases::Scope of `leases` (the store's change observer).
 void serve_meta(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store, int me,
-                bool inline_writes, AttrLeases& leases);
+                bool inline_writes, AttrLeases& leases, DirDelegations& delegations);
 // The DMAPI state service (DmStateReq, DmUpdateReq) and the DM access rights service
 // (DmRightReq; rights of ranks `ft` declares failed are dropped) of meta rank 0 over `store`.
 void serve_dm(mpi_tools::Transport& t, WorkerPool& pool, meta::MetaStore& store,

@@ -57,6 +57,7 @@ void VolumeServer::start() {
     }
     job_.on_recovered([this](const std::vector<int>& members) {
         adopt(mpi_tools::VolumeMap(job_.layout(), members));
+        end_delegations(members);
     });
 }
 
@@ -117,12 +118,36 @@ void VolumeServer::serve_meta_volume(bool adopted) {
                                              : std::chrono::milliseconds(0));
     meta_->set_change_observer(
         [l = leases_.get()](const std::vector<meta::InodeChange>& c) { l->changed(c); });
+    // Directory delegations: the store's records are the truth. A fresh start ends them all
+    // (the holders were ranks of an earlier job); an adopter keeps those of live holders.
+    delegations_ = std::make_unique<DirDelegations>(job_.ft(), *leases_);
+    if (auto held = meta_->delegations(); held) {
+        for (const auto& d : *held) {
+            if (adopted && !job_.ft().is_failed(d.holder))
+                delegations_->granted(d.dir, d.holder);
+            else
+                (void)meta_->end_delegation(d.dir);
+        }
+    }
+    meta_->set_access_guard([d = delegations_.get()](Ino ino) { return d->guard(ino); });
     // Registering replaces this rank's refusals of the metadata types.
     // Changes run on the progress thread only when their commits can never wait: no fsync
     // (process) and a volume in memory.
     serve_meta(job_.transport(), *meta_pool_, *meta_, job_.rank(),
-               opt.sync == pfs::config::MetaSync::process && pfs::in_memory_volume(dir), *leases_);
+               opt.sync == pfs::config::MetaSync::process && pfs::in_memory_volume(dir), *leases_,
+               *delegations_);
     serve_dm(job_.transport(), *meta_pool_, *meta_, job_.ft(), *leases_);
+}
+
+void VolumeServer::end_delegations(const std::vector<int>& live) {
+    std::lock_guard lk(mu_);
+    if (!meta_ || !delegations_) return;
+    for (Ino dir : delegations_->take_dead(live)) {
+        if (auto r = meta_->end_delegation(dir); !r)
+            std::fprintf(stderr, "pfs-server[%d]: ending the delegation of directory %llu: %s\n",
+                         job_.rank(), static_cast<unsigned long long>(dir),
+                         std::strerror(r.error()));
+    }
 }
 
 void VolumeServer::open_data_volume(std::uint32_t v) {

@@ -12,6 +12,7 @@
 
 #include "attr_leases.hpp"
 #include "data_volumes.hpp"
+#include "dir_delegations.hpp"
 #include "mpi_tools/job.hpp"
 #include "mpi_tools/volume_map.hpp"
 #include "pfs/meta/meta_store.hpp"
@@ -29,6 +30,8 @@ class VolumeServer {
 
   private:
     void adopt(const mpi_tools::VolumeMap& map);
+    // Ends the delegations of holders not in `live` (after a recovery, or all at a fresh start).
+    void end_delegations(const std::vector<int>& live);
     void serve_meta_volume(bool adopted);
     void open_data_volume(std::uint32_t v);
 
@@ -38,7 +41,8 @@ class VolumeServer {
     DataVolumes data_;
     bool data_served_ = false;
     std::unique_ptr<meta::MetaStore> meta_;
-    std::unique_ptr<AttrLeases> leases_;  // of meta_; made before its services
+    std::unique_ptr<AttrLeases> leases_;           // of meta_; made before its services
+    std::unique_ptr<DirDelegations> delegations_;  // of meta_; the same
     std::unique_ptr<WorkerPool> data_pool_, meta_pool_;
 };
 

@@ -61,7 +61,11 @@ class Job {
     // Service ranks (meta, data, dm) block here until the leader shuts the job down.
     [[noreturn]] void serve_until_shutdown();
     // Application ranks end here with their exit code; returns only through process exit.
+    // The finish listeners run first (on the calling thread, newest first), so that what a
+    // library still holds for this rank (a client's unsent namespace changes) reaches the
+    // servers, which serve until every application rank is done.
     [[noreturn]] void finish(int exit_code);
+    void on_finish(std::function<void()> cb);
     // Ends the whole job now with this code (status file written first).
     [[noreturn]] void abort(int code, const std::string& reason);
 
@@ -125,6 +129,8 @@ class Job {
     std::condition_variable rec_cv_;
     bool rec_due_ = false;
     std::vector<std::function<void(const std::vector<int>&)>> rec_listeners_;
+    std::mutex finish_mu_;
+    std::vector<std::function<void()>> finish_listeners_;
     std::atomic<std::uint32_t> recoveries_{0};
 };
 

@@ -121,7 +121,18 @@ void AttrCache::erase_all() {
     dirs_.clear();
 }
 
+void AttrCache::on_recall(RecallListener l) {
+    std::lock_guard lk(mu_);
+    listener_ = std::move(l);
+}
+
 void AttrCache::recall(std::span<const Ino> entries, std::span<const Ino> attrs) {
+    RecallListener l;
+    {
+        std::lock_guard lk(mu_);
+        l = listener_;
+    }
+    if (l) l(entries, attrs);
     std::lock_guard lk(mu_);
     ++generation_;
     // Ino 0 (never an inode): the server could not list everything; drop all.

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -59,6 +60,9 @@ class AttrCache {
     void clear();
 
     std::size_t size() const;
+    // Also told of every recall (the write-back's leases: writeback.hpp). Set once, early.
+    using RecallListener = std::function<void(std::span<const Ino>, std::span<const Ino>)>;
+    void on_recall(RecallListener l);
 
   private:
     struct Entry {
@@ -73,6 +77,7 @@ class AttrCache {
     void erase_all();
 
     mutable std::mutex mu_;
+    RecallListener listener_;
     std::uint64_t generation_ = 0;
     Map entries_;
     std::unordered_multimap<Ino, std::string> by_final_;  // drop_final / recall by inode

@@ -74,6 +74,11 @@ Result<Split> split(std::string_view path) {
     return out;
 }
 
+// The canonical path of `name` in the directory `parent` (both from split()).
+std::string join(const std::string& parent, const std::string& name) {
+    return parent == "/" ? "/" + name : parent + "/" + name;
+}
+
 // Random, so that two clients of one rank (a later job, a second Client) never share ids;
 // never 0, which the wire reserves for "no id".
 std::uint64_t new_incarnation() {
@@ -114,6 +119,7 @@ ClientOptions ClientOptions::from_env() {
     o.direct_io = env_flag("PFS_CLIENT_DIRECT_IO", o.direct_io);
     o.read_size_hint = env_flag("PFS_CLIENT_READ_SIZE_HINT", o.read_size_hint);
     o.attr_cache = env_flag("PFS_CLIENT_ATTR_CACHE", o.attr_cache);
+    o.writeback = env_flag("PFS_CLIENT_WRITEBACK", o.writeback);
     o.pending_removals = std::min<std::uint64_t>(
         env_u64("PFS_CLIENT_PENDING_REMOVALS", o.pending_removals, 0), 4096);
     o.timeout = std::chrono::milliseconds(
@@ -219,6 +225,15 @@ Client::Client(mpi_tools::Job& job, ClientOptions opt) : job_(job), opt_(opt) {
         impl_->direct = std::make_unique<DirectVolumes>(direct_dirs);
         if (!impl_->direct->any()) impl_->direct.reset();
     }
+    // Directory delegations need the attribute cache: the grant is a lease on the path.
+    impl_->meta_home = meta_rank_;
+    if (connect_err_ == 0 && opt_.writeback && opt_.attr_cache) {
+        impl_->wb = WriteBack::of(job, meta_rank_, opt_.timeout, impl_->attr_cache);
+        impl_->attr_cache->on_recall([w = std::weak_ptr<WriteBack>(impl_->wb)](
+                                         std::span<const Ino> e, std::span<const Ino> a) {
+            if (auto wb = w.lock()) wb->attr_recall(e, a);
+        });
+    }
     // This client is this rank's mount of the file system (GPFS: one mount event per node).
     if (connect_err_ == 0 && opt_.dm_events) mount_event();
 }
@@ -235,6 +250,7 @@ std::uint32_t Client::direct_volumes() const {
 // unmount goes ahead either way; a refusal (DM_RESP_ABORT's errno) shows in the unmount event as
 // its return code with DM_UNMOUNT_FORCE, like GPFS's forced unmount.
 Client::~Client() {
+    if (impl_->wb) impl_->wb->flush(true);  // what this process changes in memory goes out
     if (connect_err_ == 0) finish_removals();
     if (connect_err_ == 0 && opt_.dm_events) unmount_events();
 }
@@ -276,6 +292,11 @@ Result<Attr> parent_dir(Client::Impl& c, int meta, const Split& s) {
     return a;
 }
 
+// How the write-back binds a delegated directory's path again: a leased resolve.
+WriteBack::Resolver wb_resolver(Client::Impl& c, int meta) {
+    return [&c, meta](const std::string& p) { return resolve_req(c, meta, p, true, true); };
+}
+
 // stat / lstat: from the attribute cache while a lease holds, else asked with a lease.
 Result<Attr> leased_resolve(Client::Impl& c, int meta, std::string_view path, bool follow) {
     if (!c.opt.attr_cache) return resolve(c, meta, path, follow);
@@ -292,11 +313,44 @@ std::size_t Client::attr_cache_entries() const {
     return impl_->attr_cache->size();
 }
 
+Client::WritebackStats Client::writeback_stats() const {
+    if (!impl_->wb) return {};
+    const auto i = impl_->wb->info();
+    return WritebackStats{i.held, i.local_ops, i.batches, i.lost};
+}
+
+Result<void> Client::sync_namespace() {
+    if (!impl_->wb) return ok();
+    impl_->wb->flush(false);
+    for (const auto& a : impl_->wb->take_freed()) remove_objects(a);
+    return impl_->wb->take_lost() != 0 ? Result<void>(Errno{EIO}) : ok();
+}
+
+bool Client::writeback_ok() const {
+    return impl_->wb && !wants(ev::kCreate) && !wants(ev::kPostcreate) && !wants(ev::kRemove) &&
+           !wants(ev::kPostremove) && !wants(ev::kDestroy) && !wants(ev::kClose);
+}
+
+std::optional<Result<Attr>> Client::writeback_stat(std::string_view path, bool follow) {
+    if (!impl_->wb) return std::nullopt;
+    auto s = split(path);
+    if (!s || s->is_root || s->trailing_slash) return std::nullopt;
+    // The delegated directory itself: its times and link count are the server's once the
+    // pending changes are in (the cached attributes predate them).
+    if (impl_->wb->held_path(join(s->parent, s->name))) {
+        impl_->wb->flush(false);
+        return resolve(*impl_, meta_rank_, path, follow);
+    }
+    return impl_->wb->stat(s->parent, s->name);
+}
+
 Result<Attr> Client::stat(std::string_view path) {
+    if (auto r = writeback_stat(path, true)) return std::move(*r);
     return leased_resolve(*impl_, meta_rank_, path, true);
 }
 
 Result<Attr> Client::lstat(std::string_view path) {
+    if (auto r = writeback_stat(path, false)) return std::move(*r);
     return leased_resolve(*impl_, meta_rank_, path, false);
 }
 
@@ -355,7 +409,16 @@ Result<void> Client::mkdir(std::string_view path, std::uint32_t mode) {
     (void)maybe_raise(ns_event(ev::kPostcreate, dir, r.err ? Handle{} : handle_of(r.attr), s->name,
                                {}, r.err ? 0 : st_mode(r.attr), r.err),
                       &*p);
-    return r.err != 0 ? Result<void>(Errno{r.err}) : ok();
+    if (r.err != 0) return Errno{r.err};
+    // The new directory is asked for (docs/pfs.md "Directory delegations"); refused (another
+    // rank was quicker to put a name in it, the server's table is full): plain requests.
+    if (writeback_ok()) {
+        const auto path_of = join(s->parent, s->name);
+        const auto sent = Clock::now();
+        impl_->wb->granted(path_of, impl_->rpc<DelegateResp>(meta_rank_, DelegateReq{path_of}),
+                           sent);
+    }
+    return ok();
 }
 
 Result<void> Client::rmdir(std::string_view path) {
@@ -395,6 +458,12 @@ Result<void> Client::unlink(std::string_view path) {
         if (!a) return Errno{a.error()};
         return Errno{a->type == FileType::dir ? EISDIR : ENOTDIR};
     }
+    // A delegated directory's name: from memory.
+    if (writeback_ok())
+        if (auto r = impl_->wb->unlink(s->parent, s->name, wb_resolver(*impl_, meta_rank_))) {
+            for (const auto& a : impl_->wb->take_freed()) remove_objects(a);
+            return std::move(*r);
+        }
     // Without remove events nothing needs the parent's attributes first: one round trip.
     if (!wants(ev::kRemove) && !wants(ev::kPostremove))
         return removed(
@@ -542,6 +611,11 @@ Result<int> Client::open(std::string_view path, int flags, std::uint32_t mode,
         if (!s) return Errno{s.error()};
         if (s->is_root) return Errno{(flags & O_EXCL) ? EEXIST : EISDIR};
         if (s->trailing_slash) return Errno{EISDIR};  // O_CREAT never makes a directory
+        // In a delegated directory: from memory (a new file's size is 0: no O_TRUNC to do).
+        if (writeback_ok() && layout == LayoutHint{})
+            if (auto r = impl_->wb->create(s->parent, s->name, mode, (flags & O_EXCL) != 0,
+                                           wb_resolver(*impl_, meta_rank_)))
+                return open_created(*r, flags & ~O_TRUNC);
         // Without create events nothing needs the parent's attributes first: the server
         // resolves the parent path and creates in one round trip.
         if ((flags & O_EXCL) && !wants(ev::kCreate) && !wants(ev::kPostcreate)) {

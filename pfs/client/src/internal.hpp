@@ -23,6 +23,7 @@
 #include "pfs/client/client.hpp"
 #include "pfs/client/striping.hpp"
 #include "pfs/proto/messages.hpp"
+#include "writeback.hpp"
 
 namespace pfs::client {
 
@@ -197,6 +198,10 @@ struct Client::Impl {
     // deadline, EAGAIN with back-off until the deadline). `dest` is the volume's home rank.
     // Reply.err is already a user errno; on success the payload is the response.
     mpi_tools::Reply call(int dest, std::uint16_t type, std::span<const std::byte> frame);
+    // This process's write-back of delegated directories (null: off). Every request to the
+    // metadata volume (meta_home) passes it first (WriteBack::before_request).
+    std::shared_ptr<WriteBack> wb;
+    int meta_home = -1;
 
     template <class Resp, class Req>
     Resp rpc(int dest, const Req& req) {

@@ -55,6 +55,10 @@ void Client::remove_objects(const Attr& a) {
 }
 
 void Client::finish_removals() {
+    if (impl_->wb) {  // the unlinks still in memory first, and the objects they free
+        impl_->wb->flush(false);
+        for (const auto& a : impl_->wb->take_freed()) remove_objects(a);
+    }
     impl_->settle_removals(0);
 }
 
@@ -130,6 +134,9 @@ Result<void> Client::fsync(int fd) {
     auto f = get_fd(fd);
     if (!f) return Errno{f.error()};
     if (f->attr.type == FileType::file) PFS_TRY(fsync_objects(f->attr));
+    // Its name may still be in this process's memory (a delegated directory): sent first, and a
+    // change the server refused after it was acknowledged is reported here.
+    PFS_TRY(sync_namespace());
     // The file's size and name live in the metadata store, whose commits may stop at the page
     // cache (config::MetaSync): flushed too, so fsync keeps its power-loss promise.
     auto r = impl_->rpc<StatusResp>(meta_rank_, MetaSyncReq{f->attr.ino});

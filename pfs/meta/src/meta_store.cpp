@@ -183,6 +183,8 @@ Result<DirPage> MetaStore::readdir(Ino dir, std::uint64_t cookie, std::uint32_t 
 Result<InodePage> MetaStore::scan_inodes(Ino from, std::uint32_t max_entries) const {
     if (max_entries == 0) max_entries = config::kReaddirPageEntries;
     if (max_entries > config::kReaddirMaxEntries) max_entries = config::kReaddirMaxEntries;
+    if (impl_->guard)
+        if (int e = impl_->guard(0); e != 0) return Errno{e};
     return read_txn(*impl_, [&](Ops& ops) -> Result<InodePage> {
         InodePage page;
         page.next = from;

@@ -5,22 +5,6 @@
 
 namespace pfs::meta {
 
-namespace {
-
-// Checks shared by everything that adds a name: a valid, non-dot name, an existing directory
-// parent, and a free name. Linux reports "." / ".." as EEXIST when creating.
-Result<Inode> parent_for_new_name(Ops& ops, Ino parent, std::string_view name) {
-    PFS_TRY(validate_name(name));
-    if (is_dot_or_dotdot(name)) return Errno{EEXIST};
-    auto dir = ops.get_dir(parent);
-    if (!dir) return dir;
-    auto d = ops.find(parent, name);
-    if (!d) return Errno{d.error()};
-    if (*d) return Errno{EEXIST};
-    return dir;
-}
-
-// Links a freshly made inode under `dir` and persists both.
 Result<Attr> attach_new(Ops& ops, Inode& dir, std::string_view name, Inode& child) {
     const auto now = child.attr.ctime_ns;
     PFS_TRY(ops.add_entry(dir, name, child.attr.ino, child.attr.type));
@@ -31,7 +15,6 @@ Result<Attr> attach_new(Ops& ops, Inode& dir, std::string_view name, Inode& chil
     return child.attr;
 }
 
-// Removes the name (dir, name) -> d and drops one link of the child; frees it at zero.
 Result<Unlinked> drop_link(Ops& ops, Inode& dir, std::string_view name, const Dirent& d,
                            Inode child, std::int64_t now) {
     PFS_TRY(ops.remove_entry(dir.attr.ino, name, d));
@@ -52,6 +35,21 @@ Result<Unlinked> drop_link(Ops& ops, Inode& dir, std::string_view name, const Di
     }
     out.inode = std::move(child);
     return out;
+}
+
+namespace {
+
+// Checks shared by everything that adds a name: a valid, non-dot name, an existing directory
+// parent, and a free name. Linux reports "." / ".." as EEXIST when creating.
+Result<Inode> parent_for_new_name(Ops& ops, Ino parent, std::string_view name) {
+    PFS_TRY(validate_name(name));
+    if (is_dot_or_dotdot(name)) return Errno{EEXIST};
+    auto dir = ops.get_dir(parent);
+    if (!dir) return dir;
+    auto d = ops.find(parent, name);
+    if (!d) return Errno{d.error()};
+    if (*d) return Errno{EEXIST};
+    return dir;
 }
 
 Result<Attr> create_in(Ops& ops, Ino parent, std::string_view name, const CreateArgs& args) {
@@ -188,6 +186,7 @@ Result<void> MetaStore::rmdir(Ino parent, std::string_view name, const ReqId& ri
         if (!empty) return Errno{empty.error()};
         if (!*empty) return Errno{ENOTEMPTY};
         const auto now = now_ns();
+        PFS_TRY(erase_delegation(ops, child->attr.ino));  // a given-back one's record
         auto out = drop_link(ops, *dir, name, **d, std::move(*child), now);
         if (!out) return Errno{out.error()};
         touch(*dir, true, now);

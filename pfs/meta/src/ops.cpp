@@ -52,6 +52,8 @@ std::array<std::byte, 16> slot_key(Ino dir, std::uint64_t slot) {
     return k;
 }
 
+}  // namespace
+
 void put_le(std::string& s, std::uint64_t v, int n) {
     for (int i = 0; i < n; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
 }
@@ -62,10 +64,10 @@ std::uint64_t get_le(lmdb::Bytes b, std::size_t at, int n) {
     return v;
 }
 
-}  // namespace
-
 Result<Inode> Ops::get(Ino ino) const {
     if (ino == 0) return Errno{ENOENT};
+    if (s_.guard)
+        if (int e = s_.guard(ino); e != 0) return Errno{e};
     const auto k = be64(ino);
     auto v = lmdb::get(t_, s_.inodes, k);
     if (!v) return Errno{v.error()};
@@ -93,6 +95,8 @@ Result<void> Ops::erase(Ino ino) const {
 }
 
 Result<std::optional<Dirent>> Ops::find(Ino dir, std::string_view name) const {
+    if (s_.guard)
+        if (int e = s_.guard(dir); e != 0) return Errno{e};
     const auto k = dirent_key(dir, name);
     auto v = lmdb::get(t_, s_.dirents, lmdb::bytes(k));
     if (!v) return Errno{v.error()};
@@ -123,6 +127,8 @@ Result<void> Ops::remove_entry(Ino dir, std::string_view name, const Dirent& d) 
 }
 
 Result<bool> Ops::dir_empty(Ino dir) const {
+    if (s_.guard)
+        if (int e = s_.guard(dir); e != 0) return Errno{e};
     MDB_cursor* c = nullptr;
     if (int rc = mdb_cursor_open(t_.get(), s_.dirslots, &c); rc != 0)
         return Errno{lmdb::to_errno(rc)};

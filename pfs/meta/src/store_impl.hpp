@@ -30,6 +30,10 @@ using Key8 = std::array<std::byte, 8>;
 Key8 be64(std::uint64_t v) noexcept;
 std::uint64_t from_be64(lmdb::Bytes b) noexcept;
 
+// n-byte little-endian values inside records (ops.cpp).
+void put_le(std::string& s, std::uint64_t v, int n);
+std::uint64_t get_le(lmdb::Bytes b, std::size_t at, int n);
+
 struct Dirent {
     Ino ino = 0;
     FileType type = FileType::file;
@@ -48,6 +52,7 @@ struct MetaStore::Impl {
     std::uint64_t stripe_size = 0;
     std::uint32_t stripe_count = 0;  // 0 = all
     ChangeObserver observer;         // set before requests are served, then only read
+    AccessGuard guard;               // the same
 
     Result<void> open_env(const std::filesystem::path& dir, std::size_t map_size, bool sync = true,
                           bool write_map = false);
@@ -89,6 +94,15 @@ class Ops {
     const lmdb::Txn& t_;
     mutable std::vector<InodeChange> changes_;  // put / erase / remove_entry, in order
 };
+
+// Links a freshly made inode under `dir` and persists both (namespace_ops.cpp).
+Result<Attr> attach_new(Ops& ops, Inode& dir, std::string_view name, Inode& child);
+// Removes the name (dir, name) -> d and drops one link of the child; frees it at zero.
+Result<Unlinked> drop_link(Ops& ops, Inode& dir, std::string_view name, const Dirent& d,
+                           Inode child, std::int64_t now);
+// The delegation record of `dir`, if any (delegation_ops.cpp); erase_delegation ignores none.
+Result<std::optional<Delegation>> get_delegation(const Ops& ops, Ino dir);
+Result<void> erase_delegation(const Ops& ops, Ino dir);
 
 // The directory at absolute `path` (symlinks followed) inside this transaction; ENOTDIR if the
 // path names something else (resolve.cpp).

@@ -865,6 +865,122 @@ void case_attr_lease_silent_holder(Client& c) {
 
 const std::uint64_t kBig = (3u << 20) + 5;
 
+// Directory delegations (docs/pfs.md): a directory rank 1 made is handed to it, and its
+// creates, stats and unlinks there are answered from its memory and sent in batches. Every
+// other rank must still see exactly what rank 1 did as soon as rank 1's call returned: the
+// server recalls the directory (rank 1 sends what it has and gives it back) before it answers
+// them. Fails without the recall (the others see an empty directory), without the guard, or if
+// a batch is lost or applied twice (pool refill: more files than one inode pool).
+// An empty file made with O_EXCL.
+void make(Client& c, const std::string& path, std::uint32_t mode) {
+    const int fd = *V(c.open(path, O_CREAT | O_EXCL | O_WRONLY, mode));
+    OK(c.close(fd));
+}
+
+void case_writeback(Client& c) {
+    CHECK(g_size >= 3);
+    constexpr int kFiles = 1500;  // > config::kDelegationPool: a refill; > 5 full batches
+    constexpr int kGone = 100;    // unlinked again: f0 .. f99
+    auto name = [](int i) { return "/w/f" + std::to_string(i); };
+    std::uint64_t ino500 = 0;
+    if (g_rank == 1) {
+        OK(c.mkdir("/w", 0755));
+        CHECK(c.writeback_stats().held == 1);
+        const auto before = c.writeback_stats().local_ops;
+        for (int i = 0; i < kFiles; ++i) make(c, name(i), 0640);
+        ERR(c.open(name(7), O_CREAT | O_EXCL | O_WRONLY, 0640), EEXIST);
+        auto a = V(c.stat(name(500)));
+        CHECK(a->type == FileType::file && a->mode == 0640 && a->size == 0 && a->nlink == 1);
+        ino500 = a->ino;
+        ERR(c.stat("/w/nope"), ENOENT);
+        for (int i = 0; i < kGone; ++i) OK(c.unlink(name(i)));
+        ERR(c.unlink(name(0)), ENOENT);
+        ERR(c.stat(name(0)), ENOENT);
+        const auto st = c.writeback_stats();
+        CHECK(st.held == 1);
+        CHECK(st.local_ops - before >= kFiles + kGone + 3);  // none of them asked the server
+        CHECK(st.lost == 0);
+    }
+    MPI_Bcast(&ino500, 1, MPI_UINT64_T, 1, g_app);
+    barrier();
+    if (g_rank != 1) {
+        std::set<std::string> want{".", ".."};
+        for (int i = kGone; i < kFiles; ++i) want.insert("f" + std::to_string(i));
+        CHECK(names(c, "/w") == want);
+        auto a = V(c.stat(name(500)));
+        CHECK(a->ino == ino500 && a->mode == 0640 && a->size == 0 && a->nlink == 1);
+        ERR(c.stat(name(3)), ENOENT);
+    }
+    barrier();
+    // Given back on the recall: rank 1's requests in /w are plain ones now.
+    if (g_rank == 1) {
+        CHECK(c.writeback_stats().held == 0);
+        ERR(c.open(name(100), O_CREAT | O_EXCL | O_WRONLY, 0640), EEXIST);
+        make(c, "/w/new", 0600);
+        CHECK(c.writeback_stats().lost == 0);
+    }
+    barrier();
+    // Another rank's create in a held directory; rank 1's own change request gives back.
+    if (g_rank == 1) {
+        OK(c.mkdir("/w3", 0755));
+        make(c, "/w3/x", 0644);
+        OK(c.mkdir("/w2", 0755));  // a change: /w3 is given back first
+        CHECK(c.writeback_stats().held == 1);
+        make(c, "/w2/a", 0644);
+        OK(c.chmod("/w2/a", 0600));
+        CHECK(c.writeback_stats().held == 0);
+        CHECK(V(c.stat("/w2/a"))->mode == 0600);
+        OK(c.mkdir("/w4", 0755));
+        make(c, "/w4/x", 0644);
+        CHECK(c.writeback_stats().held == 1);
+    }
+    barrier();
+    if (g_rank == 2) {
+        ERR(c.open("/w4/x", O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST);
+        make(c, "/w4/y", 0644);
+        CHECK((names(c, "/w3") == std::set<std::string>{".", "..", "x"}));
+    }
+    barrier();
+    if (g_rank == 1) {
+        CHECK(c.writeback_stats().held == 0);
+        CHECK((names(c, "/w4") == std::set<std::string>{".", "..", "x", "y"}));
+        // Data in a file made in memory: the write's size change gives the directory back.
+        OK(c.mkdir("/w5", 0755));
+        put(c, "/w5/d", 0, pattern(0, 5000, 9));
+    }
+    barrier();
+    if (g_rank == 0) CHECK(get(c, "/w5/d", 0, 5000) == pattern(0, 5000, 9));
+    barrier();
+}
+
+// The metadata rank dies (tests/chaos/meta_rank_dies_during_writeback.sh: SIGKILL right after
+// it committed the holder's second batch, before answering it) while app rank 1 creates and
+// unlinks in a delegated directory: the holder sends the unanswered batch again to the
+// adopter, which recognises it (nothing applied twice: a create would be refused EEXIST and
+// counted lost), and goes on; every acknowledged change is there afterwards.
+void case_writeback_meta_dies(Client& c) {
+    CHECK(g_size >= 2);
+    constexpr int kFiles = 900, kGone = 50;
+    auto name = [](int i) { return "/wm/f" + std::to_string(i); };
+    if (g_rank == 1) {
+        OK(c.mkdir("/wm", 0755));
+        CHECK(c.writeback_stats().held == 1);
+        for (int i = 0; i < kFiles; ++i) {
+            make(c, name(i), 0644);
+            if (i % 64 == 63) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+        }
+        for (int i = 0; i < kGone; ++i) OK(c.unlink(name(i)));
+        OK(c.sync_namespace());
+        CHECK(c.writeback_stats().lost == 0);
+    }
+    barrier();
+    if (g_rank == 0) {
+        std::set<std::string> want{".", ".."};
+        for (int i = kGone; i < kFiles; ++i) want.insert("f" + std::to_string(i));
+        CHECK(names(c, "/wm") == want);
+    }
+}
+
 void case_persist_write(Client& c) {
     if (g_rank != 0) return;
     OK(c.mkdir("/p"));
@@ -1137,6 +1253,8 @@ int main(int argc, char** argv) {
         {"read_size", case_read_size},
         {"attr_leases", case_attr_leases},
         {"attr_lease_silent_holder", case_attr_lease_silent_holder},
+        {"writeback", case_writeback},
+        {"writeback_meta_dies", case_writeback_meta_dies},
         {"persist-write", case_persist_write},
         {"persist-verify", case_persist_verify},
         {"enospc", case_enospc},

@@ -78,6 +78,11 @@ struct ClientOptions {
     // other rank recalls it before that change returns. PFS_CLIENT_ATTR_CACHE=0: every stat
     // asks the server.
     bool attr_cache = true;
+    // A directory this rank makes is handed to it by the metadata server: creates, stats and
+    // unlinks in it are answered from memory and sent in batches (src/writeback.hpp; docs/pfs.md
+    // "Directory delegations"); needs attr_cache. PFS_CLIENT_WRITEBACK=0: every change is a
+    // request of its own.
+    bool writeback = true;
     // Object removals of unlinked files left unanswered when unlink returns (src/removals.cpp);
     // 0: unlink waits for them, so the objects are gone when it returns.
     // PFS_CLIENT_PENDING_REMOVALS.
@@ -177,6 +182,16 @@ class Client {
     // ---- namespace --------------------------------------------------------------------------
     // Paths this process's attribute cache holds now (tests, statistics).
     std::size_t attr_cache_entries() const;
+    // This process's directory delegations (tests, statistics): held directories, changes
+    // answered from memory, batches sent, acknowledged changes the server refused.
+    struct WritebackStats {
+        std::size_t held = 0;
+        std::uint64_t local_ops = 0, batches = 0, lost = 0;
+    };
+    WritebackStats writeback_stats() const;
+    // Sends every namespace change this process holds in memory (delegated directories) and
+    // waits until the metadata server has them: EIO if one it had acknowledged was refused.
+    Result<void> sync_namespace();
     Result<Attr> stat(std::string_view path);   // follows a final symlink
     Result<Attr> lstat(std::string_view path);  // does not
     // All entries, "." and ".." first, then in creation order.
@@ -312,6 +327,10 @@ class Client {
     // the errno the operation must fail with (0: proceed). Post-events never fail the op.
     int maybe_raise(FsEvent ev, const Attr* obj);
     bool wants(int type) const;
+    // No namespace event is wanted: changes may be made in a delegated directory's memory.
+    bool writeback_ok() const;
+    // stat / lstat of a name in a delegated directory (or of the directory itself), if it is one.
+    std::optional<Result<Attr>> writeback_stat(std::string_view path, bool follow);
     // A data event (read/write/truncate) when [off, off+len) overlaps a managed region with
     // `region_flag` (len 0: to the end of the file).
     // `pin` holds the inode against invalidation while an operation that raised no event runs.

@@ -103,6 +103,23 @@ inline constexpr std::uint32_t kMaxLeaseVia = 256;
 // Inodes in one recall message: a change touches a handful (rename: 4 at most).
 inline constexpr std::uint32_t kMaxRecallInodes = 64;
 
+// Directory delegations (docs/pfs.md "Directory delegations"): a rank that made a directory
+// creates, stats and unlinks in it from its own memory and sends the changes in batches.
+// Inode numbers handed to a holder at a time (each batch may ask for the next run).
+inline constexpr std::uint32_t kDelegationPool = 1024;
+// Changes one batch carries at most; the holder sends a batch when it is full.
+inline constexpr std::uint32_t kWritebackBatch = 256;
+// The oldest change of a batch waits at most this long before the batch is sent (the holder's
+// progress thread sends it): how long a change lives in the holder's memory only.
+inline constexpr std::chrono::milliseconds kWritebackDelay{20};
+// Names a holder keeps of one directory at most (~150 bytes each); past it, it gives the
+// directory back and later changes in it are plain requests.
+inline constexpr std::size_t kWritebackNames = 1u << 16;
+// Directories one server delegates at most (a further request is refused: plain requests).
+inline constexpr std::size_t kMaxDelegations = 4096;
+// A holder that was asked to give a directory back and has not is asked again this often.
+inline constexpr std::chrono::milliseconds kDelegationRecallRetry{200};
+
 // Default entries per readdir page: one page fits comfortably in a 64 KiB message.
 inline constexpr std::uint32_t kReaddirPageEntries = 256;
 // Hard cap on a requested page so a client cannot make the server build a huge reply.

@@ -40,6 +40,31 @@ struct Layout {
     friend bool operator==(const Layout&, const Layout&) = default;
 };
 
+// Directory delegations (docs/pfs.md): inode numbers handed to the holder of a delegated
+// directory, with generation gen0 + (ino - first) each.
+struct InoPool {
+    Ino first = 0;
+    std::uint32_t count = 0;
+    Gen gen0 = 0;
+    friend bool operator==(const InoPool&, const InoPool&) = default;
+};
+
+// One namespace change the holder of a delegated directory made in its memory: a regular file
+// created with inode `ino` from its pool, or a name unlinked (ino: the file it named).
+inline constexpr std::uint8_t kNsCreate = 1;
+inline constexpr std::uint8_t kNsUnlink = 2;
+struct NsOp {
+    std::uint8_t kind = kNsCreate;
+    std::string name;
+    Ino ino = 0;
+    std::uint32_t mode = 0;  // create: permission bits
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    std::int64_t time_ns = 0;  // when the holder made the change (the new file's times)
+    Layout layout;             // create
+    friend bool operator==(const NsOp&, const NsOp&) = default;
+};
+
 // What a client holds on to: stale after the inode is freed because the generation changes.
 struct Handle {
     std::uint64_t fsid = 0;

@@ -111,6 +111,42 @@ struct InodeChange {
 // Called on the committing thread right after each write transaction that touched inodes.
 using ChangeObserver = std::function<void(const std::vector<InodeChange>&)>;
 
+// Directory delegations (docs/pfs.md "Directory delegations"): a directory handed to one rank
+// (its holder), which makes changes in it in its own memory and sends them in batches
+// (writeback). Persisted with the namespace, so the adopter of a dead metadata server knows
+// them. The store does not know which rank asks for what: the server keeps others out through
+// the access guard.
+struct Delegation {
+    Ino dir = 0;
+    std::int32_t holder = -1;   // world rank
+    std::uint64_t applied = 0;  // the last batch applied
+    InoPool pool;               // inode numbers the holder may create with
+    InoPool prev_pool;          // the pool before the last refill (still in use by the holder)
+    bool returned = false;      // given back: kept so that a re-sent last batch is recognised
+    friend bool operator==(const Delegation&, const Delegation&) = default;
+};
+
+struct Delegated {
+    Attr dir;
+    std::vector<Ino> traversed;  // resolve()'s, for the holder's lease on the path
+    Delegation delegation;
+};
+
+// The outcome of one batch: op_errs per change (empty: all applied), the unlinked files that
+// may have data objects (written or changed since they were created), the files created (for
+// the holder's attribute lease), and the pool handed out by a refill.
+struct WritebackOutcome {
+    std::vector<int> op_errs;
+    std::vector<Attr> freed;
+    std::vector<Ino> created;
+    std::optional<InoPool> pool;
+    bool duplicate = false;  // seq was applied before: nothing done
+};
+
+// Called before a transaction reads an inode or a directory's names (ino 0: a scan of all
+// inodes); a non-zero errno fails the operation (nothing committed).
+using AccessGuard = std::function<int(Ino)>;
+
 struct ParentAndName {
     Attr parent;
     std::string name;  // empty when the path is "/"
@@ -130,6 +166,9 @@ class MetaStore {
 
     // Every later commit that touches inodes reports them here (one observer; empty = none).
     void set_change_observer(ChangeObserver observer);
+
+    // Every later read of an inode or of a directory's names asks `guard` first (empty: none).
+    void set_access_guard(AccessGuard guard);
 
     // Flushes every committed change to the disk (a no-op's cost when commits already sync).
     Result<void> sync();
@@ -187,6 +226,22 @@ class MetaStore {
                                const ReqId& rid = {});
     Result<Renamed> rename(Ino src_parent, std::string_view src_name, Ino dst_parent,
                            std::string_view dst_name, const ReqId& rid = {});
+
+    // ---- directory delegations ----------------------------------------------------------------
+    // Hands the directory at `path` (resolved as resolve() with follow_final) to `holder` with a
+    // pool of `pool` inode numbers: ENOTDIR, ENOTEMPTY (it has names), EBUSY (delegated).
+    Result<Delegated> delegate(std::string_view path, std::int32_t holder, std::uint32_t pool);
+    // Applies batch `seq` of `holder` in `dir`, in one transaction: ESTALE if the directory is not
+    // delegated to holder, EPROTO if seq is not the next one (a seq already applied is answered
+    // as a duplicate). Each change is checked on its own (op_errs); `give_back` ends the
+    // delegation after the batch, `refill` hands out the next pool of `pool` inodes.
+    Result<WritebackOutcome> writeback(Ino dir, std::int32_t holder, std::uint64_t seq,
+                                       const std::vector<NsOp>& ops, bool give_back,
+                                       std::uint32_t refill);
+    // The delegations in force (not given back).
+    Result<std::vector<Delegation>> delegations() const;
+    // Ends a delegation without its holder (a dead one): what it had not sent is lost with it.
+    Result<void> end_delegation(Ino dir);
 
     // ---- attributes ---------------------------------------------------------------------------
     // chmod / chown / utimens / truncate. A size change only updates metadata: the caller

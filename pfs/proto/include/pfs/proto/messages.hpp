@@ -51,6 +51,9 @@ enum class MsgType : std::uint16_t {
     unlink_at_req = 1026,      // unlink_req with the parent named by path: one round trip
     meta_sync_req = 1027,      // flush committed metadata to the disk (a client's fsync)
     attr_recall_req = 1028,    // meta -> a leaseholder: drop cached paths and attributes
+    delegate_req = 1029,       // a rank asks to hold the directory it made (write-back)
+    writeback_req = 1030,      // the holder's batch of changes in its delegated directory
+    deleg_recall_req = 1031,   // meta -> the holder: send what is pending, give the directory back
     // metadata responses
     status_resp = 1100,
     attr_resp = 1101,
@@ -62,6 +65,8 @@ enum class MsgType : std::uint16_t {
     dm_state_resp = 1107,
     dm_right_resp = 1108,
     scan_inodes_resp = 1109,
+    delegate_resp = 1110,
+    writeback_resp = 1111,
     // data requests (offsets are OBJECT offsets: the client has already striped)
     read_req = 1200,
     write_req = 1201,
@@ -504,6 +509,50 @@ struct AttrRecallReq {
     friend bool operator==(const AttrRecallReq&, const AttrRecallReq&) = default;
 };
 
+// Directory delegations (docs/pfs.md "Directory delegations"). The directory at `path` (an
+// empty one) is handed to the asker, which then creates, stats and unlinks in it from its own
+// memory until it gives it back; the path is resolved as a leased ResolveReq.
+struct DelegateReq {
+    static constexpr MsgType kType = MsgType::delegate_req;
+    std::string path;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.path, config::kPathMax);
+    }
+    friend bool operator==(const DelegateReq&, const DelegateReq&) = default;
+};
+
+// The holder's changes in `dir`, applied in one transaction in `seq` order (1, 2, ...): a seq
+// already applied is answered again without applying (a batch re-sent to an adopter).
+// `give_back` ends the delegation after the batch; `refill` asks for the next inode pool.
+struct WritebackReq {
+    static constexpr MsgType kType = MsgType::writeback_req;
+    Ino dir = 0;
+    std::uint64_t seq = 0;
+    bool give_back = false;
+    bool refill = false;
+    std::vector<NsOp> ops;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.dir);
+        f(s.seq);
+        f(s.give_back);
+        f(s.refill);
+        f(s.ops, config::kWritebackBatch);
+    }
+    friend bool operator==(const WritebackReq&, const WritebackReq&) = default;
+};
+
+struct DelegRecallReq {
+    static constexpr MsgType kType = MsgType::deleg_recall_req;
+    Ino dir = 0;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.dir);
+    }
+    friend bool operator==(const DelegRecallReq&, const DelegRecallReq&) = default;
+};
+
 // DM access rights (XDSM dm_request_right & co., DESIGN.md section 5): per-file locks held by a
 // DM token, kept by the metadata server, enforced against conflicting user data operations.
 enum class RightOp : std::uint8_t {
@@ -715,6 +764,50 @@ struct ScanInodesResp {
         f(s.eof);
     }
     friend bool operator==(const ScanInodesResp&, const ScanInodesResp&) = default;
+};
+
+// The delegated directory (attr/leased/via as a leased ResolveReq's answer), the first pool,
+// and the default layout new files get (first_server: the holder round-robins from its own).
+struct DelegateResp {
+    static constexpr MsgType kType = MsgType::delegate_resp;
+    std::int32_t err = 0;
+    Attr attr;
+    bool leased = false;
+    std::vector<Ino> via;
+    InoPool pool;
+    Layout layout;
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.attr);
+        f(s.leased);
+        f(s.via, config::kMaxLeaseVia);
+        f(s.pool);
+        f(s.layout);
+    }
+    friend bool operator==(const DelegateResp&, const DelegateResp&) = default;
+};
+
+// err: the batch as a whole (EPROTO: a gap in seq; ESTALE: no such delegation). op_errs: per
+// change, empty when all succeeded. freed: unlinked files that may have objects (written or
+// changed since they were created) for the holder to remove. leased: the created files carry
+// an attribute lease for the holder (as a leased resolve's, with via = the directory).
+struct WritebackResp {
+    static constexpr MsgType kType = MsgType::writeback_resp;
+    std::int32_t err = 0;
+    std::vector<std::int32_t> op_errs;
+    std::vector<Attr> freed;
+    bool leased = false;
+    InoPool pool;  // refill: the next pool (count 0: none)
+    template <class S, class F>
+    static void fields(S& s, F& f) {
+        f(s.err, kErrno);
+        f(s.op_errs, config::kWritebackBatch);
+        f(s.freed, config::kWritebackBatch);
+        f(s.leased);
+        f(s.pool);
+    }
+    friend bool operator==(const WritebackResp&, const WritebackResp&) = default;
 };
 
 // ---- Data requests ----------------------------------------------------------------------------
@@ -943,11 +1036,11 @@ using AllMessages =
                SymlinkReq, ReadlinkReq, ReaddirReq, StatReq, SetattrReq, ExtendSizeReq, GetDmReq,
                SetDmAttrReq, RemoveDmAttrReq, SetEventSetReq, SetRegionsReq, SetDtimeReq,
                DmStateReq, DmUpdateReq, DmInvalidateReq, DmRightReq, ScanInodesReq, CreateAtReq,
-               UnlinkAtReq, MetaSyncReq, AttrRecallReq, DmStateResp, DmRightResp, ScanInodesResp,
-               StatusResp, AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp,
-               ReadReq, WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq,
-               StatfsReq, ListObjectsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp,
-               ListObjectsResp>;
+               UnlinkAtReq, MetaSyncReq, AttrRecallReq, DelegateReq, WritebackReq, DelegRecallReq,
+               DelegateResp, WritebackResp, DmStateResp, DmRightResp, ScanInodesResp, StatusResp,
+               AttrResp, UnlinkResp, RenameResp, ReadlinkResp, ReaddirResp, GetDmResp, ReadReq,
+               WriteReq, PunchReq, TruncateReq, RemoveReq, AllocMapReq, FsyncReq, StatfsReq,
+               ListObjectsReq, ReadResp, WriteResp, AllocMapResp, StatfsResp, ListObjectsResp>;
 
 // ---- Framing ----------------------------------------------------------------------------------
 

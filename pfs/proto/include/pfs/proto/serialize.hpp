@@ -258,6 +258,31 @@ struct Fields<SetAttr> {
 };
 
 template <>
+struct Fields<InoPool> {
+    template <class S, class F>
+    static void apply(S& s, F& f) {
+        f(s.first);
+        f(s.count, config::kDelegationPool);
+        f(s.gen0);
+    }
+};
+
+template <>
+struct Fields<NsOp> {
+    template <class S, class F>
+    static void apply(S& s, F& f) {
+        f(s.kind, kNsUnlink);
+        f(s.name, config::kNameMax);
+        f(s.ino);
+        f(s.mode);
+        f(s.uid);
+        f(s.gid);
+        f(s.time_ns);
+        f(s.layout);
+    }
+};
+
+template <>
 struct Fields<ReqId> {
     template <class S, class F>
     static void apply(S& s, F& f) {
