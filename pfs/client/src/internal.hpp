@@ -198,8 +198,9 @@ struct Client::Impl {
     // deadline, EAGAIN with back-off until the deadline). `dest` is the volume's home rank.
     // Reply.err is already a user errno; on success the payload is the response.
     mpi_tools::Reply call(int dest, std::uint16_t type, std::span<const std::byte> frame);
-    // This process's write-back of delegated directories (null: off). Every request to the
-    // metadata volume (meta_home) passes it first (WriteBack::before_request).
+    // This process's write-back of delegated directories (null: off for this client). Every
+    // request to the metadata volume (meta_home) passes the process's write-back first
+    // (WriteBack::before_request), this client's or another's.
     std::shared_ptr<WriteBack> wb;
     int meta_home = -1;
 

@@ -79,7 +79,12 @@ bool Client::Impl::retry_after(int err, int home, int to, mpi_tools::ft::Deadlin
 
 mpi_tools::Reply Client::Impl::call(int dest, std::uint16_t type,
                                     std::span<const std::byte> frame) {
-    if (wb && dest == meta_home) wb->before_request(type);
+    if (dest == meta_home) {
+        if (wb)
+            wb->before_request(type);
+        else if (auto other = WriteBack::find(t))  // another client of this process holds some
+            other->before_request(type);
+    }
     auto dl = deadline();
     auto backoff = kFirstBackoff;
     for (;;) {

@@ -57,12 +57,23 @@ bool lookup_type(std::uint16_t type) {
 
 }  // namespace
 
+namespace {
+// The process's instance per transport (weak: its clients own it).
+std::mutex g_mu;
+std::map<mpi_tools::Transport*, std::weak_ptr<WriteBack>> g_all;
+}  // namespace
+
+std::shared_ptr<WriteBack> WriteBack::find(mpi_tools::Transport& t) {
+    std::lock_guard lk(g_mu);
+    auto it = g_all.find(&t);
+    return it == g_all.end() ? nullptr : it->second.lock();
+}
+
 std::shared_ptr<WriteBack> WriteBack::of(mpi_tools::Job& job, int meta_home,
                                          std::chrono::milliseconds timeout,
                                          std::shared_ptr<AttrCache> cache) {
-    static std::mutex mu;
-    static std::map<mpi_tools::Transport*, std::weak_ptr<WriteBack>> all;
-    std::lock_guard lk(mu);
+    std::lock_guard lk(g_mu);
+    auto& all = g_all;
     auto& t = job.transport();
     if (auto w = all[&t].lock()) return w;
     auto w = std::make_shared<WriteBack>(job, meta_home, timeout, std::move(cache));

@@ -45,6 +45,7 @@
 namespace mpi_tools {
 class Job;
 class PendingCall;
+class Transport;
 }  // namespace mpi_tools
 
 namespace pfs::client {
@@ -67,6 +68,9 @@ class WriteBack {
     static std::shared_ptr<WriteBack> of(mpi_tools::Job& job, int meta_home,
                                          std::chrono::milliseconds timeout,
                                          std::shared_ptr<AttrCache> cache);
+    // The process's instance for `t` if one exists: a client that does no write-back itself
+    // still passes it before its metadata requests (the server knows ranks, not clients).
+    static std::shared_ptr<WriteBack> find(mpi_tools::Transport& t);
     WriteBack(mpi_tools::Job& job, int meta_home, std::chrono::milliseconds timeout,
               std::shared_ptr<AttrCache> cache);
     ~WriteBack();

@@ -950,6 +950,22 @@ void case_writeback(Client& c) {
     }
     barrier();
     if (g_rank == 0) CHECK(get(c, "/w5/d", 0, 5000) == pattern(0, 5000, 9));
+    // A second client of the same rank without write-back: the server cannot tell it from the
+    // holder, so its requests pass the process's write-back too (its change gives /w6 back).
+    if (g_rank == 1) {
+        OK(c.mkdir("/w6", 0755));
+        make(c, "/w6/a", 0644);
+        pfs::client::ClientOptions so = pfs::client::ClientOptions::from_env();
+        so.writeback = false;
+        so.dm_events = false;
+        Client other(*g_job, so);
+        CHECK(other.connect_error() == 0);
+        CHECK(V(other.stat("/w6/a"))->mode == 0644);
+        make(other, "/w6/b", 0600);
+        CHECK(c.writeback_stats().held == 0);
+        ERR(c.open("/w6/b", O_CREAT | O_EXCL | O_WRONLY, 0644), EEXIST);
+        CHECK(V(c.stat("/w6/b"))->mode == 0600);
+    }
     barrier();
 }
 
