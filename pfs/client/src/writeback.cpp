@@ -33,7 +33,7 @@ bool contains(std::span<const Ino> s, Ino i) {
     return std::find(s.begin(), s.end(), i) != s.end();
 }
 
-bool in_pool(const InoPool& p, std::uint32_t used) {
+bool has_room(const InoPool& p, std::uint32_t used) {
     return p.count != 0 && used < p.count;
 }
 
@@ -73,11 +73,10 @@ std::shared_ptr<WriteBack> WriteBack::of(mpi_tools::Job& job, int meta_home,
                                          std::chrono::milliseconds timeout,
                                          std::shared_ptr<AttrCache> cache) {
     std::lock_guard lk(g_mu);
-    auto& all = g_all;
     auto& t = job.transport();
-    if (auto w = all[&t].lock()) return w;
+    if (auto w = g_all[&t].lock()) return w;
     auto w = std::make_shared<WriteBack>(job, meta_home, timeout, std::move(cache));
-    all[&t] = w;
+    g_all[&t] = w;
     // Answered on the progress thread: posting the last batch never blocks.
     t.serve(static_cast<std::uint16_t>(MsgType::deleg_recall_req),
             [weak = std::weak_ptr<WriteBack>(w)](mpi_tools::Incoming& in, mpi_tools::Responder r) {
@@ -117,7 +116,9 @@ WriteBack::~WriteBack() {
     }
     cv_.notify_all();
     thread_.join();
-    flush(true);  // normally done by the clients already
+    // No flush here: the last owner may let go on the progress thread (a recall's handler),
+    // where waiting for an answer could never end. Every client flushes when it ends, and so
+    // does the rank's Job::finish.
 }
 
 int WriteBack::route() const {
@@ -197,7 +198,7 @@ std::optional<Result<Attr>> WriteBack::create(const std::string& parent, const s
         return std::nullopt;
     }
     // An inode number from the pool; the next pool is asked for at three quarters.
-    while (!in_pool(d->cur, d->used)) {
+    while (!has_room(d->cur, d->used)) {
         if (d->next.count != 0) {
             d->cur = d->next;
             d->next = {};
@@ -318,16 +319,20 @@ void WriteBack::post(Dir& d, bool give_back) {
     f.path = d.path;
     f.recall_gen = recall_gen_;
     f.deadline = Clock::now() + timeout_;
-    repost(std::move(f));
+    send(std::move(f), false);
 }
 
-void WriteBack::repost(Flight f) {
+void WriteBack::send(Flight f, bool again) {
     f.to = route();
     f.sent = Clock::now();
     f.pc = job_.transport().post(f.to, static_cast<std::uint16_t>(MsgType::writeback_req),
                                  encode(f.req));
     ++batches_;
-    flights_.push_back(std::move(f));
+    // Sent again: before every later flight, as the server applies a directory's batches in order.
+    if (again)
+        flights_.push_front(std::move(f));
+    else
+        flights_.push_back(std::move(f));
     cv_.notify_all();
 }
 
@@ -351,8 +356,7 @@ bool WriteBack::settle_one(bool block) {
         f = std::move(front);
         flights_.pop_front();
     }
-    auto& t = job_.transport();
-    auto rep = t.await(f.pc, f.deadline);
+    auto rep = job_.transport().await(f.pc, f.deadline);
     if (rep.err == ECANCELED || rep.err == EHOSTDOWN) {
         // An epoch change or a dead metadata server: the same batch again, to the rank that
         // serves the volume now (an adopter answers a batch it already has as a duplicate).
@@ -360,11 +364,7 @@ bool WriteBack::settle_one(bool block) {
             std::this_thread::sleep_for(std::chrono::milliseconds(1));
         if (Clock::now() < f.deadline) {
             std::lock_guard lk(mu_);
-            // Before every later flight: the server applies batches in order.
-            f.to = route();
-            f.sent = Clock::now();
-            f.pc = t.post(f.to, static_cast<std::uint16_t>(MsgType::writeback_req), encode(f.req));
-            flights_.push_front(std::move(f));
+            send(std::move(f), true);
             return true;
         }
     }
@@ -384,10 +384,7 @@ bool WriteBack::settle_one(bool block) {
         std::this_thread::sleep_for(f.backoff);
         lk.lock();
         f.backoff = std::min(f.backoff * 2, kMaxBackoff);
-        f.to = route();
-        f.sent = Clock::now();
-        f.pc = t.post(f.to, static_cast<std::uint16_t>(MsgType::writeback_req), encode(f.req));
-        flights_.push_front(std::move(f));
+        send(std::move(f), true);
         return true;
     }
     settled(f, r);

@@ -145,7 +145,7 @@ class WriteBack {
                const Resolver& resolve);
     void post(Dir& d, bool give_back);  // under mu_
     void give_back(Dir& d);             // under mu_: post with give_back, forget it
-    void repost(Flight f);              // under mu_
+    void send(Flight f, bool again);    // under mu_; again: ahead of the later flights
     // Awaits the oldest flight (block: even if not answered yet); false if none was taken.
     bool settle_one(bool block);
     void settle_all();
